@@ -1,0 +1,117 @@
+"""Build of sioworkers' native parts.
+
+Two kinds of native artefacts come out of ``sio/_native``:
+
+* Cython extension modules (the Python bindings), built by ``build_ext``;
+* small helper executables (the jail, the comparator, the exec-sandbox
+  supervisor), built by ``build_helpers`` into ``sio/_native/bin`` and
+  shipped inside the package.
+
+Both link the same C sources: one implementation of each mechanism.
+Everything else about the package is declared in ``pyproject.toml``.
+"""
+
+import os
+import shlex
+import subprocess
+
+from Cython.Build import cythonize
+from setuptools import Command, Extension, setup
+from setuptools.command.build import build as _build
+
+NATIVE = os.path.join('sio', '_native')
+CFLAGS = ['-std=gnu11', '-O2', '-Wall', '-Wextra']
+
+
+def native(*names):
+    return [os.path.join(NATIVE, name) for name in names]
+
+
+# The supervision core shared by the binding and the helpers.
+CORE = native('supervisor.c', 'seccomp.c', 'rules.c', 'procfs.c', 'verdict.c')
+COMPARE = native('compare.c')
+
+# Helper executables: name -> (sources, libraries).
+HELPERS = {}
+
+
+def _helper_sources_exist(sources):
+    return all(os.path.exists(s) for s in sources)
+
+
+class build_helpers(Command):
+    """Compile the helper executables listed in HELPERS."""
+
+    description = 'build native helper executables into sio/_native/bin'
+    user_options = []
+
+    def initialize_options(self):
+        self.build_lib = None
+        self.build_temp = None
+        self.editable_mode = False
+
+    def finalize_options(self):
+        self.set_undefined_options(
+            'build', ('build_lib', 'build_lib'), ('build_temp', 'build_temp'))
+
+    def _out_dir(self):
+        # Editable installs import the package from the source tree.
+        base = '.' if self.editable_mode else self.build_lib
+        return os.path.join(base, NATIVE, 'bin')
+
+    def _targets(self):
+        return {name: os.path.join(self._out_dir(), name)
+                for name, (sources, _) in HELPERS.items()
+                if _helper_sources_exist(sources)}
+
+    def run(self):
+        cc = shlex.split(os.environ.get('CC', 'cc'))
+        headers = [os.path.join(NATIVE, f) for f in os.listdir(NATIVE)
+                   if f.endswith('.h')]
+        os.makedirs(self._out_dir(), exist_ok=True)
+        for name, target in self._targets().items():
+            sources, libraries = HELPERS[name]
+            inputs = sources + headers
+            if os.path.exists(target) and all(
+                    os.path.getmtime(target) >= os.path.getmtime(i)
+                    for i in inputs):
+                continue
+            cmd = (cc + CFLAGS + ['-I', NATIVE, '-o', target] + sources
+                   + ['-l' + lib for lib in libraries])
+            self.announce('building helper %s' % name, level=2)
+            subprocess.check_call(cmd)
+
+    def get_outputs(self):
+        return list(self._targets().values())
+
+    def get_output_mapping(self):
+        # Where editable_wheel should point each built file.
+        return {os.path.join(self.build_lib, NATIVE, 'bin', name):
+                os.path.join(NATIVE, 'bin', name)
+                for name in self._targets()}
+
+
+class build(_build):
+    sub_commands = _build.sub_commands + [('build_helpers', None)]
+
+
+def extension(name, sources, libraries=()):
+    return Extension(
+        'sio._native.' + name,
+        sources=sources,
+        include_dirs=[NATIVE],
+        libraries=list(libraries),
+        extra_compile_args=CFLAGS,
+    )
+
+
+extensions = [extension('supervise', native('supervise.pyx') + CORE,
+                        ['seccomp'])]
+if os.path.exists(os.path.join(NATIVE, 'compare.pyx')):
+    extensions.append(extension('compare', native('compare.pyx') + COMPARE))
+
+setup(
+    ext_modules=cythonize(extensions, language_level=3,
+                          compiler_directives={'embedsignature': True}),
+    cmdclass={'build': build, 'build_helpers': build_helpers},
+)

@@ -1,0 +1,1 @@
+"""SIO2's batch-job layer: jobs, executors and the native supervision core."""

@@ -1,0 +1,32 @@
+/*
+ * procfs.h - the few /proc readings the supervisor needs.
+ *
+ * All readers take the dirfd of a procfs mount (or -1 for "/proc"), so the
+ * jail can use a procfs of its own pid namespace after pivoting its root.
+ */
+#ifndef SIO_PROCFS_H
+#define SIO_PROCFS_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+/* Open /proc/PID/NAME read-only (O_CLOEXEC). -1 with errno on failure. */
+int sio_proc_open(int proc_dirfd, pid_t pid, const char *name);
+
+/* VmPeak and VmHWM of a live process, in KiB. 0 on success, -1 if the
+ * process has no memory any more (zombie) or cannot be read. */
+int sio_proc_memory_peaks(int proc_dirfd, pid_t pid, uint64_t *vm_peak_kib,
+                          uint64_t *vm_hwm_kib);
+
+/* Current virtual size in KiB from an open /proc/PID/statm. */
+int sio_proc_statm_size_kib(int statm_fd, uint64_t *size_kib);
+
+/* start_brk of a process (field 48 of /proc/PID/stat). */
+int sio_proc_start_brk(int proc_dirfd, pid_t pid, uint64_t *start_brk);
+
+/* Parse "VmPeak:" and "VmHWM:" out of the text of a status file.
+ * Exposed for unit tests. Returns 0 when both were found. */
+int sio_parse_status_peaks(const char *text, uint64_t *vm_peak_kib,
+                           uint64_t *vm_hwm_kib);
+
+#endif

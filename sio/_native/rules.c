@@ -1,0 +1,249 @@
+/*
+ * rules.c - per-syscall decisions of the tracer. See rules.h.
+ */
+#define _GNU_SOURCE
+#include "rules.h"
+#include "procfs.h"
+#include "supervisor.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+static void allow(struct sio_decision *d)
+{
+    d->action = SIO_ALLOW;
+}
+
+static void deny(struct sio_decision *d, int err)
+{
+    d->action = SIO_DENY;
+    d->deny_errno = err;
+}
+
+static void kill_for(struct sio_decision *d, int reason)
+{
+    d->action = SIO_KILL;
+    d->kill_reason = reason;
+}
+
+/* Copy a NUL-terminated string from the tracee, never reading past the page
+ * that holds its end. 0, -EFAULT, or -ENAMETOOLONG. */
+static int read_tracee_string(pid_t pid, uint64_t addr, char *buf,
+                              size_t size)
+{
+    size_t used = 0;
+    const uint64_t page = 4096;
+    while (used < size) {
+        uint64_t at = addr + used;
+        size_t chunk = (size_t)(page - at % page);
+        if (chunk > size - used)
+            chunk = size - used;
+        struct iovec local = {buf + used, chunk};
+        struct iovec remote = {(void *)(uintptr_t)at, chunk};
+        ssize_t got = process_vm_readv(pid, &local, 1, &remote, 1, 0);
+        if (got <= 0)
+            return -EFAULT;
+        if (memchr(buf + used, '\0', (size_t)got))
+            return 0;
+        used += (size_t)got;
+    }
+    return -ENAMETOOLONG;
+}
+
+int sio_path_is_local(const char *path, const char *local_root)
+{
+    const char *rest = path;
+    if (path[0] == '/') {
+        if (!local_root)
+            return 0;
+        size_t n = strlen(local_root);
+        while (n > 1 && local_root[n - 1] == '/')
+            n--;
+        if (strncmp(path, local_root, n) != 0 ||
+            (path[n] != '/' && path[n] != '\0'))
+            return 0;
+        rest = path + n;
+    }
+    /* Walk the components; any ".." could leave the directory. */
+    const char *p = rest;
+    while (*p) {
+        while (*p == '/')
+            p++;
+        const char *end = strchrnul(p, '/');
+        if (end - p == 2 && p[0] == '.' && p[1] == '.')
+            return 0;
+        p = end;
+    }
+    return 1;
+}
+
+struct path_call {
+    int dirfd;
+    uint64_t path_addr;
+    int flags;          /* open flags (writes?) */
+    int is_open;
+    int empty_path_ok;  /* AT_EMPTY_PATH given: "" means the fd itself */
+};
+
+static int classify(const struct sio_syscall *sc, struct path_call *pc)
+{
+    memset(pc, 0, sizeof *pc);
+    pc->dirfd = AT_FDCWD;
+    const uint64_t *a = sc->args;
+    switch (sc->nr) {
+    case SYS_open:
+        pc->path_addr = a[0], pc->flags = (int)a[1], pc->is_open = 1;
+        return 0;
+    case SYS_openat:
+        pc->dirfd = (int)a[0], pc->path_addr = a[1], pc->flags = (int)a[2];
+        pc->is_open = 1;
+        return 0;
+    case SYS_creat:
+        pc->path_addr = a[0], pc->flags = O_CREAT | O_WRONLY | O_TRUNC;
+        pc->is_open = 1;
+        return 0;
+    case SYS_stat:
+    case SYS_lstat:
+    case SYS_access:
+        pc->path_addr = a[0];
+        return 0;
+    case SYS_newfstatat:
+        pc->dirfd = (int)a[0], pc->path_addr = a[1];
+        pc->empty_path_ok = ((int)a[3] & AT_EMPTY_PATH) != 0;
+        return 0;
+    case SYS_statx:
+        pc->dirfd = (int)a[0], pc->path_addr = a[1];
+        pc->empty_path_ok = ((int)a[2] & AT_EMPTY_PATH) != 0;
+        return 0;
+    case SYS_faccessat:
+    case SYS_faccessat2:
+        pc->dirfd = (int)a[0], pc->path_addr = a[1];
+        return 0;
+    default:
+        return -1;  /* openat2 and anything unexpected */
+    }
+}
+
+void sio_rule_file(pid_t pid, const struct sio_syscall *sc, int files_mode,
+                   const char *local_root, struct sio_decision *d)
+{
+    struct path_call pc;
+    char path[PATH_MAX];
+    if (classify(sc, &pc) < 0) {
+        if (files_mode == SIO_FILES_FORBID)
+            kill_for(d, SIO_KILL_OPEN);
+        else
+            deny(d, ENOSYS);
+        return;
+    }
+    int rc = read_tracee_string(pid, pc.path_addr, path, sizeof path);
+    if (rc < 0) {
+        deny(d, -rc);
+        return;
+    }
+    /* fstat() is newfstatat(fd, "", AT_EMPTY_PATH): no path involved. */
+    if (path[0] == '\0' && pc.empty_path_ok) {
+        allow(d);
+        return;
+    }
+    if (files_mode == SIO_FILES_FORBID) {
+        kill_for(d, SIO_KILL_OPEN);
+        return;
+    }
+    if (pc.is_open &&
+        ((pc.flags & O_ACCMODE) != O_RDONLY ||
+         (pc.flags & (O_CREAT | O_TRUNC | O_APPEND | __O_TMPFILE)))) {
+        deny(d, EPERM);
+        return;
+    }
+    if (path[0] != '/' && pc.dirfd != AT_FDCWD) {
+        deny(d, EACCES);
+        return;
+    }
+    if (!sio_path_is_local(path, local_root)) {
+        deny(d, EACCES);
+        return;
+    }
+    allow(d);
+}
+
+static uint64_t page_align(uint64_t bytes)
+{
+    return (bytes + 4095) & ~(uint64_t)4095;
+}
+
+void sio_rule_memory(pid_t pid, const struct sio_syscall *sc,
+                     const struct sio_memory_limits *lim,
+                     struct sio_memory_state *st, uint64_t *peak_vm_kib,
+                     struct sio_decision *d)
+{
+    uint64_t current_kib = 0;
+    if (st->statm_fd < 0)
+        st->statm_fd = sio_proc_open(lim->proc_dirfd, pid, "statm");
+    if (st->statm_fd >= 0)
+        (void)sio_proc_statm_size_kib(st->statm_fd, &current_kib);
+
+    const uint64_t *a = sc->args;
+    uint64_t growth = 0;
+    switch (sc->nr) {
+    case SYS_mmap:
+        /* MAP_FIXED replaces what is there: no reliable growth. */
+        if (!((int)a[3] & MAP_FIXED))
+            growth = page_align(a[1]);
+        break;
+    case SYS_mremap:
+        if (a[2] > a[1])
+            growth = page_align(a[2]) - page_align(a[1]);
+        break;
+    case SYS_brk:
+        if (!st->brk_known &&
+            sio_proc_start_brk(lim->proc_dirfd, pid, &st->brk) == 0)
+            st->brk_known = 1;
+        if (st->brk_known && a[0] > st->brk)
+            growth = a[0] - st->brk;
+        if (a[0])
+            st->brk = a[0], st->brk_known = 1;
+        break;
+    default:
+        break;
+    }
+    uint64_t after_kib = current_kib + page_align(growth) / 1024;
+    if (current_kib > *peak_vm_kib)
+        *peak_vm_kib = current_kib;
+    if (lim->mem_limit_kib && after_kib > lim->mem_limit_kib) {
+        if (after_kib > *peak_vm_kib)
+            *peak_vm_kib = after_kib;
+        kill_for(d, SIO_KILL_MEMORY);
+        return;
+    }
+    if (after_kib > *peak_vm_kib)
+        *peak_vm_kib = after_kib;
+    allow(d);
+}
+
+void sio_rule_signal(pid_t pid, const struct sio_syscall *sc,
+                     struct sio_decision *d)
+{
+    pid_t target = (pid_t)sc->args[0];
+    switch (sc->nr) {
+    case SYS_kill:
+    case SYS_tkill:
+    case SYS_tgkill:
+    case SYS_rt_sigqueueinfo:
+    case SYS_rt_tgsigqueueinfo:
+        if (target == pid) {
+            allow(d);
+            return;
+        }
+        break;
+    default:
+        break;
+    }
+    kill_for(d, SIO_KILL_SYSCALL);
+}

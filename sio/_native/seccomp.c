@@ -1,0 +1,387 @@
+/*
+ * seccomp.c - syscall policies compiled to BPF with libseccomp.
+ *
+ * See seccomp_policy.h for the model. The lists below are the whole policy: a
+ * syscall not named here is forbidden in SIO_POLICY_STATIC and allowed in
+ * SIO_POLICY_PERMISSIVE.
+ */
+#define _GNU_SOURCE
+#include "seccomp_policy.h"
+#include "supervisor.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/audit.h>
+#include <pthread.h>
+#include <seccomp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <termios.h>
+#include <unistd.h>
+
+#define X32_SYSCALL_BIT 0x40000000ULL
+
+/* Allowed at full speed by the static policy. */
+static const char *const static_allowed[] = {
+    /* I/O on descriptors the program already has */
+    "read", "write", "readv", "writev", "pread64", "pwrite64", "preadv",
+    "preadv2", "pwritev", "pwritev2", "lseek", "close", "fstat", "dup",
+    "dup2", "dup3", "fcntl", "ftruncate", "fsync", "fdatasync",
+    "fadvise64", "sendfile", "splice", "tee", "copy_file_range",
+    "getdents64", "poll", "ppoll", "select", "pselect6", "pipe", "pipe2",
+    /* memory */
+    "munmap", "mprotect", "madvise", "mincore", "membarrier",
+    /* process bookkeeping that affects nothing outside */
+    "exit", "exit_group", "rt_sigaction", "rt_sigprocmask", "rt_sigreturn",
+    "rt_sigpending", "rt_sigtimedwait", "rt_sigsuspend", "sigaltstack",
+    "pause", "alarm", "setitimer", "getitimer", "nanosleep",
+    "clock_nanosleep", "clock_gettime", "clock_getres", "gettimeofday",
+    "time", "times", "getrusage", "uname", "arch_prctl", "set_tid_address",
+    "set_robust_list", "get_robust_list", "rseq", "futex", "sched_yield",
+    "sched_getaffinity", "getcpu", "getrandom", "getpid", "gettid", "getppid",
+    "getuid", "geteuid", "getgid", "getegid", "getresuid", "getresgid",
+    "getgroups", "getpgrp", "getpgid", "getsid", "getrlimit", "sysinfo",
+    "getcwd", "restart_syscall",
+    /* a second exec is refused by the tracer at its exec event */
+    "execve", "execveat",
+};
+
+/* Forbidden even by the permissive policy. */
+static const char *const permissive_forbidden[] = {
+    "ptrace", "process_vm_readv", "process_vm_writev", "mount", "umount2",
+    "pivot_root", "chroot", "move_mount", "open_tree", "fsopen", "fsmount",
+    "fsconfig", "fspick", "mount_setattr", "reboot", "kexec_load",
+    "kexec_file_load", "init_module", "finit_module", "delete_module", "bpf",
+    "perf_event_open", "keyctl", "add_key", "request_key", "unshare", "setns",
+    "swapon", "swapoff", "sethostname", "setdomainname", "settimeofday",
+    "clock_settime", "clock_adjtime", "adjtimex", "acct", "userfaultfd",
+    "io_uring_setup", "io_uring_enter", "io_uring_register",
+    "open_by_handle_at", "name_to_handle_at", "quotactl", "syslog",
+    "vhangup", "iopl", "ioperm", "fanotify_init", "personality", "setrlimit",
+    "setpriority", "sched_setscheduler", "sched_setattr", "mknod", "mknodat",
+};
+
+/* Path syscalls: decided by the tracer, or by the filter (read-only). */
+static const char *const path_syscalls[] = {
+    "stat", "lstat", "newfstatat", "statx", "access", "faccessat",
+    "faccessat2",
+};
+
+/* ioctl requests a static program may make (isatty and friends). */
+static const unsigned long allowed_ioctls[] = {TCGETS, TIOCGWINSZ, FIONREAD};
+
+/* prctl options with no effect outside the program. */
+static const int allowed_prctls[] = {
+    PR_GET_NAME, PR_SET_NAME, PR_GET_DUMPABLE, PR_GET_TIMERSLACK,
+    PR_GET_PDEATHSIG,
+};
+
+/* Open flags that make an open writing. */
+#define OPEN_WRITE_BITS \
+    (O_WRONLY | O_RDWR | O_CREAT | O_TRUNC | O_APPEND | __O_TMPFILE)
+
+struct builder {
+    scmp_filter_ctx ctx;
+    uint32_t default_action;
+    char *err;
+    size_t errlen;
+};
+
+static int fail(struct builder *b, const char *what, const char *name, int rc)
+{
+    snprintf(b->err, b->errlen, "seccomp: %s %s: %s", what,
+             name ? name : "", strerror(rc < 0 ? -rc : rc));
+    return -1;
+}
+
+static int resolve(struct builder *b, const char *name, int *nr)
+{
+    *nr = seccomp_syscall_resolve_name(name);
+    if (*nr == __NR_SCMP_ERROR) {
+        snprintf(b->err, b->errlen, "seccomp: unknown syscall %s", name);
+        return -1;
+    }
+    return 0;
+}
+
+static int add(struct builder *b, uint32_t action, const char *name,
+               unsigned argc, const struct scmp_arg_cmp *cmp)
+{
+    int nr;
+    if (resolve(b, name, &nr) < 0)
+        return -1;
+    if (action == b->default_action)
+        return 0;  /* libseccomp refuses rules that repeat the default */
+    int rc = seccomp_rule_add_array(b->ctx, action, nr, argc, cmp);
+    if (rc < 0)
+        return fail(b, "cannot add rule for", name, rc);
+    return 0;
+}
+
+static int add_plain(struct builder *b, uint32_t action, const char *name)
+{
+    return add(b, action, name, 0, NULL);
+}
+
+/* action when (arg & mask) == 0, other_action otherwise (one rule per bit,
+ * since libseccomp has no "masked not equal"). */
+static int add_by_mask(struct builder *b, const char *name, unsigned arg,
+                       uint64_t mask, uint32_t action, uint32_t other_action)
+{
+    struct scmp_arg_cmp zero = SCMP_CMP(arg, SCMP_CMP_MASKED_EQ, mask, 0);
+    if (add(b, action, name, 1, &zero) < 0)
+        return -1;
+    for (unsigned bit = 0; bit < 64; bit++) {
+        uint64_t m = 1ULL << bit;
+        if (!(mask & m))
+            continue;
+        struct scmp_arg_cmp set = SCMP_CMP(arg, SCMP_CMP_MASKED_EQ, m, m);
+        if (add(b, other_action, name, 1, &set) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* action when arg >= threshold, ALLOW below it. */
+static int add_by_size(struct builder *b, const char *name, unsigned arg,
+                       uint64_t threshold, uint32_t action)
+{
+    struct scmp_arg_cmp big = SCMP_CMP(arg, SCMP_CMP_GE, threshold);
+    struct scmp_arg_cmp small = SCMP_CMP(arg, SCMP_CMP_LT, threshold);
+    if (add(b, action, name, 1, &big) < 0)
+        return -1;
+    return add(b, SCMP_ACT_ALLOW, name, 1, &small);
+}
+
+static int add_memory_rules(struct builder *b, unsigned flags)
+{
+    if (!(flags & SIO_PF_TRACE_MEMORY)) {
+        if (add_plain(b, SCMP_ACT_ALLOW, "mmap") < 0 ||
+            add_plain(b, SCMP_ACT_ALLOW, "mremap") < 0)
+            return -1;
+        return add_plain(b, SCMP_ACT_ALLOW, "brk");
+    }
+    uint32_t trace = SCMP_ACT_TRACE(SIO_TAG_MEMORY);
+    if (add_by_size(b, "mmap", 1, SIO_TRACED_MAP_MIN, trace) < 0 ||
+        add_by_size(b, "mremap", 2, SIO_TRACED_MAP_MIN, trace) < 0)
+        return -1;
+    /* brk(0) only asks where the break is. */
+    struct scmp_arg_cmp query = SCMP_CMP(0, SCMP_CMP_EQ, 0);
+    struct scmp_arg_cmp move = SCMP_CMP(0, SCMP_CMP_NE, 0);
+    if (add(b, SCMP_ACT_ALLOW, "brk", 1, &query) < 0)
+        return -1;
+    return add(b, trace, "brk", 1, &move);
+}
+
+static int add_file_rules(struct builder *b, unsigned flags)
+{
+    size_t i;
+    /* glibc's static start-up asks for /proc/self/exe; a missing link is
+     * harmless to it and reveals nothing. */
+    if (add_plain(b, SCMP_ACT_ERRNO(ENOENT), "readlink") < 0 ||
+        add_plain(b, SCMP_ACT_ERRNO(ENOENT), "readlinkat") < 0)
+        return -1;
+    if (flags & SIO_PF_TRACE_FILES) {
+        uint32_t trace = SCMP_ACT_TRACE(SIO_TAG_FILE);
+        static const char *const opens[] = {"open", "openat", "openat2",
+                                            "creat"};
+        for (i = 0; i < sizeof opens / sizeof *opens; i++)
+            if (add_plain(b, trace, opens[i]) < 0)
+                return -1;
+        for (i = 0; i < sizeof path_syscalls / sizeof *path_syscalls; i++)
+            if (add_plain(b, trace, path_syscalls[i]) < 0)
+                return -1;
+        return 0;
+    }
+    /* The program sees an isolated file system: reading is fine. */
+    if (add_by_mask(b, "open", 1, OPEN_WRITE_BITS, SCMP_ACT_ALLOW,
+                    SCMP_ACT_ERRNO(EPERM)) < 0 ||
+        add_by_mask(b, "openat", 2, OPEN_WRITE_BITS, SCMP_ACT_ALLOW,
+                    SCMP_ACT_ERRNO(EPERM)) < 0 ||
+        add_plain(b, SCMP_ACT_ERRNO(EPERM), "creat") < 0 ||
+        add_plain(b, SCMP_ACT_ERRNO(ENOSYS), "openat2") < 0)
+        return -1;
+    for (i = 0; i < sizeof path_syscalls / sizeof *path_syscalls; i++)
+        if (add_plain(b, SCMP_ACT_ALLOW, path_syscalls[i]) < 0)
+            return -1;
+    return 0;
+}
+
+static int build_static(struct builder *b, unsigned flags)
+{
+    size_t i;
+    for (i = 0; i < sizeof static_allowed / sizeof *static_allowed; i++)
+        if (add_plain(b, SCMP_ACT_ALLOW, static_allowed[i]) < 0)
+            return -1;
+    for (i = 0; i < sizeof allowed_ioctls / sizeof *allowed_ioctls; i++) {
+        struct scmp_arg_cmp c = SCMP_CMP(1, SCMP_CMP_EQ, allowed_ioctls[i]);
+        if (add(b, SCMP_ACT_ALLOW, "ioctl", 1, &c) < 0)
+            return -1;
+    }
+    for (i = 0; i < sizeof allowed_prctls / sizeof *allowed_prctls; i++) {
+        struct scmp_arg_cmp c = SCMP_CMP(0, SCMP_CMP_EQ,
+                                         (uint64_t)allowed_prctls[i]);
+        if (add(b, SCMP_ACT_ALLOW, "prctl", 1, &c) < 0)
+            return -1;
+    }
+    /* Reading limits is fine; changing them is not. */
+    struct scmp_arg_cmp read_only = SCMP_CMP(2, SCMP_CMP_EQ, 0);
+    if (add(b, SCMP_ACT_ALLOW, "prlimit64", 1, &read_only) < 0)
+        return -1;
+    static const char *const signals[] = {"kill", "tkill", "tgkill",
+                                          "rt_sigqueueinfo",
+                                          "rt_tgsigqueueinfo"};
+    for (i = 0; i < sizeof signals / sizeof *signals; i++)
+        if (add_plain(b, SCMP_ACT_TRACE(SIO_TAG_SIGNAL), signals[i]) < 0)
+            return -1;
+    if (add_memory_rules(b, flags) < 0)
+        return -1;
+    return add_file_rules(b, flags);
+}
+
+static int build_permissive(struct builder *b, unsigned flags)
+{
+    size_t i;
+    uint32_t forbid = SCMP_ACT_TRACE(SIO_TAG_FORBIDDEN);
+    for (i = 0; i < sizeof permissive_forbidden / sizeof *permissive_forbidden;
+         i++)
+        if (add_plain(b, forbid, permissive_forbidden[i]) < 0)
+            return -1;
+    struct scmp_arg_cmp raising = SCMP_CMP(2, SCMP_CMP_NE, 0);
+    if (add(b, forbid, "prlimit64", 1, &raising) < 0)
+        return -1;
+    if (flags & SIO_PF_TRACE_MEMORY) {
+        if (add_memory_rules(b, flags) < 0)
+            return -1;
+    }
+    return add_file_rules(b, flags);
+}
+
+static int export_filter(struct builder *b, struct sock_fprog *out)
+{
+    int fd = memfd_create("sio-seccomp-bpf", MFD_CLOEXEC);
+    if (fd < 0)
+        return fail(b, "memfd_create", NULL, errno);
+    int rc = seccomp_export_bpf(b->ctx, fd);
+    if (rc < 0) {
+        close(fd);
+        return fail(b, "export", NULL, rc);
+    }
+    off_t size = lseek(fd, 0, SEEK_END);
+    if (size <= 0 || size % sizeof(struct sock_filter) != 0 ||
+        size / sizeof(struct sock_filter) > BPF_MAXINSNS) {
+        close(fd);
+        snprintf(b->err, b->errlen, "seccomp: bad exported filter size %lld",
+                 (long long)size);
+        return -1;
+    }
+    struct sock_filter *insns = malloc((size_t)size);
+    if (!insns) {
+        close(fd);
+        return fail(b, "malloc", NULL, ENOMEM);
+    }
+    ssize_t got = pread(fd, insns, (size_t)size, 0);
+    int saved = errno;
+    close(fd);
+    if (got != size) {
+        free(insns);
+        return fail(b, "reading exported filter", NULL, got < 0 ? saved : EIO);
+    }
+    out->len = (unsigned short)(size / sizeof(struct sock_filter));
+    out->filter = insns;
+    return 0;
+}
+
+int sio_policy_by_name(const char *name)
+{
+    if (!strcmp(name, "default") || !strcmp(name, "static") ||
+        !strcmp(name, "supervised"))
+        return SIO_POLICY_STATIC;
+    if (!strcmp(name, "permissive"))
+        return SIO_POLICY_PERMISSIVE;
+    return -1;
+}
+
+int sio_policy_build(int policy, unsigned flags, struct sock_fprog *out,
+                     char *err, size_t errlen)
+{
+    struct builder b = {.err = err, .errlen = errlen};
+    if (policy < 0 || policy >= SIO_POLICY_COUNT || flags >= SIO_PF_COUNT) {
+        snprintf(err, errlen, "seccomp: bad policy %d/%u", policy, flags);
+        return -1;
+    }
+    uint32_t def = policy == SIO_POLICY_STATIC
+                       ? SCMP_ACT_TRACE(SIO_TAG_FORBIDDEN)
+                       : SCMP_ACT_ALLOW;
+    b.default_action = def;
+    b.ctx = seccomp_init(def);
+    if (!b.ctx) {
+        snprintf(err, errlen, "seccomp: seccomp_init failed");
+        return -1;
+    }
+    int rc = seccomp_attr_set(b.ctx, SCMP_FLTATR_ACT_BADARCH,
+                              SCMP_ACT_TRACE(SIO_TAG_BADARCH));
+    if (rc < 0) {
+        seccomp_release(b.ctx);
+        return fail(&b, "setting bad-arch action", NULL, rc);
+    }
+    /* The child sets no_new_privs itself before loading the raw filter. */
+    rc = seccomp_attr_set(b.ctx, SCMP_FLTATR_CTL_NNP, 0);
+    if (rc < 0) {
+        seccomp_release(b.ctx);
+        return fail(&b, "clearing NNP attribute", NULL, rc);
+    }
+    rc = policy == SIO_POLICY_STATIC ? build_static(&b, flags)
+                                     : build_permissive(&b, flags);
+    if (rc == 0)
+        rc = export_filter(&b, out);
+    seccomp_release(b.ctx);
+    return rc;
+}
+
+static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct sock_fprog cache[SIO_POLICY_COUNT][SIO_PF_COUNT];
+
+const struct sock_fprog *sio_policy_get(int policy, unsigned flags, char *err,
+                                        size_t errlen)
+{
+    if (policy < 0 || policy >= SIO_POLICY_COUNT || flags >= SIO_PF_COUNT) {
+        snprintf(err, errlen, "seccomp: bad policy %d/%u", policy, flags);
+        return NULL;
+    }
+    const struct sock_fprog *result = NULL;
+    pthread_mutex_lock(&cache_lock);
+    struct sock_fprog *slot = &cache[policy][flags];
+    if (slot->filter || sio_policy_build(policy, flags, slot, err, errlen) == 0)
+        result = slot;
+    pthread_mutex_unlock(&cache_lock);
+    return result;
+}
+
+void sio_syscall_name(uint32_t audit_arch, uint64_t nr, char *buf, size_t len)
+{
+    uint32_t token = SCMP_ARCH_X86_64;
+    const char *abi = "";
+    if (audit_arch == AUDIT_ARCH_I386) {
+        token = SCMP_ARCH_X86;
+        abi = " (i386 ABI)";
+    } else if (audit_arch == AUDIT_ARCH_X86_64 && (nr & X32_SYSCALL_BIT)) {
+        token = SCMP_ARCH_X32;
+        abi = " (x32 ABI)";
+    } else if (audit_arch != AUDIT_ARCH_X86_64) {
+        abi = " (foreign ABI)";
+    }
+    char *name = NULL;
+    if (nr <= 0x7fffffffULL)
+        name = seccomp_syscall_resolve_num_arch(token, (int)nr);
+    if (name)
+        snprintf(buf, len, "%s%s", name, abi);
+    else
+        snprintf(buf, len, "#%llu%s",
+                 (unsigned long long)(nr & ~X32_SYSCALL_BIT), abi);
+    free(name);
+}

@@ -1,0 +1,68 @@
+/*
+ * seccomp_policy.h - named syscall policies compiled to classic BPF with libseccomp.
+ *
+ * A policy is a list of syscalls the program may make at full speed
+ * (SECCOMP_RET_ALLOW), a few answered by the filter itself (ERRNO), and a
+ * few that stop the program for the tracer to decide (SECCOMP_RET_TRACE with
+ * a tag saying which rule fired). Every other syscall, and every syscall made
+ * through a foreign ABI (int 0x80, x32), is traced with SIO_TAG_FORBIDDEN /
+ * SIO_TAG_BADARCH so the supervisor can name it and kill the program.
+ *
+ * Filters are built in the parent, before any fork, and exported as a
+ * struct sock_fprog that the child installs with a raw seccomp(2) call, so
+ * nothing in the child allocates.
+ */
+#ifndef SIO_SECCOMP_POLICY_H
+#define SIO_SECCOMP_POLICY_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <linux/filter.h>
+
+enum sio_policy {
+    /* For statically linked contest solutions: no files (unless traced
+     * decisions allow them), no processes, no sockets, no exec after the
+     * first. The `default` policy of the jail. */
+    SIO_POLICY_STATIC = 0,
+    /* Anything but a list of dangerous syscalls (ptrace, mount, module and
+     * namespace calls, limit raising, io_uring, ...). For programs that are
+     * otherwise isolated (the jail's `permissive`, untrusted checkers). */
+    SIO_POLICY_PERMISSIVE = 1,
+    SIO_POLICY_COUNT
+};
+
+/* Policy flags. */
+#define SIO_PF_TRACE_FILES  0x1u  /* path syscalls go to the tracer; without
+                                     it read-only opens are allowed by the
+                                     filter and writing opens get EPERM */
+#define SIO_PF_TRACE_MEMORY 0x2u  /* brk, big mmap/mremap go to the tracer */
+#define SIO_PF_COUNT 4u
+
+/* The data value of SECCOMP_RET_TRACE: which rule stopped the program. */
+enum sio_trace_tag {
+    SIO_TAG_FORBIDDEN = 1,
+    SIO_TAG_BADARCH = 2,
+    SIO_TAG_FILE = 3,
+    SIO_TAG_MEMORY = 4,
+    SIO_TAG_SIGNAL = 5,
+};
+
+/* Policy by its command-line name ("default"/"static"/"supervised",
+ * "permissive"); -1 when unknown. */
+int sio_policy_by_name(const char *name);
+
+/* Build a filter. On success fills out (free out->filter with free()) and
+ * returns 0; on failure returns -1 with a message in err. */
+int sio_policy_build(int policy, unsigned flags, struct sock_fprog *out,
+                     char *err, size_t errlen);
+
+/* The cached filter for (policy, flags), built on first use; thread-safe.
+ * NULL with a message in err on failure. */
+const struct sock_fprog *sio_policy_get(int policy, unsigned flags,
+                                        char *err, size_t errlen);
+
+/* Human name of a syscall as the program made it: "clone", or
+ * "write (i386 ABI)", "read (x32 ABI)", "#1234" when unknown. */
+void sio_syscall_name(uint32_t audit_arch, uint64_t nr, char *buf, size_t len);
+
+#endif

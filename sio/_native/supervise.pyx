@@ -1,0 +1,377 @@
+# cython: language_level=3, boundscheck=False, wraparound=False
+"""Python binding of the native process supervisor.
+
+One call of :func:`run` starts one program and returns a :class:`Result`
+once it and everything it left behind are gone. All the work happens in C
+(``supervisor.c``) with the GIL released; this module only converts
+arguments and results. Executors in :mod:`sio.workers.executors` are the
+public interface; this module is their engine.
+"""
+
+from libc.stdint cimport uint32_t, uint64_t
+from libc.stdlib cimport free, malloc
+from libc.string cimport memset
+
+
+cdef extern from "linux/filter.h":
+    struct sock_fprog:
+        unsigned short len
+
+
+cdef extern from "supervisor.h" nogil:
+    enum:
+        SIO_SPAWN_VFORK
+        SIO_SPAWN_FORK_STOPPED
+        SIO_FILES_FORBID
+        SIO_FILES_LOCAL_READONLY
+        SIO_KILL_NONE
+        SIO_KILL_CPU_TIME
+        SIO_KILL_REAL_TIME
+        SIO_KILL_MEMORY
+        SIO_KILL_OUTPUT
+        SIO_KILL_OPEN
+        SIO_KILL_SYSCALL
+        SIO_KILL_INSTRUCTIONS
+        SIO_KILL_SUPERVISOR
+        SIO_TRACED_MAP_MIN
+
+    struct sio_hooks:
+        pass
+
+    struct sio_spec:
+        const char *path
+        char **argv
+        char **envp
+        const char *cwd
+        int stdin_fd
+        int stdout_fd
+        int stderr_fd
+        uint64_t mem_limit_kib
+        uint64_t time_limit_ms
+        uint64_t real_time_limit_ms
+        uint64_t output_limit_bytes
+        int trace
+        int follow_forks
+        const sock_fprog *filter
+        int files_mode
+        const char *local_root
+        int proc_dirfd
+        int spawn_mode
+        int single_threaded
+        int keep_process_group
+        const sio_hooks *hooks
+
+    struct sio_result:
+        int exited
+        int exit_code
+        int signaled
+        int term_signal
+        uint64_t user_us
+        uint64_t sys_us
+        uint64_t wall_us
+        uint64_t peak_vm_kib
+        uint64_t peak_rss_kib
+        uint64_t syscalls
+        int kill_reason
+        int alloc_over_limit
+        int exec_failed
+        int exec_errno
+        int internal_error
+        char detail[256]
+
+    uint64_t sio_as_margin_kib(uint64_t mem_limit_kib)
+    int sio_supervise(const sio_spec *spec, sio_result *res)
+
+
+cdef extern from "seccomp_policy.h" nogil:
+    enum:
+        SIO_POLICY_STATIC
+        SIO_POLICY_PERMISSIVE
+        SIO_PF_TRACE_FILES
+        SIO_PF_TRACE_MEMORY
+    int sio_policy_by_name(const char *name)
+    const sock_fprog *sio_policy_get(int policy, unsigned flags, char *err,
+                                     size_t errlen)
+    void sio_syscall_name(uint32_t audit_arch, uint64_t nr, char *buf,
+                          size_t len)
+
+
+cdef extern from "verdict.h" nogil:
+    struct sio_verdict:
+        int code
+        char text[320]
+
+    struct sio_verdict_input:
+        uint64_t mem_limit_kib
+        uint64_t time_limit_ms
+        uint64_t time_used_ms
+        int ignore_return
+
+    const char *sio_code_name(int code)
+    void sio_decide_verdict(const sio_result *res,
+                            const sio_verdict_input *inp, sio_verdict *v)
+
+
+cdef extern from "rules.h" nogil:
+    int sio_path_is_local(const char *path, const char *local_root)
+
+
+cdef extern from "procfs.h" nogil:
+    int sio_parse_status_peaks(const char *text, uint64_t *vm_peak_kib,
+                               uint64_t *vm_hwm_kib)
+
+
+class SupervisionError(RuntimeError):
+    """Raised for arguments the supervisor cannot work with."""
+
+
+_KILL_REASONS = {
+    SIO_KILL_NONE: None,
+    SIO_KILL_CPU_TIME: 'cpu-time',
+    SIO_KILL_REAL_TIME: 'real-time',
+    SIO_KILL_MEMORY: 'memory',
+    SIO_KILL_OUTPUT: 'output',
+    SIO_KILL_OPEN: 'open',
+    SIO_KILL_SYSCALL: 'syscall',
+    SIO_KILL_INSTRUCTIONS: 'instructions',
+    SIO_KILL_SUPERVISOR: 'supervisor',
+}
+
+_FILES_MODES = {
+    'forbid': SIO_FILES_FORBID,
+    'local-readonly': SIO_FILES_LOCAL_READONLY,
+}
+
+#: Address space granted above a memory limit (KiB) before allocations fail.
+def as_margin_kib(uint64_t mem_limit_kib):
+    return sio_as_margin_kib(mem_limit_kib)
+
+#: mmap/mremap calls at least this long (bytes) stop for memory accounting.
+TRACED_MAP_MIN = SIO_TRACED_MAP_MIN
+
+
+cdef class Result:
+    """What happened to one supervised program.
+
+    ``code`` and ``text`` are the verdict (``'OK'``/``'ok'``,
+    ``'RE'``/``'runtime error 3'``, ...); the other attributes are the raw
+    measurements it was decided from.
+    """
+
+    cdef readonly str code
+    cdef readonly str text
+    cdef readonly bint exited
+    cdef readonly int exit_code
+    cdef readonly bint signaled
+    cdef readonly int term_signal
+    cdef readonly unsigned long long user_us
+    cdef readonly unsigned long long sys_us
+    cdef readonly unsigned long long wall_us
+    cdef readonly unsigned long long peak_vm_kib
+    cdef readonly unsigned long long peak_rss_kib
+    cdef readonly unsigned long long syscalls
+    cdef readonly object kill_reason
+    cdef readonly bint exec_failed
+    cdef readonly int exec_errno
+    cdef readonly bint internal_error
+    cdef readonly str detail
+
+    @property
+    def user_ms(self):
+        return self.user_us // 1000
+
+    @property
+    def wall_ms(self):
+        return self.wall_us // 1000
+
+    @property
+    def return_code(self):
+        """Exit code, or -signal for a program killed by a signal."""
+        if self.signaled:
+            return -self.term_signal
+        return self.exit_code
+
+    def __repr__(self):
+        return ('<Result %s %r exit=%s signal=%s user=%dms wall=%dms '
+                'vm=%dKiB rss=%dKiB syscalls=%d>' % (
+                    self.code, self.text,
+                    self.exit_code if self.exited else None,
+                    self.term_signal if self.signaled else None,
+                    self.user_us // 1000, self.wall_us // 1000,
+                    self.peak_vm_kib, self.peak_rss_kib, self.syscalls))
+
+
+cdef class _CStrings:
+    """A NULL-terminated char*[] whose strings stay alive with it."""
+
+    cdef char **array
+    cdef list keep
+
+    def __cinit__(self, items):
+        self.keep = []
+        for item in items:
+            if isinstance(item, str):
+                item = (<str>item).encode()
+            if not isinstance(item, bytes):
+                raise TypeError('expected str or bytes, got %r' % (item,))
+            if b'\0' in item:
+                raise ValueError('embedded NUL byte in %r' % (item,))
+            self.keep.append(item)
+        self.array = <char **>malloc((len(self.keep) + 1) * sizeof(char *))
+        if self.array == NULL:
+            raise MemoryError()
+        for i, item in enumerate(self.keep):
+            self.array[i] = <char *>(<bytes>item)
+        self.array[len(self.keep)] = NULL
+
+    def __dealloc__(self):
+        free(self.array)
+
+
+cdef bytes _as_bytes(object value, str name):
+    if isinstance(value, str):
+        return (<str>value).encode()
+    if isinstance(value, bytes):
+        return <bytes>value
+    raise TypeError('%s must be str or bytes, got %r' % (name, value))
+
+
+cdef const sock_fprog *_filter_for(object policy, object files,
+                                   bint trace_memory) except? NULL:
+    cdef char err[256]
+    cdef unsigned flags = 0
+    if policy is None:
+        return NULL
+    cdef bytes name = _as_bytes(policy, 'policy')
+    cdef int pol = sio_policy_by_name(name)
+    if pol < 0:
+        raise SupervisionError('unknown seccomp policy %r' % (policy,))
+    if files is not None:
+        flags |= SIO_PF_TRACE_FILES
+    if trace_memory:
+        flags |= SIO_PF_TRACE_MEMORY
+    cdef const sock_fprog *prog = sio_policy_get(pol, flags, err, sizeof(err))
+    if prog == NULL:
+        raise SupervisionError((<bytes>err).decode(errors='replace'))
+    return prog
+
+
+def run(path, argv, env, *, cwd=None, int stdin=-1, int stdout=-1,
+        int stderr=-1, unsigned long long mem_limit_kib=0,
+        unsigned long long time_limit_ms=0,
+        unsigned long long real_time_limit_ms=0,
+        unsigned long long output_limit_bytes=0, bint trace=False,
+        bint follow_forks=False, policy=None, files=None,
+        bint trace_memory=False, local_root=None,
+        bint single_threaded=False, bint ignore_return=False):
+    """Run one program under supervision and return its :class:`Result`.
+
+    ``path`` is what execve gets (relative paths are relative to ``cwd``);
+    ``argv`` and ``env`` (``'NAME=value'`` items) are passed as they are.
+    Descriptors -1 mean /dev/null. Limits of 0 mean none; the time limit is
+    user CPU time. ``trace`` follows the program with ptrace (needed for
+    memory peaks, ``policy`` and ``follow_forks``); ``policy`` is a seccomp
+    policy name (``'static'``, ``'permissive'``); ``files`` (``'forbid'`` or
+    ``'local-readonly'``) makes path syscalls stop for a decision, inside
+    ``local_root`` for the latter; ``trace_memory`` makes brk and big
+    mmap/mremap stop for memory accounting.
+    """
+    cdef sio_spec spec
+    cdef sio_result res
+    cdef sio_verdict verdict
+    cdef sio_verdict_input vin
+    memset(&spec, 0, sizeof(spec))
+    memset(&vin, 0, sizeof(vin))
+
+    if policy is not None and not trace:
+        raise SupervisionError('a seccomp policy needs trace=True')
+    if files is not None and files not in _FILES_MODES:
+        raise SupervisionError('unknown files mode %r' % (files,))
+    cdef bytes bpath = _as_bytes(path, 'path')
+    cdef _CStrings cargv = _CStrings(argv)
+    cdef _CStrings cenv = _CStrings(env)
+    cdef bytes bcwd = _as_bytes(cwd, 'cwd') if cwd is not None else None
+    cdef bytes broot = (_as_bytes(local_root, 'local_root')
+                        if local_root is not None else None)
+
+    spec.path = bpath
+    spec.argv = cargv.array
+    spec.envp = cenv.array
+    spec.cwd = NULL
+    if bcwd is not None:
+        spec.cwd = bcwd
+    spec.stdin_fd = stdin
+    spec.stdout_fd = stdout
+    spec.stderr_fd = stderr
+    spec.mem_limit_kib = mem_limit_kib
+    spec.time_limit_ms = time_limit_ms
+    spec.real_time_limit_ms = real_time_limit_ms
+    spec.output_limit_bytes = output_limit_bytes
+    spec.trace = trace
+    spec.follow_forks = follow_forks
+    spec.filter = _filter_for(policy, files, trace_memory)
+    spec.files_mode = _FILES_MODES[files] if files is not None else 0
+    spec.local_root = NULL
+    if broot is not None:
+        spec.local_root = broot
+    spec.proc_dirfd = -1
+    spec.spawn_mode = SIO_SPAWN_VFORK
+    spec.single_threaded = single_threaded
+    spec.hooks = NULL
+
+    with nogil:
+        sio_supervise(&spec, &res)
+
+    vin.mem_limit_kib = mem_limit_kib
+    vin.time_limit_ms = time_limit_ms
+    vin.time_used_ms = res.user_us // 1000
+    vin.ignore_return = ignore_return
+    sio_decide_verdict(&res, &vin, &verdict)
+
+    cdef Result out = Result.__new__(Result)
+    out.code = sio_code_name(verdict.code).decode()
+    out.text = (<bytes>verdict.text).decode(errors='replace')
+    out.exited = res.exited
+    out.exit_code = res.exit_code
+    out.signaled = res.signaled
+    out.term_signal = res.term_signal
+    out.user_us = res.user_us
+    out.sys_us = res.sys_us
+    out.wall_us = res.wall_us
+    out.peak_vm_kib = res.peak_vm_kib
+    out.peak_rss_kib = res.peak_rss_kib
+    out.syscalls = res.syscalls
+    out.kill_reason = _KILL_REASONS.get(res.kill_reason)
+    out.exec_failed = res.exec_failed
+    out.exec_errno = res.exec_errno
+    out.internal_error = res.internal_error
+    out.detail = (<bytes>res.detail).decode(errors='replace')
+    return out
+
+
+def syscall_name(uint32_t audit_arch, uint64_t nr):
+    """Name of syscall ``nr`` in the ABI ``audit_arch`` (AUDIT_ARCH_*)."""
+    cdef char buf[128]
+    sio_syscall_name(audit_arch, nr, buf, sizeof(buf))
+    return (<bytes>buf).decode()
+
+
+def policy_size(policy, files=None, bint trace_memory=False):
+    """Number of BPF instructions of a policy (builds and caches it)."""
+    return _filter_for(policy, files, trace_memory).len
+
+
+def _path_is_local(path, local_root):
+    """Unit-test hook for the local-open rule."""
+    cdef bytes p = _as_bytes(path, 'path')
+    cdef bytes r = _as_bytes(local_root, 'local_root')
+    return bool(sio_path_is_local(p, r))
+
+
+def _parse_status_peaks(text):
+    """Unit-test hook: (VmPeak, VmHWM) in KiB parsed from a status text."""
+    cdef bytes t = _as_bytes(text, 'text')
+    cdef uint64_t peak = 0, hwm = 0
+    if sio_parse_status_peaks(t, &peak, &hwm) < 0:
+        return None
+    return peak, hwm

@@ -1,0 +1,881 @@
+/*
+ * supervisor.c - spawn, trace, time and reap one program. See supervisor.h.
+ *
+ * Threads: the caller of sio_supervise() becomes the watchdog (CPU time,
+ * wall time, hooks); a fresh tracer thread spawns the program, is its ptrace
+ * tracer and waits for it. A fresh thread is needed because wait with
+ * __WNOTHREAD then only ever sees this run's processes, never the host's
+ * other children.
+ */
+#define _GNU_SOURCE
+#include "supervisor.h"
+#include "procfs.h"
+#include "rules.h"
+#include "seccomp_policy.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/seccomp.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/user.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define CHILD_STACK_SIZE (128 * 1024)
+#define MIN_WATCH_SLEEP_NS 500000ULL          /* 0.5 ms */
+#define MAX_WATCH_SLEEP_NS 1000000000ULL      /* 1 s */
+
+/* Stages of the child's set-up, reported through the error pipe. */
+enum child_stage {
+    STAGE_SIGNALS = 1, STAGE_SETPGID, STAGE_FDS, STAGE_CHDIR, STAGE_RLIMIT,
+    STAGE_PDEATHSIG, STAGE_TRACEME, STAGE_STOP, STAGE_NNP, STAGE_SECCOMP,
+    STAGE_EXEC,
+};
+
+static const char *const stage_names[] = {
+    "", "resetting signals", "setpgid", "setting up descriptors", "chdir",
+    "setrlimit", "PR_SET_PDEATHSIG", "PTRACE_TRACEME", "stopping",
+    "PR_SET_NO_NEW_PRIVS", "loading seccomp filter", "execve",
+};
+
+/* Kernel ABI of the CPU-time clocks of a whole process: user time only
+ * (CPUCLOCK_VIRT) and user+system (CPUCLOCK_SCHED). */
+static clockid_t process_user_clock(pid_t pid)
+{
+    return (clockid_t)((~(unsigned)pid << 3) | 1);
+}
+
+static clockid_t process_cpu_clock(pid_t pid)
+{
+    return (clockid_t)((~(unsigned)pid << 3) | 2);
+}
+
+static uint64_t ts_ns(const struct timespec *t)
+{
+    return (uint64_t)t->tv_sec * 1000000000ULL + (uint64_t)t->tv_nsec;
+}
+
+static uint64_t mono_ns(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return ts_ns(&t);
+}
+
+uint64_t sio_as_margin_kib(uint64_t mem_limit_kib)
+{
+    (void)mem_limit_kib;
+    return 1024;
+}
+
+/* ------------------------------------------------------------------ */
+/* The child: only async-signal-safe calls from here to execve.        */
+
+struct child_ctx {
+    const struct sio_spec *spec;
+    int fds[3];
+    int err_fd;
+    int nlimits;
+    int limit_resource[6];
+    struct rlimit limit_value[6];
+    sigset_t empty_mask;
+};
+
+/* struct sigaction as the kernel's rt_sigaction wants it. */
+struct kernel_sigaction {
+    void *handler;
+    unsigned long flags;
+    void *restorer;
+    uint64_t mask;
+};
+
+static void __attribute__((noreturn)) child_fail(const struct child_ctx *c,
+                                                 int stage)
+{
+    int msg[2] = {stage, errno};
+    ssize_t ignored = write(c->err_fd, msg, sizeof msg);
+    (void)ignored;
+    _exit(127);
+}
+
+static int child_main(void *arg)
+{
+    const struct child_ctx *c = arg;
+    const struct sio_spec *s = c->spec;
+    int fds[3] = {c->fds[0], c->fds[1], c->fds[2]};
+
+    /* The host may ignore or handle signals (Python ignores SIGPIPE and
+     * SIGXFSZ); the program must start with default dispositions. */
+    struct kernel_sigaction dfl = {0};
+    for (int sig = 1; sig < 65; sig++) {
+        if (sig == SIGKILL || sig == SIGSTOP)
+            continue;
+        if (syscall(SYS_rt_sigaction, sig, &dfl, NULL, 8) < 0 &&
+            errno != EINVAL)
+            child_fail(c, STAGE_SIGNALS);
+    }
+    if (!s->keep_process_group && setpgid(0, 0) < 0)
+        child_fail(c, STAGE_SETPGID);
+
+    /* Move sources out of 0..2 first, so no dup2 clobbers another. */
+    for (int i = 0; i < 3; i++) {
+        if (fds[i] < 3 && fds[i] != i) {
+            fds[i] = fcntl(fds[i], F_DUPFD_CLOEXEC, 3);
+            if (fds[i] < 0)
+                child_fail(c, STAGE_FDS);
+        }
+    }
+    for (int i = 0; i < 3; i++) {
+        if (fds[i] == i) {
+            if (fcntl(i, F_SETFD, 0) < 0)
+                child_fail(c, STAGE_FDS);
+        } else if (dup2(fds[i], i) < 0) {
+            child_fail(c, STAGE_FDS);
+        }
+    }
+    if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) < 0) {
+        struct rlimit nofile;
+        if (getrlimit(RLIMIT_NOFILE, &nofile) < 0)
+            child_fail(c, STAGE_FDS);
+        rlim_t top = nofile.rlim_cur == RLIM_INFINITY ? 65536 : nofile.rlim_cur;
+        for (rlim_t fd = 3; fd < top; fd++)
+            if (fd != (rlim_t)c->err_fd)
+                (void)fcntl((int)fd, F_SETFD, FD_CLOEXEC);
+    }
+    if (s->cwd && chdir(s->cwd) < 0)
+        child_fail(c, STAGE_CHDIR);
+    for (int i = 0; i < c->nlimits; i++)
+        if (setrlimit(c->limit_resource[i], &c->limit_value[i]) < 0)
+            child_fail(c, STAGE_RLIMIT);
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+        child_fail(c, STAGE_PDEATHSIG);
+    if (s->trace && ptrace(PTRACE_TRACEME, 0, NULL, NULL) < 0)
+        child_fail(c, STAGE_TRACEME);
+    if (s->spawn_mode == SIO_SPAWN_FORK_STOPPED &&
+        kill(getpid(), SIGSTOP) < 0)
+        child_fail(c, STAGE_STOP);
+    if (sigprocmask(SIG_SETMASK, &c->empty_mask, NULL) < 0)
+        child_fail(c, STAGE_SIGNALS);
+    if (s->filter) {
+        if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+            child_fail(c, STAGE_NNP);
+        if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, s->filter) < 0)
+            child_fail(c, STAGE_SECCOMP);
+    }
+    execve(s->path, s->argv, s->envp);
+    child_fail(c, STAGE_EXEC);
+}
+
+/* ------------------------------------------------------------------ */
+/* State shared by the tracer thread and the watchdog.                 */
+
+struct tracee {
+    pid_t pid;
+    int is_process;       /* a thread-group leader: its CPU clock counts */
+    int clock_live;       /* CPU not yet folded into dead_cpu_ns */
+    int execs;
+    int options_set;
+    struct sio_memory_state mem;
+};
+
+struct run {
+    const struct sio_spec *spec;
+    struct sio_result *res;
+
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int started;
+    int done;
+    pid_t root;
+    int root_pidfd;
+    int root_reaped;
+    uint64_t t0_ns;
+    uint64_t dead_user_ns;    /* CPU of processes that are gone */
+    uint64_t dead_cpu_ns;
+    struct tracee *tracees;   /* guarded by mu for the watchdog's reads */
+    size_t ntracees, cap;
+
+    int err_pipe[2];
+    int devnull;
+    struct child_ctx child;
+};
+
+static void set_error(struct run *r, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void set_error(struct run *r, const char *fmt, ...)
+{
+    if (r->res->internal_error)
+        return;
+    r->res->internal_error = 1;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(r->res->detail, sizeof r->res->detail, fmt, ap);
+    va_end(ap);
+}
+
+static struct tracee *find_tracee(struct run *r, pid_t pid)
+{
+    for (size_t i = 0; i < r->ntracees; i++)
+        if (r->tracees[i].pid == pid)
+            return &r->tracees[i];
+    return NULL;
+}
+
+/* Called with mu held. */
+static struct tracee *add_tracee(struct run *r, pid_t pid, int options_set)
+{
+    if (r->ntracees == r->cap) {
+        size_t cap = r->cap ? r->cap * 2 : 8;
+        struct tracee *t = realloc(r->tracees, cap * sizeof *t);
+        if (!t)
+            return NULL;
+        r->tracees = t;
+        r->cap = cap;
+    }
+    struct tracee *t = &r->tracees[r->ntracees++];
+    memset(t, 0, sizeof *t);
+    t->pid = pid;
+    t->options_set = options_set;
+    t->mem.statm_fd = -1;
+    struct timespec probe;
+    /* Only thread-group leaders have a process CPU clock. */
+    t->is_process = clock_gettime(process_cpu_clock(pid), &probe) == 0;
+    t->clock_live = t->is_process;
+    return t;
+}
+
+/* Called with mu held. */
+static void remove_tracee(struct run *r, pid_t pid)
+{
+    struct tracee *t = find_tracee(r, pid);
+    if (!t)
+        return;
+    if (t->mem.statm_fd >= 0)
+        close(t->mem.statm_fd);
+    *t = r->tracees[--r->ntracees];
+}
+
+/* Called with mu held: user and user+system CPU of every live process plus
+ * what the dead ones used. */
+static void tree_cpu_ns(struct run *r, uint64_t *user, uint64_t *total)
+{
+    *user = r->dead_user_ns;
+    *total = r->dead_cpu_ns;
+    for (size_t i = 0; i < r->ntracees; i++) {
+        struct tracee *t = &r->tracees[i];
+        struct timespec ts;
+        if (!t->clock_live)
+            continue;
+        if (clock_gettime(process_user_clock(t->pid), &ts) == 0)
+            *user += ts_ns(&ts);
+        if (clock_gettime(process_cpu_clock(t->pid), &ts) == 0)
+            *total += ts_ns(&ts);
+    }
+}
+
+/* Called with mu held. Record the reason (first wins) and kill the root
+ * and its process group. Safe from either thread: the root is signalled
+ * through its pidfd and the group only while the root is not reaped. */
+static void kill_program_locked(struct run *r, int reason)
+{
+    if (reason && !r->res->kill_reason)
+        r->res->kill_reason = reason;
+    if (!r->started || r->root_reaped)
+        return;
+    if (r->root_pidfd >= 0)
+        (void)syscall(SYS_pidfd_send_signal, r->root_pidfd, SIGKILL, NULL, 0);
+    else
+        (void)kill(r->root, SIGKILL);
+    if (!r->spec->keep_process_group)
+        (void)kill(-r->root, SIGKILL);
+}
+
+/* Tracer only: kill the program and every traced descendant. */
+static void kill_everything(struct run *r, int reason)
+{
+    pthread_mutex_lock(&r->mu);
+    kill_program_locked(r, reason);
+    for (size_t i = 0; i < r->ntracees; i++)
+        if (r->tracees[i].pid != r->root || !r->root_reaped)
+            (void)kill(r->tracees[i].pid, SIGKILL);
+    pthread_mutex_unlock(&r->mu);
+}
+
+static void note_memory(struct run *r, pid_t pid)
+{
+    uint64_t peak, hwm;
+    if (sio_proc_memory_peaks(r->spec->proc_dirfd, pid, &peak, &hwm) < 0)
+        return;
+    if (peak > r->res->peak_vm_kib)
+        r->res->peak_vm_kib = peak;
+    if (hwm > r->res->peak_rss_kib)
+        r->res->peak_rss_kib = hwm;
+}
+
+/* ------------------------------------------------------------------ */
+/* Spawning.                                                           */
+
+static int prepare_child(struct run *r)
+{
+    const struct sio_spec *s = r->spec;
+    struct child_ctx *c = &r->child;
+    c->spec = s;
+    c->err_fd = r->err_pipe[1];
+    int want_null = s->stdin_fd < 0 || s->stdout_fd < 0 || s->stderr_fd < 0;
+    if (want_null) {
+        r->devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+        if (r->devnull < 0) {
+            set_error(r, "cannot open /dev/null: %s", strerror(errno));
+            return -1;
+        }
+    }
+    c->fds[0] = s->stdin_fd >= 0 ? s->stdin_fd : r->devnull;
+    c->fds[1] = s->stdout_fd >= 0 ? s->stdout_fd : r->devnull;
+    c->fds[2] = s->stderr_fd >= 0 ? s->stderr_fd : r->devnull;
+    sigemptyset(&c->empty_mask);
+
+    struct { int resource; uint64_t value; int wanted; } want[] = {
+        {RLIMIT_AS, (s->mem_limit_kib + sio_as_margin_kib(s->mem_limit_kib))
+                        * 1024, s->mem_limit_kib != 0},
+        {RLIMIT_STACK, (s->mem_limit_kib + sio_as_margin_kib(s->mem_limit_kib))
+                           * 1024, s->mem_limit_kib != 0},
+        {RLIMIT_FSIZE, s->output_limit_bytes, s->output_limit_bytes != 0},
+        {RLIMIT_CORE, 0, 1},
+        /* Backstop only: the watchdog kills far more precisely. */
+        {RLIMIT_CPU, (s->time_limit_ms + 999) / 1000 + 1, s->time_limit_ms != 0},
+    };
+    c->nlimits = 0;
+    for (size_t i = 0; i < sizeof want / sizeof *want; i++) {
+        if (!want[i].wanted)
+            continue;
+        struct rlimit cur;
+        if (getrlimit(want[i].resource, &cur) < 0) {
+            set_error(r, "getrlimit: %s", strerror(errno));
+            return -1;
+        }
+        rlim_t v = (rlim_t)want[i].value;
+        /* Never ask for more than the host may grant. */
+        if (cur.rlim_max != RLIM_INFINITY && v > cur.rlim_max)
+            v = cur.rlim_max;
+        struct rlimit nl = {v, v};
+        if (want[i].resource == RLIMIT_CPU && v != RLIM_INFINITY &&
+            (cur.rlim_max == RLIM_INFINITY || v + 1 <= cur.rlim_max))
+            nl.rlim_max = v + 1;  /* SIGXCPU first, SIGKILL a second later */
+        c->limit_resource[c->nlimits] = want[i].resource;
+        c->limit_value[c->nlimits] = nl;
+        c->nlimits++;
+    }
+    return 0;
+}
+
+static pid_t spawn_child(struct run *r)
+{
+    void *stack = mmap(NULL, CHILD_STACK_SIZE, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+    if (stack == MAP_FAILED) {
+        set_error(r, "cannot allocate the child stack: %s", strerror(errno));
+        return -1;
+    }
+    sigset_t all, old;
+    sigfillset(&all);
+    /* No handler of the host may run in the child before execve. */
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    r->t0_ns = mono_ns();
+    int flags = SIGCHLD;
+    if (r->spec->spawn_mode == SIO_SPAWN_VFORK)
+        flags |= CLONE_VM | CLONE_VFORK;
+    pid_t pid = clone(child_main, (char *)stack + CHILD_STACK_SIZE, flags,
+                      &r->child);
+    int saved = errno;
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (munmap(stack, CHILD_STACK_SIZE) < 0 && pid >= 0)
+        saved = errno;  /* only reported if clone failed too */
+    if (pid < 0)
+        set_error(r, "clone: %s", strerror(saved));
+    return pid;
+}
+
+/* ------------------------------------------------------------------ */
+/* Tracing.                                                            */
+
+static long ptrace_options(const struct sio_spec *s)
+{
+    long o = PTRACE_O_EXITKILL | PTRACE_O_TRACEEXIT | PTRACE_O_TRACEEXEC;
+    if (s->filter)
+        o |= PTRACE_O_TRACESECCOMP;
+    if (s->follow_forks)
+        o |= PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | PTRACE_O_TRACECLONE;
+    return o;
+}
+
+static void resume(struct run *r, pid_t pid, int sig)
+{
+    if (ptrace(PTRACE_CONT, pid, NULL, (void *)(long)sig) < 0 &&
+        errno != ESRCH)
+        set_error(r, "PTRACE_CONT: %s", strerror(errno));
+}
+
+/* Skip the syscall the tracee is stopped in; it returns -err. */
+static int deny_syscall(pid_t pid, int err)
+{
+    struct user_regs_struct regs;
+    if (ptrace(PTRACE_GETREGS, pid, NULL, &regs) < 0)
+        return -1;
+    regs.orig_rax = (unsigned long long)-1;
+    regs.rax = (unsigned long long)-err;
+    return (int)ptrace(PTRACE_SETREGS, pid, NULL, &regs);
+}
+
+static void forbid_syscall(struct run *r, uint32_t arch, uint64_t nr)
+{
+    if (!r->res->kill_reason)
+        sio_syscall_name(arch, nr, r->res->detail, sizeof r->res->detail);
+    kill_everything(r, SIO_KILL_SYSCALL);
+}
+
+static void on_seccomp_stop(struct run *r, struct tracee *t)
+{
+    struct __ptrace_syscall_info info;
+    memset(&info, 0, sizeof info);
+    long got = ptrace(PTRACE_GET_SYSCALL_INFO, t->pid, sizeof info, &info);
+    if (got <= 0 || info.op != PTRACE_SYSCALL_INFO_SECCOMP) {
+        if (got < 0 && errno == ESRCH)
+            return;
+        set_error(r, "PTRACE_GET_SYSCALL_INFO failed");
+        kill_everything(r, SIO_KILL_SUPERVISOR);
+        return;
+    }
+    r->res->syscalls++;
+    struct sio_syscall sc = {.nr = info.seccomp.nr};
+    memcpy(sc.args, info.seccomp.args, sizeof sc.args);
+    struct sio_decision d = {0};
+    switch (info.seccomp.ret_data) {
+    case SIO_TAG_FILE:
+        sio_rule_file(t->pid, &sc, r->spec->files_mode, r->spec->local_root,
+                      &d);
+        break;
+    case SIO_TAG_MEMORY: {
+        struct sio_memory_limits lim = {r->spec->mem_limit_kib,
+                                        r->spec->proc_dirfd};
+        sio_rule_memory(t->pid, &sc, &lim, &t->mem, &r->res->peak_vm_kib, &d);
+        break;
+    }
+    case SIO_TAG_SIGNAL:
+        sio_rule_signal(t->pid, &sc, &d);
+        break;
+    default:  /* SIO_TAG_FORBIDDEN, SIO_TAG_BADARCH */
+        forbid_syscall(r, info.arch, sc.nr);
+        return;
+    }
+    switch (d.action) {
+    case SIO_ALLOW:
+        resume(r, t->pid, 0);
+        return;
+    case SIO_DENY:
+        if (deny_syscall(t->pid, d.deny_errno) < 0 && errno != ESRCH) {
+            set_error(r, "cannot deny a syscall: %s", strerror(errno));
+            kill_everything(r, SIO_KILL_SUPERVISOR);
+            return;
+        }
+        resume(r, t->pid, 0);
+        return;
+    default:
+        if (d.kill_reason == SIO_KILL_SYSCALL)
+            forbid_syscall(r, info.arch, sc.nr);
+        else
+            kill_everything(r, d.kill_reason);
+        return;
+    }
+}
+
+static void on_exit_event(struct run *r, struct tracee *t)
+{
+    note_memory(r, t->pid);
+    if (t->is_process && t->clock_live) {
+        struct timespec ts;
+        pthread_mutex_lock(&r->mu);
+        if (clock_gettime(process_user_clock(t->pid), &ts) == 0)
+            r->dead_user_ns += ts_ns(&ts);
+        if (clock_gettime(process_cpu_clock(t->pid), &ts) == 0)
+            r->dead_cpu_ns += ts_ns(&ts);
+        t->clock_live = 0;
+        pthread_mutex_unlock(&r->mu);
+    }
+}
+
+static void on_first_stop(struct run *r, struct tracee *t, int sig)
+{
+    if (ptrace(PTRACE_SETOPTIONS, t->pid, NULL,
+               (void *)ptrace_options(r->spec)) < 0) {
+        set_error(r, "PTRACE_SETOPTIONS: %s", strerror(errno));
+        kill_everything(r, SIO_KILL_SUPERVISOR);
+        return;
+    }
+    t->options_set = 1;
+    if (sig == SIGTRAP) {
+        /* VFORK mode: the legacy post-execve trap; the exec is done. */
+        t->execs = 1;
+    } else if (r->spec->hooks && r->spec->hooks->child_stopped) {
+        char err[200] = "";
+        if (r->spec->hooks->child_stopped(r->spec->hooks->ctx, t->pid, err,
+                                          sizeof err) < 0) {
+            set_error(r, "%s", err[0] ? err : "set-up hook failed");
+            kill_everything(r, SIO_KILL_SUPERVISOR);
+            return;
+        }
+    }
+    resume(r, t->pid, 0);
+}
+
+static void on_stop(struct run *r, pid_t pid, int status)
+{
+    pthread_mutex_lock(&r->mu);
+    struct tracee *t = find_tracee(r, pid);
+    if (!t)  /* an auto-attached child whose stop beat its parent's event */
+        t = add_tracee(r, pid, 1);
+    pthread_mutex_unlock(&r->mu);
+    if (!t) {
+        set_error(r, "out of memory tracking processes");
+        kill_everything(r, SIO_KILL_SUPERVISOR);
+        (void)kill(pid, SIGKILL);
+        return;
+    }
+    int sig = WSTOPSIG(status);
+    int event = (unsigned)status >> 16;
+    if (!t->options_set) {
+        on_first_stop(r, t, sig);
+        return;
+    }
+    if (sig == SIGTRAP && event) {
+        unsigned long msg = 0;
+        switch (event) {
+        case PTRACE_EVENT_SECCOMP:
+            on_seccomp_stop(r, t);
+            return;
+        case PTRACE_EVENT_EXIT:
+            on_exit_event(r, t);
+            break;
+        case PTRACE_EVENT_EXEC:
+            if (++t->execs > 1 && r->spec->filter) {
+                /* Stopped before the new image ran a single instruction. */
+                forbid_syscall(r, 0xc000003eU /* AUDIT_ARCH_X86_64 */,
+                               SYS_execve);
+                return;
+            }
+            break;
+        case PTRACE_EVENT_FORK:
+        case PTRACE_EVENT_VFORK:
+        case PTRACE_EVENT_CLONE:
+            if (ptrace(PTRACE_GETEVENTMSG, pid, NULL, &msg) == 0) {
+                pthread_mutex_lock(&r->mu);
+                if (!find_tracee(r, (pid_t)msg) &&
+                    !add_tracee(r, (pid_t)msg, 1))
+                    set_error(r, "out of memory tracking processes");
+                pthread_mutex_unlock(&r->mu);
+            }
+            break;
+        default:
+            break;
+        }
+        resume(r, pid, 0);
+        return;
+    }
+    switch (sig) {
+    case SIGSTOP:
+    case SIGTSTP:
+    case SIGTTIN:
+    case SIGTTOU:
+        /* A supervised program may not stop itself (nor does an
+         * auto-attached child's initial SIGSTOP mean anything). */
+        resume(r, pid, 0);
+        return;
+    case SIGXFSZ:
+        if (r->spec->output_limit_bytes) {
+            kill_everything(r, SIO_KILL_OUTPUT);
+            return;
+        }
+        break;
+    default:
+        break;
+    }
+    resume(r, pid, sig);
+}
+
+static void on_exited(struct run *r, pid_t pid, int status,
+                      const struct rusage *ru)
+{
+    if (pid == r->root) {
+        struct sio_result *res = r->res;
+        res->wall_us = (mono_ns() - r->t0_ns) / 1000;
+        if (WIFEXITED(status)) {
+            res->exited = 1;
+            res->exit_code = WEXITSTATUS(status);
+        } else if (WIFSIGNALED(status)) {
+            res->signaled = 1;
+            res->term_signal = WTERMSIG(status);
+        }
+        if (ru) {
+            res->user_us = (uint64_t)ru->ru_utime.tv_sec * 1000000 +
+                           (uint64_t)ru->ru_utime.tv_usec;
+            res->sys_us = (uint64_t)ru->ru_stime.tv_sec * 1000000 +
+                          (uint64_t)ru->ru_stime.tv_usec;
+        }
+    }
+    pthread_mutex_lock(&r->mu);
+    remove_tracee(r, pid);
+    pthread_mutex_unlock(&r->mu);
+    if (pid == r->root)
+        kill_everything(r, SIO_KILL_NONE);  /* whatever it left behind */
+}
+
+/* Wait for every process of the run. */
+static void wait_loop(struct run *r)
+{
+    const int traced = r->spec->trace;
+    const int peek_flags = WEXITED | __WALL | __WNOTHREAD | WNOWAIT |
+                           (traced ? WSTOPPED : 0);
+    for (;;) {
+        siginfo_t si;
+        memset(&si, 0, sizeof si);
+        if (waitid(P_ALL, 0, &si, peek_flags) < 0) {
+            if (errno == EINTR)
+                continue;
+            if (errno != ECHILD) {
+                set_error(r, "waitid: %s", strerror(errno));
+                kill_everything(r, SIO_KILL_SUPERVISOR);
+            }
+            return;
+        }
+        pid_t pid = si.si_pid;
+        if (si.si_code == CLD_EXITED || si.si_code == CLD_KILLED ||
+            si.si_code == CLD_DUMPED) {
+            /* The root is a zombie now, still holding its pid and group:
+             * the last moment its group can be killed safely. */
+            if (pid == r->root) {
+                pthread_mutex_lock(&r->mu);
+                if (!r->spec->keep_process_group)
+                    (void)kill(-r->root, SIGKILL);
+                r->root_reaped = 1;
+                pthread_mutex_unlock(&r->mu);
+            }
+        }
+        int status;
+        struct rusage ru;
+        pid_t got = wait4(pid, &status, __WALL | __WNOTHREAD, &ru);
+        if (got < 0) {
+            if (errno == EINTR)
+                continue;
+            if (errno == ECHILD)  /* a tracee reparented and gone */
+                continue;
+            set_error(r, "wait4: %s", strerror(errno));
+            kill_everything(r, SIO_KILL_SUPERVISOR);
+            return;
+        }
+        if (WIFSTOPPED(status))
+            on_stop(r, got, status);
+        else
+            on_exited(r, got, status, &ru);
+    }
+}
+
+static void read_child_error(struct run *r)
+{
+    int msg[2];
+    ssize_t got;
+    do {
+        got = read(r->err_pipe[0], msg, sizeof msg);
+    } while (got < 0 && errno == EINTR);
+    if (got != (ssize_t)sizeof msg)
+        return;
+    int stage = msg[0], err = msg[1];
+    const char *what = stage > 0 && stage <= STAGE_EXEC ? stage_names[stage]
+                                                        : "?";
+    if (stage == STAGE_EXEC) {
+        r->res->exec_failed = 1;
+        r->res->exec_errno = err;
+        snprintf(r->res->detail, sizeof r->res->detail, "%s: %s",
+                 r->spec->path, strerror(err));
+    } else {
+        set_error(r, "child set-up failed at %s: %s", what, strerror(err));
+    }
+}
+
+static void *tracer_main(void *arg)
+{
+    struct run *r = arg;
+    pid_t pid = -1;
+    if (prepare_child(r) == 0)
+        pid = spawn_child(r);
+    /* Our copy of the write end must go before reading the pipe. */
+    close(r->err_pipe[1]);
+    r->err_pipe[1] = -1;
+    if (pid > 0) {
+        int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+        pthread_mutex_lock(&r->mu);
+        r->root = pid;
+        r->root_pidfd = pidfd;
+        r->started = 1;
+        if (!add_tracee(r, pid, !r->spec->trace))
+            set_error(r, "out of memory tracking processes");
+        pthread_cond_broadcast(&r->cv);
+        pthread_mutex_unlock(&r->mu);
+        wait_loop(r);
+        read_child_error(r);
+    }
+    pthread_mutex_lock(&r->mu);
+    r->done = 1;
+    pthread_cond_broadcast(&r->cv);
+    pthread_mutex_unlock(&r->mu);
+    return NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* The watchdog (runs in the caller's thread).                          */
+
+static void timed_wait(struct run *r, uint64_t sleep_ns)
+{
+    struct timespec now, until;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    uint64_t t = ts_ns(&now) + sleep_ns;
+    until.tv_sec = (time_t)(t / 1000000000ULL);
+    until.tv_nsec = (long)(t % 1000000000ULL);
+    int rc = pthread_cond_timedwait(&r->cv, &r->mu, &until);
+    (void)rc;  /* ETIMEDOUT is the normal wake-up */
+}
+
+static void watchdog(struct run *r)
+{
+    const struct sio_spec *s = r->spec;
+    uint64_t cpus = 1;
+    if (!s->single_threaded) {
+        long n = sysconf(_SC_NPROCESSORS_ONLN);
+        cpus = n > 0 ? (uint64_t)n : 1;
+    }
+    const uint64_t cpu_limit = s->time_limit_ms * 1000000ULL;
+    const uint64_t wall_limit = s->real_time_limit_ms * 1000000ULL;
+    const int has_watch = s->hooks && s->hooks->watch;
+
+    pthread_mutex_lock(&r->mu);
+    while (!r->started && !r->done)
+        pthread_cond_wait(&r->cv, &r->mu);
+    while (!r->done) {
+        if (r->res->kill_reason || (!cpu_limit && !wall_limit && !has_watch)) {
+            /* Nothing to enforce: re-send the kill now and then, in case
+             * the program was between spawn and its group. */
+            if (r->res->kill_reason)
+                kill_program_locked(r, 0);
+            timed_wait(r, 100000000ULL);
+            continue;
+        }
+        uint64_t sleep_ns = MAX_WATCH_SLEEP_NS;
+        uint64_t elapsed = mono_ns() - r->t0_ns;
+        if (wall_limit) {
+            if (elapsed >= wall_limit) {
+                kill_program_locked(r, SIO_KILL_REAL_TIME);
+                continue;
+            }
+            if (wall_limit - elapsed < sleep_ns)
+                sleep_ns = wall_limit - elapsed;
+        }
+        if (cpu_limit) {
+            /* The limit is on user time, as the verdict is; a program that
+             * spins in the kernel instead is stopped at twice the limit. */
+            uint64_t user, total;
+            tree_cpu_ns(r, &user, &total);
+            if (user >= cpu_limit || total >= 2 * cpu_limit) {
+                kill_program_locked(r, SIO_KILL_CPU_TIME);
+                continue;
+            }
+            /* The program cannot burn CPU faster than cpus per second. */
+            uint64_t left = (cpu_limit - user) / cpus;
+            if (left < sleep_ns)
+                sleep_ns = left;
+        }
+        if (has_watch) {
+            int reason = s->hooks->watch(s->hooks->ctx, &sleep_ns);
+            if (reason) {
+                kill_program_locked(r, reason);
+                continue;
+            }
+        }
+        if (sleep_ns < MIN_WATCH_SLEEP_NS)
+            sleep_ns = MIN_WATCH_SLEEP_NS;
+        timed_wait(r, sleep_ns);
+    }
+    pthread_mutex_unlock(&r->mu);
+}
+
+int sio_supervise(const struct sio_spec *spec, struct sio_result *res)
+{
+    memset(res, 0, sizeof *res);
+    struct run r;
+    memset(&r, 0, sizeof r);
+    r.spec = spec;
+    r.res = res;
+    r.root_pidfd = -1;
+    r.devnull = -1;
+    r.err_pipe[0] = r.err_pipe[1] = -1;
+
+    if (!spec->path || !spec->argv || !spec->envp) {
+        set_error(&r, "no program given");
+        return -1;
+    }
+    if (spec->filter && !spec->trace) {
+        set_error(&r, "a seccomp filter needs tracing");
+        return -1;
+    }
+    pthread_condattr_t ca;
+    if (pthread_condattr_init(&ca) != 0 ||
+        pthread_condattr_setclock(&ca, CLOCK_MONOTONIC) != 0 ||
+        pthread_cond_init(&r.cv, &ca) != 0) {
+        set_error(&r, "cannot create a condition variable");
+        return -1;
+    }
+    pthread_condattr_destroy(&ca);
+    pthread_mutex_init(&r.mu, NULL);
+    int rc = -1;
+    if (pipe2(r.err_pipe, O_CLOEXEC) < 0) {
+        set_error(&r, "pipe2: %s", strerror(errno));
+        goto out;
+    }
+    pthread_t tracer;
+    int err = pthread_create(&tracer, NULL, tracer_main, &r);
+    if (err) {
+        set_error(&r, "cannot start the tracer thread: %s", strerror(err));
+        goto out;
+    }
+    watchdog(&r);
+    pthread_join(tracer, NULL);
+    if (spec->hooks && spec->hooks->finished)
+        spec->hooks->finished(spec->hooks->ctx, res);
+    rc = res->internal_error ? -1 : 0;
+out:
+    for (size_t i = 0; i < r.ntracees; i++)
+        if (r.tracees[i].mem.statm_fd >= 0)
+            close(r.tracees[i].mem.statm_fd);
+    free(r.tracees);
+    if (r.root_pidfd >= 0)
+        close(r.root_pidfd);
+    if (r.devnull >= 0)
+        close(r.devnull);
+    if (r.err_pipe[0] >= 0)
+        close(r.err_pipe[0]);
+    if (r.err_pipe[1] >= 0)
+        close(r.err_pipe[1]);
+    pthread_cond_destroy(&r.cv);
+    pthread_mutex_destroy(&r.mu);
+    return rc;
+}

@@ -1,0 +1,130 @@
+/*
+ * supervisor.h - run one program to completion under supervision.
+ *
+ * This is the single implementation of process supervision shared by the
+ * Python binding (supervise.pyx), the sio2jail-compatible jail and the
+ * exec-sandbox `supervisor` helper.  One call of sio_supervise():
+ *
+ *   - spawns the program (CLONE_VM|CLONE_VFORK by default, so that a large
+ *     host process does not pay for copying its page tables; nothing but
+ *     async-signal-safe calls runs between clone and execve),
+ *   - applies rlimits (address space, stack, file size, core),
+ *   - optionally installs a seccomp filter and traces the program with
+ *     ptrace, stopping it only on syscalls the filter marks for a decision,
+ *   - enforces the CPU-time and wall-time limits from a watchdog running in
+ *     the calling thread while a dedicated tracer thread waits for events,
+ *   - kills every process the program left behind, and
+ *   - fills a struct sio_result with what happened.
+ *
+ * The calling thread may hold no locks the program could need; the function
+ * blocks until the program and all its traced descendants are gone.
+ */
+#ifndef SIO_SUPERVISOR_H
+#define SIO_SUPERVISOR_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <linux/filter.h>
+
+/* How the program is started. */
+enum sio_spawn_mode {
+    /* clone(CLONE_VM|CLONE_VFORK): cheap in a big host; the tracer first
+     * sees the program stopped right after its execve. */
+    SIO_SPAWN_VFORK = 0,
+    /* fork() and stop before execve, so that hooks.child_stopped can set up
+     * things that must exist before the exec (e.g. perf counters that
+     * start counting at execve). */
+    SIO_SPAWN_FORK_STOPPED = 1,
+};
+
+/* Why the supervisor killed the program (first reason wins). */
+enum sio_kill_reason {
+    SIO_KILL_NONE = 0,
+    SIO_KILL_CPU_TIME,
+    SIO_KILL_REAL_TIME,
+    SIO_KILL_MEMORY,
+    SIO_KILL_OUTPUT,
+    SIO_KILL_OPEN,          /* a file access forbidden by the policy */
+    SIO_KILL_SYSCALL,       /* a syscall forbidden by the policy */
+    SIO_KILL_INSTRUCTIONS,  /* instruction limit (jail with perf counters) */
+    SIO_KILL_SUPERVISOR,    /* supervision itself failed */
+};
+
+/* How file-access syscalls are decided (only with a filter that traces them). */
+enum sio_files_mode {
+    SIO_FILES_FORBID = 0,      /* any path access kills the program (RV) */
+    SIO_FILES_LOCAL_READONLY,  /* read-only inside local_root, else EPERM/EACCES */
+};
+
+struct sio_result;
+
+/* Extension points for the jail (instruction counting). All optional. */
+struct sio_hooks {
+    void *ctx;
+    /* FORK_STOPPED mode: called in the tracer thread while the child is
+     * stopped before execve. Return 0, or -1 with a message in err. */
+    int (*child_stopped)(void *ctx, pid_t pid, char *err, size_t errlen);
+    /* Called by the watchdog on every wake-up. Return a kill reason or 0;
+     * may lower *sleep_ns to be woken sooner. */
+    int (*watch)(void *ctx, uint64_t *sleep_ns);
+    /* Called once after the program is gone, before the verdict. */
+    void (*finished)(void *ctx, struct sio_result *res);
+};
+
+struct sio_spec {
+    const char *path;             /* passed to execve (relative to cwd) */
+    char *const *argv;
+    char *const *envp;
+    const char *cwd;              /* NULL: inherit */
+    int stdin_fd, stdout_fd, stderr_fd;   /* -1: /dev/null */
+
+    uint64_t mem_limit_kib;       /* 0: none. RLIMIT_AS = limit + margin */
+    uint64_t time_limit_ms;       /* user CPU time (2x for user+system); 0: none */
+    uint64_t real_time_limit_ms;  /* wall clock; 0: none */
+    uint64_t output_limit_bytes;  /* RLIMIT_FSIZE; 0: none */
+
+    int trace;                    /* ptrace the program (needed for filter) */
+    int follow_forks;             /* also trace (and kill) descendants */
+    const struct sock_fprog *filter;  /* seccomp filter or NULL */
+    int files_mode;               /* enum sio_files_mode */
+    const char *local_root;       /* for SIO_FILES_LOCAL_READONLY */
+    int proc_dirfd;               /* dirfd of a procfs, or -1 for /proc */
+    int spawn_mode;               /* enum sio_spawn_mode */
+    int single_threaded;          /* program cannot use more than one CPU */
+    int keep_process_group;       /* do not make the program a group leader */
+    const struct sio_hooks *hooks;
+};
+
+struct sio_result {
+    int exited;                   /* exit_code is valid */
+    int exit_code;
+    int signaled;                 /* term_signal is valid */
+    int term_signal;
+
+    uint64_t user_us, sys_us;     /* CPU of the program and waited children */
+    uint64_t wall_us;
+    uint64_t peak_vm_kib;         /* VmPeak (or traced estimate) */
+    uint64_t peak_rss_kib;        /* VmHWM */
+    uint64_t syscalls;            /* syscalls the supervisor inspected */
+
+    int kill_reason;              /* enum sio_kill_reason */
+    int alloc_over_limit;         /* an allocation hit the address-space limit */
+    int exec_failed;              /* the program could not be started */
+    int exec_errno;
+    int internal_error;           /* supervision failed: see detail */
+    char detail[256];             /* forbidden syscall name or error text */
+};
+
+/* Extra address space granted above the memory limit, so that a program
+ * that goes over it is seen doing so rather than failing inside malloc. */
+uint64_t sio_as_margin_kib(uint64_t mem_limit_kib);
+
+/* Smallest mmap/mremap length the memory rules trace (bytes). */
+#define SIO_TRACED_MAP_MIN (64 * 1024)
+
+/* Run the program. Returns 0 when res describes a supervised run (whatever
+ * its outcome), -1 when supervision failed (res->internal_error set). */
+int sio_supervise(const struct sio_spec *spec, struct sio_result *res);
+
+#endif
