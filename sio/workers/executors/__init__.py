@@ -1,0 +1,28 @@
+"""Executors: environments that run commands and report what happened.
+
+An executor is a context manager and a callable::
+
+    with SupervisedExecutor() as run:
+        renv = run(['./exe'], stdin=infile, stdout=outfile, time_limit=1000)
+
+See :class:`BaseExecutor` for the options every executor takes and the
+classes below for what each isolates and measures.
+"""
+
+from sio.workers.executors.base import BaseExecutor, ExecError, Limits
+from sio.workers.executors.command import noquote
+from sio.workers.executors.supervised import SupervisedExecutor
+from sio.workers.executors.unprotected import (
+    DetailedUnprotectedExecutor,
+    UnprotectedExecutor,
+)
+
+__all__ = [
+    'BaseExecutor',
+    'DetailedUnprotectedExecutor',
+    'ExecError',
+    'Limits',
+    'SupervisedExecutor',
+    'UnprotectedExecutor',
+    'noquote',
+]

@@ -1,0 +1,185 @@
+"""What all executors share: option handling, limits, output capture and
+the error rule. Subclasses implement :meth:`BaseExecutor._execute`."""
+
+import contextlib
+import logging
+import os
+import tempfile
+from dataclasses import dataclass
+from typing import IO, Any
+
+from sio.workers.executors.command import parse, to_shell
+from sio.workers.util import tempcwd
+
+logger = logging.getLogger(__name__)
+
+LOCALE_ENV = {'LC_ALL': 'en_US.UTF-8', 'LANGUAGE': 'en_US.UTF-8'}
+
+_LIMIT_NAMES = ('mem_limit', 'time_limit', 'real_time_limit', 'output_limit')
+
+
+class ExecError(RuntimeError):
+    """A command failed and the caller did not ask to ignore that."""
+
+
+@dataclass
+class Limits:
+    """Limits of one run; None means none. Memory in KiB, times in ms,
+    output in bytes."""
+
+    mem_limit: int | None = None
+    time_limit: int | None = None
+    real_time_limit: int | None = None
+    output_limit: int | None = None
+
+
+def _check_limit(name: str, value: Any, source: str) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+        raise ValueError(f'{source} must be a non-negative number, not {value!r}')
+    return int(value)
+
+
+def read_limits(explicit: dict[str, Any], environ: dict | None, prefix: str) -> Limits:
+    """Limits from keyword options, overridden by ``environ[prefix + name]``."""
+    values = {}
+    for name in _LIMIT_NAMES:
+        value, source = explicit.get(name), name
+        if environ is not None and prefix + name in environ:
+            value, source = environ[prefix + name], f'environ[{prefix + name!r}]'
+        values[name] = _check_limit(name, value, source)
+    return Limits(**values)
+
+
+@dataclass
+class Invocation:
+    """One call of an executor, options normalized."""
+
+    command: list | str
+    env: dict[str, str]
+    stdin: int | None        # descriptors; None means /dev/null
+    stdout: int | None
+    stderr: int | None
+    limits: Limits
+    cwd: str
+    options: dict[str, Any]
+
+    @property
+    def shell(self) -> str:
+        return to_shell(self.command)
+
+
+def _fileno(f: IO | int | None, name: str) -> int | None:
+    if f is None:
+        return None
+    if isinstance(f, int):
+        return f
+    try:
+        if hasattr(f, 'flush') and not getattr(f, 'closed', False):
+            with contextlib.suppress(OSError, ValueError):
+                f.flush()
+        return f.fileno()
+    except (AttributeError, OSError, ValueError) as exc:
+        raise ValueError(f'{name} must be a file object with a descriptor, not {f!r}') from exc
+
+
+class BaseExecutor:
+    """An environment for running commands; a context manager and a callable.
+
+    ``with executor: renv = executor(command, **options)``. Common options:
+
+    ``env``
+        extra environment variables (added to the executor's base
+        environment; LC_ALL and LANGUAGE are always en_US.UTF-8);
+    ``stdin``, ``stdout``, ``stderr``
+        file objects, or None for /dev/null;
+    ``capture_output``, ``split_lines``
+        put the program's stdout in ``renv['stdout']`` (bytes, or a list of
+        lines with ``split_lines``); ``forward_stderr`` sends stderr there too;
+    ``mem_limit`` (KiB), ``time_limit`` (ms of CPU), ``real_time_limit``
+        (ms of wall clock), ``output_limit`` (bytes);
+    ``environ``, ``environ_prefix``
+        read ``<prefix>mem_limit`` etc. from an environ (these win);
+    ``ignore_errors``, ``extra_ignore_errors``
+        do not raise :class:`ExecError` for a failed run (at all, or for
+        these return codes / result codes).
+
+    Programs run in the current job directory (:func:`~sio.workers.util.tempcwd`).
+    """
+
+    #: Options this executor accepts beyond the common ones.
+    extra_options: tuple[str, ...] = ()
+
+    def __enter__(self) -> 'BaseExecutor':
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        return None
+
+    def base_env(self) -> dict[str, str]:
+        """Environment the program starts from (before ``env``)."""
+        return dict(os.environ)
+
+    def default_limits(self, limits: Limits) -> Limits:
+        """Fill in defaults for limits left unset."""
+        return limits
+
+    def __call__(self, command: list | str, env: dict | None = None,
+                 split_lines: bool = False, ignore_errors: bool = False,
+                 extra_ignore_errors: tuple = (), stdin: IO | None = None,
+                 stdout: IO | None = None, stderr: IO | None = None,
+                 forward_stderr: bool = False, capture_output: bool = False,
+                 mem_limit: int | None = None, time_limit: int | None = None,
+                 real_time_limit: int | None = None, output_limit: int | None = None,
+                 environ: dict | None = None, environ_prefix: str = '',
+                 **options: Any) -> dict:
+        unknown = sorted(set(options) - set(self.extra_options))
+        if unknown:
+            raise TypeError(f'{type(self).__name__} got unknown option(s): '
+                            f'{", ".join(unknown)}')
+        parse(command)  # validate early: empty or malformed commands
+        limits = self.default_limits(read_limits(
+            {'mem_limit': mem_limit, 'time_limit': time_limit,
+             'real_time_limit': real_time_limit, 'output_limit': output_limit},
+            environ, environ_prefix))
+        full_env = self.base_env()
+        full_env.update({str(k): str(v) for k, v in (env or {}).items()})
+        full_env.update(LOCALE_ENV)
+
+        with contextlib.ExitStack() as stack:
+            capture = None
+            if capture_output:
+                capture = stack.enter_context(tempfile.TemporaryFile(dir=tempcwd()))
+                stdout = capture
+            if forward_stderr:
+                stderr = stdout
+            call = Invocation(
+                command=command, env=full_env,
+                stdin=_fileno(stdin, 'stdin'), stdout=_fileno(stdout, 'stdout'),
+                stderr=_fileno(stderr, 'stderr'), limits=limits, cwd=tempcwd(),
+                options=options)
+            logger.debug('%s: %s', type(self).__name__, call.shell)
+            renv = self._execute(call)
+            if capture is not None:
+                capture.seek(0)
+                data = capture.read()
+                renv['stdout'] = data.splitlines() if split_lines else data
+        self._check(renv, call, ignore_errors, extra_ignore_errors)
+        return renv
+
+    def _execute(self, call: Invocation) -> dict:
+        raise NotImplementedError
+
+    def _check(self, renv: dict, call: Invocation, ignore_errors: bool,
+               extra_ignore_errors: tuple) -> None:
+        if ignore_errors:
+            return
+        code = renv.get('result_code')
+        if code is not None:
+            if code == 'OK' or code in extra_ignore_errors:
+                return
+            raise ExecError(f'{call.shell}: {code} ({renv.get("result_string", "")})')
+        rc = renv.get('return_code', 0)
+        if rc != 0 and rc not in extra_ignore_errors:
+            raise ExecError(f'{call.shell}: exit status {rc}')

@@ -1,0 +1,84 @@
+"""Running an :class:`~sio.workers.executors.base.Invocation` on the native
+supervisor (``sio._native.supervise``): command planning, redirections and
+the mapping of limits. Shared by every executor that supervises in-process."""
+
+import contextlib
+import os
+from dataclasses import dataclass
+
+from sio._native import supervise
+from sio.workers.executors.base import Invocation
+from sio.workers.executors.command import parse, resolve_program
+from sio.workers.executors.results import Outcome, from_native, system_error
+
+SHELL = '/bin/sh'
+
+
+class NeedsShell(ValueError):
+    """The command uses shell syntax an executor without a shell cannot run."""
+
+
+@dataclass
+class Program:
+    path: str
+    argv: list[str]
+    redirects: dict[int, tuple[str, int]]
+    stderr_to_stdout: bool
+
+
+def plan(call: Invocation, shell: str) -> Program:
+    """How to start the command. ``shell``: 'always' (through /bin/sh like
+    the original executors), 'when-needed', or 'never'."""
+    parsed = parse(call.command)
+    if shell == 'always' or (parsed.argv is None and shell == 'when-needed'):
+        return Program(SHELL, [SHELL, '-c', parsed.shell], {}, False)
+    if parsed.argv is None:
+        raise NeedsShell(f'this executor runs programs directly and cannot run '
+                         f'shell syntax: {parsed.shell}')
+    path = resolve_program(parsed.argv[0], call.env)
+    if path is None:
+        raise FileNotFoundError(f'{parsed.argv[0]}: command not found')
+    return Program(path, parsed.argv, parsed.redirects, parsed.stderr_to_stdout)
+
+
+def run(call: Invocation, program: Program, *, trace: bool, follow_forks: bool = False,
+        policy: str | None = None, files: str | None = None, trace_memory: bool = False,
+        single_threaded: bool = False, ignore_return: bool = False):
+    """Run ``program`` for ``call``; the native Result, or an SE
+    :class:`Outcome` when the run could not even start."""
+    limits = call.limits
+    fds = {0: call.stdin, 1: call.stdout, 2: call.stderr}
+    with contextlib.ExitStack() as stack:
+        try:
+            for fd, (path, flags) in program.redirects.items():
+                opened = os.open(os.path.join(call.cwd, path), flags | os.O_CLOEXEC, 0o644)
+                stack.callback(os.close, opened)
+                fds[fd] = opened
+        except OSError as exc:
+            return system_error(f'cannot open {exc.filename}: {exc.strerror}')
+        if program.stderr_to_stdout:
+            fds[2] = fds[1]
+        env = [f'{k}={v}' for k, v in call.env.items()]
+        try:
+            return supervise.run(
+                program.path, program.argv, env, cwd=call.cwd,
+                stdin=_fd(fds[0]), stdout=_fd(fds[1]), stderr=_fd(fds[2]),
+                mem_limit_kib=limits.mem_limit or 0,
+                time_limit_ms=limits.time_limit or 0,
+                real_time_limit_ms=limits.real_time_limit or 0,
+                output_limit_bytes=limits.output_limit or 0,
+                trace=trace, follow_forks=follow_forks, policy=policy, files=files,
+                trace_memory=trace_memory, local_root=os.path.realpath(call.cwd),
+                single_threaded=single_threaded, ignore_return=ignore_return)
+        except (supervise.SupervisionError, ValueError, TypeError) as exc:
+            return system_error(f'supervisor error: {exc}')
+
+
+def _fd(fd: int | None) -> int:
+    return -1 if fd is None else fd
+
+
+def outcome_of(result, mem: str = 'vm') -> Outcome:
+    if isinstance(result, Outcome):
+        return result
+    return from_native(result, mem=mem)

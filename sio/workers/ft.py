@@ -1,0 +1,333 @@
+"""Filetracker glue: how jobs fetch their inputs and store their results.
+
+Jobs name files by Filetracker paths (``/tests/1.in``) in their environ.
+:func:`download` fetches one into the job's directory and :func:`upload`
+stores one, updating the environ with the versioned name.
+
+``environ['use_filetracker']`` chooses where paths point:
+
+* ``True`` (default): every path is a Filetracker name;
+* ``False``: paths are local files, relative to the directory the worker
+  process started in;
+* ``'auto'``: absolute paths are Filetracker names, relative ones local.
+
+The client comes from ``FILETRACKER_URL`` (or :func:`init_instance`);
+``environ['filetracker_url']`` makes one job use another server.
+"""
+
+import contextlib
+import hashlib
+import io
+import logging
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from urllib.parse import urlsplit
+
+from filetracker.client import Client, FiletrackerError
+
+from sio.workers import Failure
+from sio.workers.util import require, tempcwd
+
+logger = logging.getLogger(__name__)
+
+_lock = threading.Lock()
+_clients: dict[str | None, Client] = {}
+_negotiated: set[int] = set()
+_default: Client | None = None
+_thread = threading.local()
+
+
+def _cache_root() -> str:
+    return os.environ.get('FILETRACKER_DIR') or Client.DEFAULT_CACHE_DIR
+
+
+def _cache_dir_for(url: str | None) -> str:
+    """Each server gets its own cache: '/x' on one is not '/x' on another."""
+    root = _cache_root()
+    if not url:
+        return root
+    parts = urlsplit(url)
+    label = (parts.hostname or 'server') + '_' + str(parts.port or '')
+    digest = hashlib.sha256(url.encode()).hexdigest()[:12]
+    return os.path.join(root, 'servers', f'{label}_{digest}')
+
+
+def _client_for(url: str | None) -> Client:
+    with _lock:
+        client = _clients.get(url)
+        if client is None:
+            client = Client(remote_url=url or None, cache_dir=_cache_dir_for(url))
+            _clients[url] = client
+        return client
+
+
+def init_instance(url: str | None) -> Client:
+    """Make the client for ``url`` (one per URL, cached) the default one."""
+    client = _client_for(url)
+    set_instance(client)
+    return client
+
+
+def set_instance(client: Client | None) -> None:
+    """Use ``client`` as the default Filetracker client (None: forget it)."""
+    global _default
+    with _lock:
+        _default = client
+
+
+def instance() -> Client:
+    """The Filetracker client jobs in this thread use."""
+    override = getattr(_thread, 'client', None)
+    if override is not None:
+        return override
+    global _default
+    if _default is None:
+        client = _client_for(os.environ.get('FILETRACKER_URL'))
+        with _lock:
+            if _default is None:
+                _default = client
+    return _default
+
+
+@contextlib.contextmanager
+def using_url(url: str | None) -> Iterator[None]:
+    """Within the block, this thread's jobs talk to the server at ``url``."""
+    if not url:
+        yield
+        return
+    previous = getattr(_thread, 'client', None)
+    _thread.client = _client_for(url)
+    try:
+        yield
+    finally:
+        _thread.client = previous
+
+
+def _quiet_negotiation(client: Client) -> None:
+    """The filetracker client prints its protocol version to stdout the
+    first time it talks to a server; keep that out of our stdout (sio-batch
+    prints its result there)."""
+    remote = client.remote_store
+    if remote is None or id(remote) in _negotiated:
+        return
+    with _lock:
+        if id(remote) in _negotiated:
+            return
+        with contextlib.redirect_stdout(io.StringIO()):
+            remote._protocol_version()
+        _negotiated.add(id(remote))
+
+
+def _uses_filetracker(environ: dict, path: str) -> bool:
+    mode = environ.get('use_filetracker', True)
+    if mode == 'auto':
+        return os.path.isabs(path)
+    if mode not in (True, False):
+        raise Failure(f"environ key 'use_filetracker' must be True, False or 'auto', "
+                      f'not {mode!r}')
+    return mode
+
+
+def _local_path(path: str) -> str:
+    # Relative to where the worker started: the process cwd never changes.
+    return os.path.abspath(path)
+
+
+def _strip_version(path: str) -> str:
+    return path.split('@', 1)[0]
+
+
+def _normalize_versioned(name: str) -> str:
+    """The client answers '/p@V@V' for '/p@V' served from its cache."""
+    base, _, versions = name.partition('@')
+    if not versions:
+        return name
+    return f'{base}@{versions.split("@")[-1]}'
+
+
+def _is_missing(exc: FiletrackerError) -> bool:
+    text = str(exc)
+    return '404' in text or 'not available' in text.lower() or 'not found' in text.lower()
+
+
+def download(environ: dict, key: str, dest: str | None = None,
+             skip_if_exists: bool = False, **kwargs) -> str:
+    """Fetch the file ``environ[key]`` into the job directory.
+
+    ``dest`` defaults to the file's base name; one ending with ``/`` is a
+    directory to put it in. Returns the local path. With Filetracker,
+    ``environ[key]`` becomes the versioned name that was fetched; extra
+    keyword arguments go to :meth:`filetracker.client.Client.get_file`.
+    A file that does not exist is a :class:`~sio.workers.Failure` naming the
+    key and the path.
+    """
+    ft_path = require(environ, key)
+    if not isinstance(ft_path, str) or not ft_path:
+        raise Failure(f'environ[{key!r}] must be a non-empty path, not {ft_path!r}')
+    base_name = os.path.basename(_strip_version(ft_path))
+    if dest is None:
+        dest = base_name
+    elif dest.endswith(os.sep):
+        dest = os.path.join(dest, base_name)
+    dest = tempcwd(dest)
+    if skip_if_exists and os.path.exists(dest):
+        return dest
+    os.makedirs(os.path.dirname(dest) or '.', exist_ok=True)
+
+    if not _uses_filetracker(environ, ft_path):
+        source = _local_path(ft_path)
+        logger.debug('copying %s (%s) to %s', key, source, dest)
+        try:
+            shutil.copyfile(source, dest)
+        except FileNotFoundError:
+            raise Failure(f'file for environ[{key!r}] does not exist: {source}') from None
+        return dest
+
+    client = instance()
+    logger.debug('downloading %s (%s) to %s', key, ft_path, dest)
+    try:
+        _quiet_negotiation(client)
+        vname = client.get_file(ft_path, dest, **kwargs)
+    except FiletrackerError as exc:
+        if _is_missing(exc):
+            raise Failure(f'file for environ[{key!r}] does not exist in Filetracker: '
+                          f'{ft_path}') from exc
+        raise Failure(f'cannot download environ[{key!r}] ({ft_path}): {exc}') from exc
+    if not os.path.exists(dest):
+        raise Failure(f'file for environ[{key!r}] does not exist in Filetracker: {ft_path}')
+    environ[key] = _normalize_versioned(vname)
+    return dest
+
+
+def upload(environ: dict, key: str, source: str, dest: str | None = None, **kwargs) -> str:
+    """Store the job's file ``source`` as ``dest`` (default: ``environ[key]``).
+
+    A ``dest`` ending with ``/`` is a directory to put it in. Sets and
+    returns ``environ[key]``: the versioned Filetracker name, or the local
+    path. Extra keyword arguments go to
+    :meth:`filetracker.client.Client.put_file`.
+    """
+    if dest is None:
+        dest = require(environ, key)
+    if not isinstance(dest, str) or not dest:
+        raise Failure(f'destination for environ[{key!r}] must be a non-empty path, not {dest!r}')
+    if dest.endswith('/'):
+        dest = dest + os.path.basename(source)
+    local_source = tempcwd(source)
+    if not os.path.isfile(local_source):
+        raise Failure(f'cannot upload environ[{key!r}]: no file {local_source}')
+
+    if not _uses_filetracker(environ, dest):
+        target = _local_path(dest)
+        os.makedirs(os.path.dirname(target) or '.', exist_ok=True)
+        shutil.copyfile(local_source, target)
+        environ[key] = dest
+        return dest
+
+    client = instance()
+    logger.debug('uploading %s (%s) as %s', key, local_source, dest)
+    try:
+        _quiet_negotiation(client)
+        environ[key] = client.put_file(dest, local_source, **kwargs)
+    except FiletrackerError as exc:
+        raise Failure(f'cannot upload environ[{key!r}] to {dest}: {exc}') from exc
+    return environ[key]
+
+
+# --- the server -----------------------------------------------------------
+
+DEFAULT_SERVER_DIR = os.path.expanduser(os.path.join('~', '.filetracker-server'))
+
+
+def server_answers(url: str, timeout: float = 1.0) -> bool:
+    """Does a Filetracker server answer its version probe at ``url``?"""
+    try:
+        with urllib.request.urlopen(url.rstrip('/') + '/version/', timeout=timeout) as r:
+            return r.status == 200 and b'protocol_versions' in r.read()
+    except (urllib.error.URLError, OSError, ValueError):
+        return False
+
+
+def _scripts_path() -> str:
+    """PATH with this interpreter's scripts first (filetracker-server runs
+    gunicorn from PATH)."""
+    here = os.path.dirname(sys.executable)
+    return here + os.pathsep + os.environ.get('PATH', '')
+
+
+def launch_filetracker_server(startup_timeout: float = 30.0) -> bool:
+    """Start a Filetracker server for ``FILETRACKER_PUBLIC_URL`` if none answers.
+
+    The server listens on the host and port the URL names (override the
+    address with ``FILETRACKER_LISTEN_ADDR``), keeps its files in
+    ``FILETRACKER_SERVER_DIR`` (default ``~/.filetracker-server``), runs
+    detached from this process and is ready when this returns. Returns True
+    when it started one, False when one was already answering. Raises
+    RuntimeError naming the log file when the server does not come up.
+    """
+    public = os.environ.get('FILETRACKER_PUBLIC_URL', '').split()
+    if not public:
+        raise RuntimeError('FILETRACKER_PUBLIC_URL is not set: nothing to launch')
+    url = public[0]
+    if server_answers(url):
+        logger.info('Filetracker server already answers at %s', url)
+        return False
+    parts = urlsplit(url)
+    if not parts.hostname:
+        raise RuntimeError(f'FILETRACKER_PUBLIC_URL has no host: {url!r}')
+    port = parts.port or (443 if parts.scheme == 'https' else 80)
+    listen = os.environ.get('FILETRACKER_LISTEN_ADDR', parts.hostname)
+    server_dir = os.environ.get('FILETRACKER_SERVER_DIR', DEFAULT_SERVER_DIR)
+    os.makedirs(server_dir, mode=0o700, exist_ok=True)
+    log_path = os.path.join(server_dir, 'server.log')
+    cmd = [shutil.which('filetracker-server', path=_scripts_path()) or 'filetracker-server',
+           '-p', str(port), '-l', listen, '-d', server_dir, '-L', log_path]
+    workers = os.environ.get('FILETRACKER_SERVER_WORKERS')
+    if workers:
+        cmd += ['--workers', workers]
+    env = dict(os.environ, PATH=_scripts_path())
+    logger.info('starting Filetracker server: %s', ' '.join(cmd))
+    # Without -D the server daemonizes: the process we start exits once
+    # gunicorn runs in the background, detached from us.
+    with open(log_path, 'ab') as log:
+        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+                                env=env, start_new_session=True, close_fds=True)
+        try:
+            code = proc.wait(timeout=startup_timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+            raise RuntimeError(f'filetracker-server did not daemonize; see {log_path}') from None
+    if code != 0:
+        raise RuntimeError(f'filetracker-server exited with {code}; see {log_path}')
+    deadline = time.monotonic() + startup_timeout
+    while time.monotonic() < deadline:
+        if server_answers(url, timeout=0.5):
+            logger.info('Filetracker server is up at %s', url)
+            return True
+        time.sleep(0.05)
+    raise RuntimeError(f'Filetracker server does not answer at {url} after '
+                       f'{startup_timeout:.0f} s; see {log_path}')
+
+
+def run_filetracker_main() -> int:
+    """``sio-run-filetracker``: start the server for FILETRACKER_PUBLIC_URL."""
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
+                        format='%(levelname)s %(name)s: %(message)s')
+    if len(sys.argv) > 1:
+        print('usage: sio-run-filetracker (configured by FILETRACKER_PUBLIC_URL, '
+              'FILETRACKER_LISTEN_ADDR, FILETRACKER_SERVER_DIR)', file=sys.stderr)
+        return 2
+    try:
+        launch_filetracker_server()
+    except RuntimeError as exc:
+        print(f'sio-run-filetracker: {exc}', file=sys.stderr)
+        return 1
+    return 0

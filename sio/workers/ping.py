@@ -1,0 +1,8 @@
+"""The ``ping`` job: answers ``pong`` with whatever ``ping`` held."""
+
+from sio.workers.util import require
+
+
+def run(environ: dict) -> dict:
+    environ['pong'] = require(environ, 'ping', 'ping')
+    return environ

@@ -1,0 +1,165 @@
+import concurrent.futures
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+import psutil
+import pytest
+
+from sio.workers import ft, registry
+from sio.workers.util import TemporaryCwd
+
+TESTS = os.path.dirname(os.path.abspath(__file__))
+PLUGINS = os.path.join(TESTS, 'plugins')
+PROGRAMS = os.path.join(TESTS, 'programs')
+
+sys.path.insert(0, TESTS)
+# The tests' third-party job package, visible to this process and to every
+# worker process the tests start.
+sys.path.insert(0, PLUGINS)
+os.environ['PYTHONPATH'] = os.pathsep.join(
+    p for p in (PLUGINS, os.environ.get('PYTHONPATH')) if p)
+
+import servers  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _fresh_registry():
+    registry._cache.clear()
+    yield
+
+
+@pytest.fixture
+def job_dir():
+    """Run the test as a job would: inside its own temporary directory."""
+    with TemporaryCwd() as path:
+        yield path
+    assert not os.path.exists(path)
+
+
+@pytest.fixture(scope='session')
+def filetracker_url(tmp_path_factory):
+    with servers.filetracker_server(str(tmp_path_factory.mktemp('filetracker'))) as url:
+        yield url
+
+
+@pytest.fixture
+def ft_client(filetracker_url, tmp_path, monkeypatch):
+    """The default Filetracker client talks to the test server, with a
+    cache of this test's own."""
+    monkeypatch.setenv('FILETRACKER_URL', filetracker_url)
+    monkeypatch.setenv('FILETRACKER_DIR', str(tmp_path / 'cache'))
+    monkeypatch.setattr(ft, '_clients', {})
+    client = ft.init_instance(filetracker_url)
+    yield client
+    ft.set_instance(None)
+
+
+@pytest.fixture(scope='session')
+def redis_url():
+    with servers.redis_server() as url:
+        yield url
+
+
+class Programs:
+    """The hostile and helper C programs of tests/programs, built with
+    gcc -static on first use (in parallel) and cached for the session."""
+
+    def __init__(self, out_dir):
+        self.out_dir = out_dir
+        self._built = {}
+
+    def build_all(self):
+        sources = sorted(f[:-2] for f in os.listdir(PROGRAMS) if f.endswith('.c'))
+        with concurrent.futures.ThreadPoolExecutor(os.cpu_count() or 2) as pool:
+            list(pool.map(self.__getitem__, sources))
+
+    def __getitem__(self, name):
+        if name not in self._built:
+            src = os.path.join(PROGRAMS, name + '.c')
+            out = os.path.join(self.out_dir, name)
+            flags = ['-O2', '-static', '-Wall']
+            with open(src) as f:
+                first = f.readline()
+            # A source may ask for more flags: "// cflags: -pthread".
+            if first.startswith('// cflags:'):
+                flags += first.split(':', 1)[1].split()
+            subprocess.run(['gcc', *flags, '-o', out, src, '-lm'], check=True,
+                           capture_output=True)
+            self._built[name] = out
+        return self._built[name]
+
+
+@pytest.fixture(scope='session')
+def programs(tmp_path_factory):
+    progs = Programs(str(tmp_path_factory.mktemp('programs')))
+    progs.build_all()
+    return progs
+
+
+def _live_descendants():
+    me = psutil.Process()
+    result = set()
+    for child in me.children(recursive=True):
+        try:
+            if child.status() != psutil.STATUS_ZOMBIE:
+                result.add((child.pid, child.create_time()))
+        except psutil.NoSuchProcess:
+            pass
+    return result
+
+
+def _zombie_children():
+    out = []
+    for child in psutil.Process().children():
+        try:
+            if child.status() == psutil.STATUS_ZOMBIE:
+                out.append(child.pid)
+        except psutil.NoSuchProcess:
+            pass
+    return out
+
+
+def _open_fds():
+    return set(os.listdir('/proc/self/fd'))
+
+
+@pytest.fixture
+def no_leaks():
+    """After the test: no process it started is left (alive or zombie) and
+    no descriptor it opened is still open in this process."""
+    before_procs = _live_descendants()
+    before_fds = _open_fds()
+    yield
+    deadline = time.monotonic() + 2
+    while True:
+        leftover = _live_descendants() - before_procs
+        zombies = _zombie_children()
+        if (not leftover and not zombies) or time.monotonic() > deadline:
+            break
+        time.sleep(0.02)
+    assert not leftover, f'processes left behind: {leftover}'
+    assert not zombies, f'zombie children: {zombies}'
+    leaked = _open_fds() - before_fds
+    # listdir's own descriptor may show up; anything else is a leak.
+    leaked = {fd for fd in leaked if os.path.exists(f'/proc/self/fd/{fd}')}
+    assert not leaked, 'descriptors leaked: ' + ', '.join(
+        f'{fd}->{os.readlink(f"/proc/self/fd/{fd}")}' for fd in leaked)
+
+
+def processes_with_cmdline(fragment):
+    found = []
+    for p in psutil.process_iter(['pid', 'cmdline', 'status']):
+        try:
+            if p.info['status'] != psutil.STATUS_ZOMBIE and \
+                    any(fragment in a for a in (p.info['cmdline'] or [])):
+                found.append(p.info['pid'])
+        except psutil.NoSuchProcess:
+            pass
+    return found
+
+
+def have(tool):
+    return shutil.which(tool) is not None

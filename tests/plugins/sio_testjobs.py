@@ -1,0 +1,66 @@
+"""A third-party package for the tests: it adds jobs and filters to
+sioworkers only by declaring entry points (see the .dist-info next to it)."""
+
+import os
+import subprocess
+import sys
+import time
+
+from sio.workers.util import tempcwd
+
+
+def slow(environ):
+    """Sleep environ['seconds'], then record that the job completed."""
+    if 'started_log' in environ:
+        with open(environ['started_log'], 'a') as f:
+            f.write(f'{os.getpid()}\n')
+    time.sleep(environ.get('seconds', 1))
+    with open(environ['done_log'], 'a') as f:
+        f.write(environ.get('tag', 'done') + '\n')
+    environ['slept'] = True
+    return environ
+
+
+def boom(environ):
+    raise ValueError('the boom job always fails')
+
+
+def exits(environ):
+    sys.exit(3)
+
+
+def returns_none(environ):
+    return None
+
+
+def scratch(environ):
+    """Write into the job directory, read it back, report where it was."""
+    path = tempcwd('scratch.txt')
+    token = str(environ['token'])
+    with open(path, 'w') as f:
+        f.write(token)
+    time.sleep(environ.get('pause', 0))
+    with open(path) as f:
+        environ['read_back'] = f.read()
+    environ['job_dir'] = tempcwd()
+    return environ
+
+
+def noisy(environ):
+    """Write to stdout in every way a job or a library might."""
+    print('printed by the job')
+    sys.stdout.flush()
+    os.write(1, b'written to fd 1\n')
+    subprocess.run(['echo', 'echoed by a child process'], check=True)
+    environ['noisy'] = True
+    return environ
+
+
+def add_a(environ):
+    environ.setdefault('trail', []).append('a')
+    return environ
+
+
+def add_b(environ):
+    environ.setdefault('trail', []).append('b')
+    return environ

@@ -1,0 +1,103 @@
+"""Real servers for the tests, always on 127.0.0.1 and always stopped."""
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
+def wait_until(predicate, timeout: float, what: str, proc=None) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f'{what} exited with {proc.returncode} before it was ready')
+        time.sleep(0.05)
+    raise RuntimeError(f'{what} not ready after {timeout} s')
+
+
+def stop(proc: subprocess.Popen, timeout: float = 10.0) -> None:
+    """SIGTERM the process, then SIGKILL its whole group if it lingers."""
+    if proc.poll() is None:
+        with contextlib.suppress(ProcessLookupError):
+            proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            pass
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        proc.wait(timeout=timeout)
+
+
+def scripts_env(**extra) -> dict:
+    """Environment whose PATH starts with this interpreter's scripts."""
+    env = dict(os.environ)
+    env['PATH'] = os.path.dirname(sys.executable) + os.pathsep + env.get('PATH', '')
+    env.update(extra)
+    return env
+
+
+def filetracker_answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url + '/version/', timeout=0.5) as r:
+            return r.status == 200
+    except OSError:
+        return False
+
+
+@contextlib.contextmanager
+def filetracker_server(data_dir: str):
+    """A real filetracker-server (foreground, one worker) on a free port."""
+    port = free_port()
+    url = f'http://127.0.0.1:{port}'
+    log = open(os.path.join(data_dir, 'server.log'), 'ab')
+    proc = subprocess.Popen(
+        [os.path.join(os.path.dirname(sys.executable), 'filetracker-server'),
+         '-D', '-p', str(port), '-l', '127.0.0.1', '-d', os.path.join(data_dir, 'store'),
+         '--workers', '1'],
+        stdout=log, stderr=log, stdin=subprocess.DEVNULL, env=scripts_env(),
+        start_new_session=True)
+    try:
+        wait_until(lambda: filetracker_answers(url), 30, 'filetracker-server', proc)
+        yield url
+    finally:
+        stop(proc)
+        log.close()
+
+
+@contextlib.contextmanager
+def redis_server():
+    """A real redis-server on 127.0.0.1, nothing persisted."""
+    port = free_port()
+    proc = subprocess.Popen(
+        ['redis-server', '--port', str(port), '--bind', '127.0.0.1', '--save', '',
+         '--appendonly', 'no', '--daemonize', 'no', '--loglevel', 'warning'],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL,
+        start_new_session=True)
+
+    def answers():
+        try:
+            with socket.create_connection(('127.0.0.1', port), timeout=0.5) as s:
+                s.sendall(b'PING\r\n')
+                return s.recv(16).startswith(b'+PONG')
+        except OSError:
+            return False
+
+    try:
+        wait_until(answers, 15, 'redis-server', proc)
+        yield f'redis://127.0.0.1:{port}/0'
+    finally:
+        stop(proc)
