@@ -261,6 +261,15 @@ static int build_permissive(struct builder *b, unsigned flags)
     return add_file_rules(b, flags);
 }
 
+static int build_observe(struct builder *b, unsigned flags)
+{
+    if (flags & SIO_PF_TRACE_FILES) {
+        snprintf(b->err, b->errlen, "seccomp: the observe policy has no file rules");
+        return -1;
+    }
+    return add_memory_rules(b, flags);
+}
+
 static int export_filter(struct builder *b, struct sock_fprog *out)
 {
     int fd = memfd_create("sio-seccomp-bpf", MFD_CLOEXEC);
@@ -303,6 +312,8 @@ int sio_policy_by_name(const char *name)
         return SIO_POLICY_STATIC;
     if (!strcmp(name, "permissive"))
         return SIO_POLICY_PERMISSIVE;
+    if (!strcmp(name, "observe"))
+        return SIO_POLICY_OBSERVE;
     return -1;
 }
 
@@ -317,14 +328,17 @@ int sio_policy_build(int policy, unsigned flags, struct sock_fprog *out,
     uint32_t def = policy == SIO_POLICY_STATIC
                        ? SCMP_ACT_TRACE(SIO_TAG_FORBIDDEN)
                        : SCMP_ACT_ALLOW;
+    /* Unprotected runs may use any ABI; isolated ones may not. */
+    uint32_t badarch = policy == SIO_POLICY_OBSERVE
+                           ? SCMP_ACT_ALLOW
+                           : SCMP_ACT_TRACE(SIO_TAG_BADARCH);
     b.default_action = def;
     b.ctx = seccomp_init(def);
     if (!b.ctx) {
         snprintf(err, errlen, "seccomp: seccomp_init failed");
         return -1;
     }
-    int rc = seccomp_attr_set(b.ctx, SCMP_FLTATR_ACT_BADARCH,
-                              SCMP_ACT_TRACE(SIO_TAG_BADARCH));
+    int rc = seccomp_attr_set(b.ctx, SCMP_FLTATR_ACT_BADARCH, badarch);
     if (rc < 0) {
         seccomp_release(b.ctx);
         return fail(&b, "setting bad-arch action", NULL, rc);
@@ -335,8 +349,12 @@ int sio_policy_build(int policy, unsigned flags, struct sock_fprog *out,
         seccomp_release(b.ctx);
         return fail(&b, "clearing NNP attribute", NULL, rc);
     }
-    rc = policy == SIO_POLICY_STATIC ? build_static(&b, flags)
-                                     : build_permissive(&b, flags);
+    if (policy == SIO_POLICY_STATIC)
+        rc = build_static(&b, flags);
+    else if (policy == SIO_POLICY_PERMISSIVE)
+        rc = build_permissive(&b, flags);
+    else
+        rc = build_observe(&b, flags);
     if (rc == 0)
         rc = export_filter(&b, out);
     seccomp_release(b.ctx);

@@ -28,6 +28,9 @@ enum sio_policy {
      * namespace calls, limit raising, io_uring, ...). For programs that are
      * otherwise isolated (the jail's `permissive`, untrusted checkers). */
     SIO_POLICY_PERMISSIVE = 1,
+    /* Everything allowed; only the memory rules (SIO_PF_TRACE_MEMORY) stop
+     * the program. For unprotected runs that are still measured. */
+    SIO_POLICY_OBSERVE = 2,
     SIO_POLICY_COUNT
 };
 
@@ -48,7 +51,7 @@ enum sio_trace_tag {
 };
 
 /* Policy by its command-line name ("default"/"static"/"supervised",
- * "permissive"); -1 when unknown. */
+ * "permissive", "observe"); -1 when unknown. */
 int sio_policy_by_name(const char *name);
 
 /* Build a filter. On success fills out (free out->filter with free()) and

@@ -350,8 +350,10 @@ static int prepare_child(struct run *r)
     struct { int resource; uint64_t value; int wanted; } want[] = {
         {RLIMIT_AS, (s->mem_limit_kib + sio_as_margin_kib(s->mem_limit_kib))
                         * 1024, s->mem_limit_kib != 0},
-        {RLIMIT_STACK, (s->mem_limit_kib + sio_as_margin_kib(s->mem_limit_kib))
-                           * 1024, s->mem_limit_kib != 0},
+        /* The stack may grow as far as the address-space limit lets it;
+         * a finite RLIMIT_STACK would also become every thread's stack
+         * size in glibc. */
+        {RLIMIT_STACK, RLIM_INFINITY, s->mem_limit_kib != 0},
         {RLIMIT_FSIZE, s->output_limit_bytes, s->output_limit_bytes != 0},
         {RLIMIT_CORE, 0, 1},
         /* Backstop only: the watchdog kills far more precisely. */

@@ -36,8 +36,13 @@ class DetailedUnprotectedExecutor(BaseExecutor):
             program = native.plan(call, shell='when-needed')
         except FileNotFoundError as exc:
             return to_renv(system_error(f'cannot execute the program: {exc}'))
-        # Tracing only stops at exec, fork and exit events: it is how every
-        # descendant is found and killed, and how the peak RSS of the
-        # program (not of this process, which it was cloned from) is read.
-        result = native.run(call, program, trace=True, follow_forks=True)
+        # Tracing stops at exec, fork and exit events (how every descendant
+        # is found and killed, and how the peak RSS of the program, not of
+        # this process it was cloned from, is read) and, with a memory
+        # limit, at allocations (how an allocation refused by the limit
+        # becomes MLE). Every other syscall runs untouched.
+        mem_limited = bool(call.limits.mem_limit)
+        result = native.run(call, program, trace=True, follow_forks=True,
+                            policy='observe' if mem_limited else None,
+                            trace_memory=mem_limited)
         return to_renv(native.outcome_of(result, mem='rss'))

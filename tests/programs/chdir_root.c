@@ -1,0 +1,3 @@
+/* Changes its directory to /. */
+#include <unistd.h>
+int main(void) { return chdir("/"); }

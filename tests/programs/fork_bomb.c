@@ -1,0 +1,3 @@
+/* Forks forever. */
+#include <unistd.h>
+int main(void) { for (;;) fork(); }

@@ -1,0 +1,2 @@
+/* Spins forever in user space. */
+int main(void) { volatile unsigned long x = 0; for (;;) x++; }

@@ -1,0 +1,276 @@
+"""Hostile programs (tests/programs/) under the native executors.
+
+Every case checks the verdict and, through the ``no_leaks`` and ``job_dir``
+fixtures, that no process, zombie, descriptor or temporary directory is
+left behind.
+"""
+
+import os
+import re
+import resource
+import threading
+import time
+
+import psutil
+import pytest
+
+from sio._native import supervise
+from sio.workers.executors import DetailedUnprotectedExecutor, SupervisedExecutor
+from sio.workers.util import TemporaryCwd, tempcwd
+
+pytestmark = pytest.mark.usefixtures('job_dir', 'no_leaks')
+
+SUP, LOCAL, DET = 'supervised', 'supervised+local-open', 'detailed'
+
+FORBIDDEN = 'intercepted forbidden syscall {}'
+NO_OPEN = 'opening files is not allowed'
+
+# program, executor, limits, expected code, expected result string
+# (a str is matched exactly, a tuple of str as alternatives), expected stdout
+CASES = [
+    ('hello', SUP, {}, 'OK', 'ok', b'5\n'),
+    ('hello', DET, {}, 'OK', 'ok', b'5\n'),
+    ('fork_bomb', SUP, {}, 'RV', FORBIDDEN.format('clone'), None),
+    ('setsid_orphan', SUP, {}, 'RV', FORBIDDEN.format('clone'), None),
+    ('vfork_child', SUP, {}, 'RV', FORBIDDEN.format('vfork'), None),
+    ('clone3_raw', SUP, {}, 'RV', FORBIDDEN.format('clone3'), None),
+    ('threads', SUP, {}, 'RV', FORBIDDEN.format('clone3'), None),
+    ('threads', DET, {}, 'OK', 'ok', None),
+    ('exec_shell', SUP, {}, 'RV', FORBIDDEN.format('execve'), b''),
+    ('socket_connect', SUP, {}, 'RV', FORBIDDEN.format('socket'), None),
+    ('open_passwd', SUP, {}, 'RV', NO_OPEN, b''),
+    ('open_passwd', LOCAL, {}, 'OK', 'ok', b'EACCES\n'),
+    ('open_write_cwd', SUP, {}, 'RV', NO_OPEN, None),
+    ('open_write_cwd', LOCAL, {}, 'OK', 'ok', b'EPERM\n'),
+    ('read_local', LOCAL, {}, 'OK', 'ok', b'DATA local contents\n'),
+    ('read_local', SUP, {}, 'RV', NO_OPEN, None),
+    ('stat_hint', SUP, {}, 'RV', NO_OPEN, None),
+    ('stat_hint', LOCAL, {}, 'OK', 'ok', b'NOSTAT\n'),
+    ('proc_self_maps', SUP, {}, 'RV', NO_OPEN, None),
+    ('proc_self_maps', LOCAL, {}, 'OK', 'ok', b'NOFILE\n'),
+    ('proc_self_maps', DET, {}, 'OK', 'ok', b'READ\n'),
+    ('int80', SUP, {}, 'RV', FORBIDDEN.format('getpid (i386 ABI)'), None),
+    ('x32_syscall', SUP, {}, 'RV', FORBIDDEN.format('getpid (x32 ABI)'), None),
+    ('ptrace_traceme', SUP, {}, 'RV', FORBIDDEN.format('ptrace'), None),
+    ('ptrace_attach', SUP, {}, 'RV', FORBIDDEN.format('ptrace'), None),
+    ('kill_everyone', SUP, {}, 'RV', FORBIDDEN.format('kill'), None),
+    ('kill_parent', SUP, {}, 'RV', FORBIDDEN.format('kill'), None),
+    ('raise_limits', SUP, {}, 'RV', FORBIDDEN.format('prlimit64'), None),
+    ('prctl_call', SUP, {}, 'RV', FORBIDDEN.format('prctl'), None),
+    ('personality_call', SUP, {}, 'RV', FORBIDDEN.format('personality'), None),
+    ('setsid_call', SUP, {}, 'RV', FORBIDDEN.format('setsid'), None),
+    ('chdir_root', SUP, {}, 'RV', FORBIDDEN.format('chdir'), None),
+    ('malloc_bomb', SUP, {}, 'MLE', 'memory limit exceeded', None),
+    ('malloc_bomb', DET, {'mem_limit': 64 << 10}, 'MLE', 'memory limit exceeded', None),
+    ('mmap_bomb', SUP, {}, 'MLE', 'memory limit exceeded', None),
+    ('brk_bomb', SUP, {}, 'MLE', 'memory limit exceeded', None),
+    ('mremap_grow', SUP, {}, 'MLE', 'memory limit exceeded', None),
+    ('bss_30m', SUP, {'mem_limit': 36 << 10}, 'OK', 'ok', None),
+    ('data_30m', SUP, {'mem_limit': 36 << 10}, 'OK', 'ok', None),
+    ('heap_30m', SUP, {'mem_limit': 36 << 10}, 'OK', 'ok', None),
+    ('stack_30m', SUP, {'mem_limit': 36 << 10}, 'OK', 'ok', None),
+    ('bss_30m', SUP, {'mem_limit': 27 << 10}, ('MLE', 'RE'),
+     ('memory limit exceeded', 'process exited due to signal 11'), None),
+    ('data_30m', SUP, {'mem_limit': 27 << 10}, ('MLE', 'RE'),
+     ('memory limit exceeded', 'process exited due to signal 11'), None),
+    ('heap_30m', SUP, {'mem_limit': 27 << 10}, 'MLE', 'memory limit exceeded', None),
+    ('stack_30m', SUP, {'mem_limit': 27 << 10}, ('MLE', 'RE'),
+     ('memory limit exceeded', 'process exited due to signal 11'), None),
+    ('heap_30m', DET, {'mem_limit': 27 << 10}, 'MLE', 'memory limit exceeded', None),
+    ('infinite_loop', SUP, {'time_limit': 1000}, 'TLE', 'time limit exceeded', None),
+    ('infinite_loop', DET, {'time_limit': 1000}, 'TLE', 'time limit exceeded', None),
+    ('sleep_forever', SUP, {'time_limit': 1000, 'real_time_limit': 1000}, 'TLE',
+     'real time limit exceeded', None),
+    ('sleep_forever', DET, {'real_time_limit': 800}, 'TLE', 'real time limit exceeded', None),
+    ('output_flood', SUP, {'output_limit': 1 << 20}, 'OLE', 'output limit exceeded', None),
+    ('output_flood', DET, {'output_limit': 1 << 20}, 'OLE', 'output limit exceeded', None),
+    ('output_flood_ignoring_xfsz', SUP, {'output_limit': 1 << 20}, 'OLE',
+     'output limit exceeded', None),
+    ('sigabrt', SUP, {}, 'RE', 'process exited due to signal 6', None),
+    ('sigabrt', DET, {}, 'RE', 'process exited due to signal 6', None),
+    ('sigfpe', SUP, {}, 'RE', 'process exited due to signal 8', None),
+    ('sigsegv', SUP, {}, 'RE', 'process exited due to signal 11', None),
+    ('sigsegv', DET, {}, 'RE', 'process exited due to signal 11', None),
+    ('exit42', SUP, {}, 'RE', 'runtime error 42', None),
+    ('exit42', DET, {}, 'RE', 'runtime error 42', None),
+    ('close_stdio', SUP, {}, 'OK', 'ok', b''),
+    ('stop_self', SUP, {}, 'OK', 'ok', b'continued\n'),
+    ('stop_self', DET, {}, 'OK', 'ok', b'continued\n'),
+]
+
+
+def executor_for(kind):
+    if kind == DET:
+        return DetailedUnprotectedExecutor()
+    return SupervisedExecutor(allow_local_open=(kind == LOCAL))
+
+
+def run_program(programs, name, kind, **limits):
+    with open(tempcwd('in'), 'w') as f:
+        f.write('2 3\n')
+    with open(tempcwd('data'), 'w') as f:
+        f.write('local contents\n')
+    with open(tempcwd('in'), 'rb') as stdin, open(tempcwd('out'), 'wb') as stdout:
+        renv = executor_for(kind)([programs[name]], stdin=stdin, stdout=stdout,
+                                  ignore_errors=True, **limits)
+    with open(tempcwd('out'), 'rb') as f:
+        return renv, f.read()
+
+
+def matches(value, expected):
+    return value in expected if isinstance(expected, tuple) else value == expected
+
+
+@pytest.mark.parametrize('name, kind, limits, code, text, stdout', CASES,
+                         ids=[f'{c[0]}-{c[1]}-{i}' for i, c in enumerate(CASES)])
+def test_hostile_program(programs, name, kind, limits, code, text, stdout):
+    renv, out = run_program(programs, name, kind, **limits)
+    assert matches(renv['result_code'], code), renv
+    assert matches(renv['result_string'], text), renv
+    if stdout is not None:
+        assert out == stdout
+    for key in ('time_used', 'mem_used', 'num_syscalls', 'return_code', 'real_time_used'):
+        assert isinstance(renv[key], int) and renv[key] >= 0, (key, renv)
+    if renv['result_code'] == 'RE' and renv['result_string'].startswith('process exited'):
+        assert renv['exit_signal'] == int(renv['result_string'].rsplit(' ', 1)[1])
+
+
+@pytest.mark.parametrize('kind', [SUP, DET])
+def test_cpu_limit_is_precise(programs, kind):
+    limit = 1000
+    renv, _ = run_program(programs, 'infinite_loop', kind, time_limit=limit)
+    assert renv['result_code'] == 'TLE'
+    # Killed within 5% + 20 ms of the limit.
+    assert limit <= renv['time_used'] <= limit * 1.05 + 20, renv
+
+
+def test_real_time_limit_default_is_64_times_cpu_plus_one_second(programs):
+    start = time.monotonic()
+    renv, _ = run_program(programs, 'sleep_forever', SUP, time_limit=10)
+    assert renv['result_code'] == 'TLE'
+    assert renv['result_string'] == 'real time limit exceeded'
+    assert 1640 - 20 <= renv['real_time_used'] <= 1640 + 200
+    assert time.monotonic() - start < 5
+
+
+def test_real_time_limit_zero_means_none(programs):
+    renv, _ = run_program(programs, 'hello', SUP, time_limit=10, real_time_limit=0)
+    assert renv['result_code'] == 'OK'
+
+
+def test_output_flood_file_stays_at_the_limit(programs):
+    limit = 1 << 20
+    run_program(programs, 'output_flood', SUP, output_limit=limit)
+    assert os.path.getsize(tempcwd('out')) <= limit + 64 * 1024
+
+
+def test_memory_is_measured(programs):
+    sup, _ = run_program(programs, 'bss_30m', SUP, mem_limit=36 << 10)
+    assert 30 << 10 <= sup['mem_used'] <= 36 << 10  # peak virtual memory
+    det, _ = run_program(programs, 'bss_30m', DET)
+    assert 30 << 10 <= det['mem_used'] <= 34 << 10  # peak RSS, of the program only
+
+
+def test_supervised_counts_inspected_syscalls(programs):
+    renv, _ = run_program(programs, 'hello', SUP)
+    # At least the fstat of stdin/stdout (newfstatat) and a brk stop.
+    assert renv['num_syscalls'] >= 3
+    det, _ = run_program(programs, 'hello', DET)
+    assert det['num_syscalls'] == 0
+
+
+def test_orphan_in_new_session_is_killed(programs):
+    renv, out = run_program(programs, 'setsid_orphan', DET)
+    assert renv['result_code'] == 'OK'
+    orphan = int(out)
+    deadline = time.monotonic() + 2
+    while psutil.pid_exists(orphan) and time.monotonic() < deadline:
+        try:
+            if psutil.Process(orphan).status() == psutil.STATUS_ZOMBIE:
+                break
+        except psutil.NoSuchProcess:
+            break
+        time.sleep(0.01)
+    alive = psutil.pid_exists(orphan) and \
+        psutil.Process(orphan).status() != psutil.STATUS_ZOMBIE
+    assert not alive, f'orphan {orphan} outlived the run'
+
+
+def test_worker_rlimits_untouched(programs):
+    before = {r: resource.getrlimit(r) for r in
+              (resource.RLIMIT_AS, resource.RLIMIT_STACK, resource.RLIMIT_FSIZE,
+               resource.RLIMIT_CPU, resource.RLIMIT_CORE)}
+    run_program(programs, 'malloc_bomb', SUP, mem_limit=20 << 10, time_limit=500,
+                output_limit=1000)
+    after = {r: resource.getrlimit(r) for r in before}
+    assert before == after
+
+
+def test_missing_program_is_se_not_a_traceback():
+    renv = SupervisedExecutor()([tempcwd('does-not-exist')], ignore_errors=True)
+    assert renv['result_code'] == 'SE'
+    assert 'does-not-exist' in renv['result_string']
+    renv = DetailedUnprotectedExecutor()(['no-such-command-xyz'], ignore_errors=True)
+    assert renv['result_code'] == 'SE' and 'no-such-command-xyz' in renv['result_string']
+
+
+def test_supervision_failure_is_se():
+    result = supervise.run('/bin/true', ['true'], [], cwd='/nonexistent-dir', trace=True)
+    assert result.code == 'SE'
+    assert 'chdir' in result.text
+
+
+def test_shell_syntax_is_refused_by_supervised_executor():
+    renv = SupervisedExecutor()('echo a | cat', ignore_errors=True)
+    assert renv['result_code'] == 'SE'
+    assert 'shell' in renv['result_string']
+
+
+def test_ignore_return(programs):
+    renv = SupervisedExecutor()([programs['exit42']], ignore_return=True)
+    assert renv['result_code'] == 'OK' and renv['return_code'] == 42
+
+
+def test_non_ok_raises_exec_error_unless_ignored(programs):
+    from sio.workers.executors import ExecError
+
+    with pytest.raises(ExecError, match='RE'):
+        SupervisedExecutor()([programs['exit42']])
+    assert SupervisedExecutor()([programs['exit42']],
+                                extra_ignore_errors=('RE',))['result_code'] == 'RE'
+
+
+def test_many_runs_in_four_threads(programs):
+    plan = [
+        ('cpu_and_print', {}, 'OK'),
+        ('exit42', {}, 'RE'),
+        ('infinite_loop', {'time_limit': 100}, 'TLE'),
+        ('open_passwd', {}, 'RV'),
+        ('malloc_bomb', {'mem_limit': 16 << 10}, 'MLE'),
+    ]
+    expected_output = None
+    errors = []
+    outputs = []
+
+    def worker(n):
+        try:
+            for i in range(50):
+                name, limits, code = plan[(n + i) % len(plan)]
+                with TemporaryCwd():
+                    renv, out = run_program(programs, name, SUP, **limits)
+                if renv['result_code'] != code:
+                    errors.append((name, renv))
+                if name == 'cpu_and_print':
+                    outputs.append(out)
+        except Exception as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors[:3]
+    expected_output = outputs[0]
+    assert re.fullmatch(rb'\d+\n', expected_output)
+    assert len(outputs) == 40 and all(o == expected_output for o in outputs)
