@@ -28,7 +28,8 @@ def native(*names):
 
 
 # The supervision core shared by the binding and the helpers.
-CORE = native('supervisor.c', 'seccomp.c', 'rules.c', 'procfs.c', 'verdict.c')
+CORE = native('supervisor.c', 'watchdog.c', 'seccomp.c', 'rules.c', 'procfs.c',
+              'verdict.c')
 COMPARE = native('compare.c')
 
 # Helper executables: name -> (sources, libraries).

@@ -7,9 +7,10 @@ import uuid
 
 import pytest
 
-import servers
 from sio.celery.app import make_app
 from sio.celery.worker import default_filetracker_url
+
+import servers
 
 WORKER = os.path.join(os.path.dirname(sys.executable), 'sio-celery-worker')
 

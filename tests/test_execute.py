@@ -5,10 +5,11 @@ import time
 
 import pytest
 
-from conftest import processes_with_cmdline
 from sio.workers.execute import execute
 from sio.workers.executors import ExecError, UnprotectedExecutor, noquote
 from sio.workers.util import tempcwd
+
+from conftest import processes_with_cmdline
 
 pytestmark = pytest.mark.usefixtures('job_dir', 'no_leaks')
 

@@ -6,10 +6,11 @@ import threading
 import psutil
 import pytest
 
-import servers
-from conftest import processes_with_cmdline
 from sio.workers import Failure, ft
 from sio.workers.util import tempcwd
+
+import servers
+from conftest import processes_with_cmdline
 
 
 def write(path, data):

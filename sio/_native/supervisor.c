@@ -1,17 +1,17 @@
 /*
  * supervisor.c - spawn, trace, time and reap one program. See supervisor.h.
  *
- * Threads: the caller of sio_supervise() becomes the watchdog (CPU time,
- * wall time, hooks); a fresh tracer thread spawns the program, is its ptrace
- * tracer and waits for it. A fresh thread is needed because wait with
- * __WNOTHREAD then only ever sees this run's processes, never the host's
- * other children.
+ * Threads: the caller of sio_supervise() spawns the program, is its ptrace
+ * tracer and reaps it; the process-wide watchdog thread (watchdog.c) reads
+ * its CPU clocks and kills it at a limit. Waits name the program's own
+ * processes, so the caller's other children are never reaped here.
  */
 #define _GNU_SOURCE
 #include "supervisor.h"
 #include "procfs.h"
 #include "rules.h"
 #include "seccomp_policy.h"
+#include "watchdog.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -20,6 +20,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,8 +35,9 @@
 #include <unistd.h>
 
 #define CHILD_STACK_SIZE (128 * 1024)
-#define MIN_WATCH_SLEEP_NS 500000ULL          /* 0.5 ms */
 #define MAX_WATCH_SLEEP_NS 1000000000ULL      /* 1 s */
+#define KILLED_RECHECK_NS 100000000ULL        /* 0.1 s */
+#define FOREIGN_POLL_NS 200000L               /* 0.2 ms */
 
 /* Stages of the child's set-up, reported through the error pipe. */
 enum child_stage {
@@ -193,20 +195,20 @@ struct tracee {
 struct run {
     const struct sio_spec *spec;
     struct sio_result *res;
+    struct sio_watch watch;   /* first: the watchdog hands it back */
 
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    int started;
-    int done;
+    pthread_mutex_t mu;       /* guards what the watchdog reads and kills */
     pid_t root;
     int root_pidfd;
     int root_reaped;
     uint64_t t0_ns;
     uint64_t dead_user_ns;    /* CPU of processes that are gone */
     uint64_t dead_cpu_ns;
-    struct tracee *tracees;   /* guarded by mu for the watchdog's reads */
+    uint64_t cpus;            /* how many CPUs the program can use at once */
+    struct tracee *tracees;
     size_t ntracees, cap;
 
+    int foreign_child;        /* the caller has children of its own */
     int err_pipe[2];
     int devnull;
     struct child_ctx child;
@@ -293,7 +295,7 @@ static void kill_program_locked(struct run *r, int reason)
 {
     if (reason && !r->res->kill_reason)
         r->res->kill_reason = reason;
-    if (!r->started || r->root_reaped)
+    if (r->root <= 0 || r->root_reaped)
         return;
     if (r->root_pidfd >= 0)
         (void)syscall(SYS_pidfd_send_signal, r->root_pidfd, SIGKILL, NULL, 0);
@@ -643,18 +645,62 @@ static void on_exited(struct run *r, pid_t pid, int status,
         kill_everything(r, SIO_KILL_NONE);  /* whatever it left behind */
 }
 
-/* Wait for every process of the run. */
+/* The next event of one of the run's processes, not consumed (WNOWAIT).
+ * 0, or -1 when there is nothing left to wait for or waiting failed. */
+static int peek_event(struct run *r, siginfo_t *si)
+{
+    const int flags = WEXITED | __WALL | WNOWAIT |
+                      (r->spec->trace ? WSTOPPED : 0);
+    for (;;) {
+        memset(si, 0, sizeof *si);
+        int rc;
+        if (!r->spec->follow_forks) {
+            rc = waitid(P_PID, (id_t)r->root, si, flags);
+        } else if (!r->foreign_child) {
+            /* Any child or tracee of this thread. */
+            rc = waitid(P_ALL, 0, si, flags | __WNOTHREAD);
+            if (rc == 0 && si->si_code != CLD_TRAPPED &&
+                !find_tracee(r, si->si_pid)) {
+                /* The caller's own child: not ours to reap. From now on
+                 * ask for the run's processes one by one. */
+                r->foreign_child = 1;
+                continue;
+            }
+        } else {
+            rc = 0;
+            for (size_t i = 0; i < r->ntracees && !si->si_pid; i++) {
+                if (waitid(P_PID, (id_t)r->tracees[i].pid, si,
+                           flags | WNOHANG) < 0 && errno != ECHILD)
+                    rc = -1;
+            }
+            if (rc == 0 && !si->si_pid) {
+                if (!r->ntracees) {
+                    errno = ECHILD;
+                    return -1;
+                }
+                struct timespec nap = {0, FOREIGN_POLL_NS};
+                nanosleep(&nap, NULL);
+                continue;
+            }
+        }
+        if (rc < 0 && errno == EINTR)
+            continue;
+        return rc;
+    }
+}
+
+static int is_exit(const siginfo_t *si)
+{
+    return si->si_code == CLD_EXITED || si->si_code == CLD_KILLED ||
+           si->si_code == CLD_DUMPED;
+}
+
+/* Wait until the program and every traced descendant are gone. */
 static void wait_loop(struct run *r)
 {
-    const int traced = r->spec->trace;
-    const int peek_flags = WEXITED | __WALL | __WNOTHREAD | WNOWAIT |
-                           (traced ? WSTOPPED : 0);
     for (;;) {
         siginfo_t si;
-        memset(&si, 0, sizeof si);
-        if (waitid(P_ALL, 0, &si, peek_flags) < 0) {
-            if (errno == EINTR)
-                continue;
+        if (peek_event(r, &si) < 0) {
             if (errno != ECHILD) {
                 set_error(r, "waitid: %s", strerror(errno));
                 kill_everything(r, SIO_KILL_SUPERVISOR);
@@ -662,34 +708,39 @@ static void wait_loop(struct run *r)
             return;
         }
         pid_t pid = si.si_pid;
-        if (si.si_code == CLD_EXITED || si.si_code == CLD_KILLED ||
-            si.si_code == CLD_DUMPED) {
-            /* The root is a zombie now, still holding its pid and group:
-             * the last moment its group can be killed safely. */
-            if (pid == r->root) {
-                pthread_mutex_lock(&r->mu);
-                if (!r->spec->keep_process_group)
-                    (void)kill(-r->root, SIGKILL);
-                r->root_reaped = 1;
-                pthread_mutex_unlock(&r->mu);
-            }
+        if (pid == r->root && is_exit(&si)) {
+            /* The root is a zombie, still holding its pid and its group:
+             * the last moment its group can be killed without risk of
+             * hitting a reused id. */
+            pthread_mutex_lock(&r->mu);
+            if (!r->spec->keep_process_group)
+                (void)kill(-r->root, SIGKILL);
+            r->root_reaped = 1;
+            pthread_mutex_unlock(&r->mu);
         }
         int status;
         struct rusage ru;
-        pid_t got = wait4(pid, &status, __WALL | __WNOTHREAD, &ru);
+        pid_t got = wait4(pid, &status, __WALL, &ru);
         if (got < 0) {
             if (errno == EINTR)
                 continue;
-            if (errno == ECHILD)  /* a tracee reparented and gone */
+            if (errno == ECHILD) {  /* a tracee that went to its parent */
+                pthread_mutex_lock(&r->mu);
+                remove_tracee(r, pid);
+                pthread_mutex_unlock(&r->mu);
                 continue;
+            }
             set_error(r, "wait4: %s", strerror(errno));
             kill_everything(r, SIO_KILL_SUPERVISOR);
             return;
         }
-        if (WIFSTOPPED(status))
+        if (WIFSTOPPED(status)) {
             on_stop(r, got, status);
-        else
-            on_exited(r, got, status, &ru);
+            continue;
+        }
+        on_exited(r, got, status, &ru);
+        if (r->root_reaped && (!r->spec->follow_forks || !r->ntracees))
+            return;
     }
 }
 
@@ -715,110 +766,75 @@ static void read_child_error(struct run *r)
     }
 }
 
-static void *tracer_main(void *arg)
+/* ------------------------------------------------------------------ */
+/* Time limits: the watchdog thread calls this.                         */
+
+static uint64_t first_check_ns(const struct sio_spec *s)
 {
-    struct run *r = arg;
-    pid_t pid = -1;
-    if (prepare_child(r) == 0)
-        pid = spawn_child(r);
-    /* Our copy of the write end must go before reading the pipe. */
-    close(r->err_pipe[1]);
-    r->err_pipe[1] = -1;
-    if (pid > 0) {
-        int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-        pthread_mutex_lock(&r->mu);
-        r->root = pid;
-        r->root_pidfd = pidfd;
-        r->started = 1;
-        if (!add_tracee(r, pid, !r->spec->trace))
-            set_error(r, "out of memory tracking processes");
-        pthread_cond_broadcast(&r->cv);
-        pthread_mutex_unlock(&r->mu);
-        wait_loop(r);
-        read_child_error(r);
-    }
+    uint64_t due = MAX_WATCH_SLEEP_NS;
+    if (s->real_time_limit_ms && s->real_time_limit_ms * 1000000ULL < due)
+        due = s->real_time_limit_ms * 1000000ULL;
+    if (s->time_limit_ms && s->time_limit_ms * 1000000ULL < due)
+        due = s->time_limit_ms * 1000000ULL;
+    if (s->hooks && s->hooks->watch)
+        due = 0;
+    return due;
+}
+
+static void check_limits(struct sio_watch *w, uint64_t *sleep_ns)
+{
+    struct run *r = (struct run *)((char *)w - offsetof(struct run, watch));
+    const struct sio_spec *s = r->spec;
+    const uint64_t cpu_limit = s->time_limit_ms * 1000000ULL;
+    const uint64_t wall_limit = s->real_time_limit_ms * 1000000ULL;
+
     pthread_mutex_lock(&r->mu);
-    r->done = 1;
-    pthread_cond_broadcast(&r->cv);
+    if (r->res->kill_reason) {
+        /* Killed already; repeat it now and then in case it raced with
+         * the program joining its group. */
+        kill_program_locked(r, 0);
+        *sleep_ns = KILLED_RECHECK_NS;
+        goto out;
+    }
+    uint64_t sleep = MAX_WATCH_SLEEP_NS;
+    uint64_t elapsed = mono_ns() - r->t0_ns;
+    if (wall_limit) {
+        if (elapsed >= wall_limit) {
+            kill_program_locked(r, SIO_KILL_REAL_TIME);
+            *sleep_ns = KILLED_RECHECK_NS;
+            goto out;
+        }
+        if (wall_limit - elapsed < sleep)
+            sleep = wall_limit - elapsed;
+    }
+    if (cpu_limit) {
+        /* The limit is on user time, as the verdict is; a program that
+         * spins in the kernel instead is stopped at twice the limit. */
+        uint64_t user, total;
+        tree_cpu_ns(r, &user, &total);
+        if (user >= cpu_limit || total >= 2 * cpu_limit) {
+            kill_program_locked(r, SIO_KILL_CPU_TIME);
+            *sleep_ns = KILLED_RECHECK_NS;
+            goto out;
+        }
+        /* The program cannot burn CPU faster than cpus seconds a second. */
+        uint64_t left = (cpu_limit - user) / r->cpus;
+        if (left < sleep)
+            sleep = left;
+    }
+    if (s->hooks && s->hooks->watch) {
+        int reason = s->hooks->watch(s->hooks->ctx, &sleep);
+        if (reason) {
+            kill_program_locked(r, reason);
+            sleep = KILLED_RECHECK_NS;
+        }
+    }
+    *sleep_ns = sleep;
+out:
     pthread_mutex_unlock(&r->mu);
-    return NULL;
 }
 
 /* ------------------------------------------------------------------ */
-/* The watchdog (runs in the caller's thread).                          */
-
-static void timed_wait(struct run *r, uint64_t sleep_ns)
-{
-    struct timespec now, until;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    uint64_t t = ts_ns(&now) + sleep_ns;
-    until.tv_sec = (time_t)(t / 1000000000ULL);
-    until.tv_nsec = (long)(t % 1000000000ULL);
-    int rc = pthread_cond_timedwait(&r->cv, &r->mu, &until);
-    (void)rc;  /* ETIMEDOUT is the normal wake-up */
-}
-
-static void watchdog(struct run *r)
-{
-    const struct sio_spec *s = r->spec;
-    uint64_t cpus = 1;
-    if (!s->single_threaded) {
-        long n = sysconf(_SC_NPROCESSORS_ONLN);
-        cpus = n > 0 ? (uint64_t)n : 1;
-    }
-    const uint64_t cpu_limit = s->time_limit_ms * 1000000ULL;
-    const uint64_t wall_limit = s->real_time_limit_ms * 1000000ULL;
-    const int has_watch = s->hooks && s->hooks->watch;
-
-    pthread_mutex_lock(&r->mu);
-    while (!r->started && !r->done)
-        pthread_cond_wait(&r->cv, &r->mu);
-    while (!r->done) {
-        if (r->res->kill_reason || (!cpu_limit && !wall_limit && !has_watch)) {
-            /* Nothing to enforce: re-send the kill now and then, in case
-             * the program was between spawn and its group. */
-            if (r->res->kill_reason)
-                kill_program_locked(r, 0);
-            timed_wait(r, 100000000ULL);
-            continue;
-        }
-        uint64_t sleep_ns = MAX_WATCH_SLEEP_NS;
-        uint64_t elapsed = mono_ns() - r->t0_ns;
-        if (wall_limit) {
-            if (elapsed >= wall_limit) {
-                kill_program_locked(r, SIO_KILL_REAL_TIME);
-                continue;
-            }
-            if (wall_limit - elapsed < sleep_ns)
-                sleep_ns = wall_limit - elapsed;
-        }
-        if (cpu_limit) {
-            /* The limit is on user time, as the verdict is; a program that
-             * spins in the kernel instead is stopped at twice the limit. */
-            uint64_t user, total;
-            tree_cpu_ns(r, &user, &total);
-            if (user >= cpu_limit || total >= 2 * cpu_limit) {
-                kill_program_locked(r, SIO_KILL_CPU_TIME);
-                continue;
-            }
-            /* The program cannot burn CPU faster than cpus per second. */
-            uint64_t left = (cpu_limit - user) / cpus;
-            if (left < sleep_ns)
-                sleep_ns = left;
-        }
-        if (has_watch) {
-            int reason = s->hooks->watch(s->hooks->ctx, &sleep_ns);
-            if (reason) {
-                kill_program_locked(r, reason);
-                continue;
-            }
-        }
-        if (sleep_ns < MIN_WATCH_SLEEP_NS)
-            sleep_ns = MIN_WATCH_SLEEP_NS;
-        timed_wait(r, sleep_ns);
-    }
-    pthread_mutex_unlock(&r->mu);
-}
 
 int sio_supervise(const struct sio_spec *spec, struct sio_result *res)
 {
@@ -830,6 +846,12 @@ int sio_supervise(const struct sio_spec *spec, struct sio_result *res)
     r.root_pidfd = -1;
     r.devnull = -1;
     r.err_pipe[0] = r.err_pipe[1] = -1;
+    r.watch.check = check_limits;
+    r.cpus = 1;
+    if (!spec->single_threaded) {
+        long n = sysconf(_SC_NPROCESSORS_ONLN);
+        r.cpus = n > 0 ? (uint64_t)n : 1;
+    }
 
     if (!spec->path || !spec->argv || !spec->envp) {
         set_error(&r, "no program given");
@@ -839,31 +861,47 @@ int sio_supervise(const struct sio_spec *spec, struct sio_result *res)
         set_error(&r, "a seccomp filter needs tracing");
         return -1;
     }
-    pthread_condattr_t ca;
-    if (pthread_condattr_init(&ca) != 0 ||
-        pthread_condattr_setclock(&ca, CLOCK_MONOTONIC) != 0 ||
-        pthread_cond_init(&r.cv, &ca) != 0) {
-        set_error(&r, "cannot create a condition variable");
+    if (spec->follow_forks && !spec->trace) {
+        set_error(&r, "following forks needs tracing");
         return -1;
     }
-    pthread_condattr_destroy(&ca);
     pthread_mutex_init(&r.mu, NULL);
-    int rc = -1;
+    int watching = 0;
     if (pipe2(r.err_pipe, O_CLOEXEC) < 0) {
         set_error(&r, "pipe2: %s", strerror(errno));
         goto out;
     }
-    pthread_t tracer;
-    int err = pthread_create(&tracer, NULL, tracer_main, &r);
-    if (err) {
-        set_error(&r, "cannot start the tracer thread: %s", strerror(err));
+    if (prepare_child(&r) < 0)
         goto out;
+    pid_t pid = spawn_child(&r);
+    /* Our copy of the write end must go before the pipe is read. */
+    close(r.err_pipe[1]);
+    r.err_pipe[1] = -1;
+    if (pid < 0)
+        goto out;
+
+    int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+    pthread_mutex_lock(&r.mu);
+    r.root = pid;
+    r.root_pidfd = pidfd;
+    if (!add_tracee(&r, pid, !spec->trace))
+        set_error(&r, "out of memory tracking processes");
+    pthread_mutex_unlock(&r.mu);
+    if (spec->time_limit_ms || spec->real_time_limit_ms ||
+        (spec->hooks && spec->hooks->watch)) {
+        if (sio_watch_add(&r.watch, first_check_ns(spec)) == 0) {
+            watching = 1;
+        } else {
+            set_error(&r, "cannot start the watchdog: %s", strerror(errno));
+            kill_everything(&r, SIO_KILL_SUPERVISOR);
+        }
     }
-    watchdog(&r);
-    pthread_join(tracer, NULL);
+    wait_loop(&r);
+    if (watching)
+        sio_watch_remove(&r.watch);
+    read_child_error(&r);
     if (spec->hooks && spec->hooks->finished)
         spec->hooks->finished(spec->hooks->ctx, res);
-    rc = res->internal_error ? -1 : 0;
 out:
     for (size_t i = 0; i < r.ntracees; i++)
         if (r.tracees[i].mem.statm_fd >= 0)
@@ -877,7 +915,6 @@ out:
         close(r.err_pipe[0]);
     if (r.err_pipe[1] >= 0)
         close(r.err_pipe[1]);
-    pthread_cond_destroy(&r.cv);
     pthread_mutex_destroy(&r.mu);
-    return rc;
+    return res->internal_error ? -1 : 0;
 }

@@ -8,12 +8,26 @@ import tempfile
 from dataclasses import dataclass
 from typing import IO, Any
 
-from sio.workers.executors.command import parse, to_shell
+from sio.workers.executors.command import to_shell
 from sio.workers.util import tempcwd
 
 logger = logging.getLogger(__name__)
 
-LOCALE_ENV = {'LC_ALL': 'en_US.UTF-8', 'LANGUAGE': 'en_US.UTF-8'}
+LOCALE_ENV = {b'LC_ALL': b'en_US.UTF-8', b'LANGUAGE': b'en_US.UTF-8'}
+
+
+def _bytes(value: Any) -> bytes:
+    return value if isinstance(value, bytes) else str(value).encode()
+
+
+def process_environ() -> dict[bytes, bytes]:
+    """This process's environment as bytes. Copying os.environ decodes and
+    re-encodes every variable (about 0.1 ms for a usual environment, a
+    fifth of a whole run), so the bytes mapping behind it is copied."""
+    data = getattr(os.environ, '_data', None)
+    if isinstance(data, dict):
+        return dict(data)
+    return dict(os.environb)
 
 _LIMIT_NAMES = ('mem_limit', 'time_limit', 'real_time_limit', 'output_limit')
 
@@ -57,7 +71,7 @@ class Invocation:
     """One call of an executor, options normalized."""
 
     command: list | str
-    env: dict[str, str]
+    env: dict[bytes, bytes]
     stdin: int | None        # descriptors; None means /dev/null
     stdout: int | None
     stderr: int | None
@@ -117,9 +131,9 @@ class BaseExecutor:
     def __exit__(self, *exc_info: Any) -> None:
         return None
 
-    def base_env(self) -> dict[str, str]:
+    def base_env(self) -> dict[bytes, bytes]:
         """Environment the program starts from (before ``env``)."""
-        return dict(os.environ)
+        return process_environ()
 
     def default_limits(self, limits: Limits) -> Limits:
         """Fill in defaults for limits left unset."""
@@ -138,13 +152,13 @@ class BaseExecutor:
         if unknown:
             raise TypeError(f'{type(self).__name__} got unknown option(s): '
                             f'{", ".join(unknown)}')
-        parse(command)  # validate early: empty or malformed commands
         limits = self.default_limits(read_limits(
             {'mem_limit': mem_limit, 'time_limit': time_limit,
              'real_time_limit': real_time_limit, 'output_limit': output_limit},
             environ, environ_prefix))
         full_env = self.base_env()
-        full_env.update({str(k): str(v) for k, v in (env or {}).items()})
+        if env:
+            full_env.update({_bytes(k): _bytes(v) for k, v in env.items()})
         full_env.update(LOCALE_ENV)
 
         with contextlib.ExitStack() as stack:
@@ -159,7 +173,8 @@ class BaseExecutor:
                 stdin=_fileno(stdin, 'stdin'), stdout=_fileno(stdout, 'stdout'),
                 stderr=_fileno(stderr, 'stderr'), limits=limits, cwd=tempcwd(),
                 options=options)
-            logger.debug('%s: %s', type(self).__name__, call.shell)
+            if logger.isEnabledFor(logging.DEBUG):
+                logger.debug('%s: %s', type(self).__name__, call.shell)
             renv = self._execute(call)
             if capture is not None:
                 capture.seek(0)

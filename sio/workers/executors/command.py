@@ -92,9 +92,10 @@ def parse(command: list | str) -> ParsedCommand:
     return parsed
 
 
-def resolve_program(name: str, env: dict[str, str]) -> str | None:
+def resolve_program(name: str, env: dict[bytes, bytes]) -> str | None:
     """Path execve should get for argv[0]: as given when it has a slash
     (relative to the working directory), else found on the PATH."""
     if '/' in name:
         return name
-    return shutil.which(name, path=env.get('PATH', os.defpath))
+    path = env.get(b'PATH')
+    return shutil.which(name, path=path.decode() if path is not None else os.defpath)

@@ -58,7 +58,7 @@ def run(call: Invocation, program: Program, *, trace: bool, follow_forks: bool =
             return system_error(f'cannot open {exc.filename}: {exc.strerror}')
         if program.stderr_to_stdout:
             fds[2] = fds[1]
-        env = [f'{k}={v}' for k, v in call.env.items()]
+        env = [k + b'=' + v for k, v in call.env.items()]
         try:
             return supervise.run(
                 program.path, program.argv, env, cwd=call.cwd,
@@ -68,7 +68,8 @@ def run(call: Invocation, program: Program, *, trace: bool, follow_forks: bool =
                 real_time_limit_ms=limits.real_time_limit or 0,
                 output_limit_bytes=limits.output_limit or 0,
                 trace=trace, follow_forks=follow_forks, policy=policy, files=files,
-                trace_memory=trace_memory, local_root=os.path.realpath(call.cwd),
+                trace_memory=trace_memory,
+                local_root=os.path.realpath(call.cwd) if files else None,
                 single_threaded=single_threaded, ignore_return=ignore_return)
         except (supervise.SupervisionError, ValueError, TypeError) as exc:
             return system_error(f'supervisor error: {exc}')

@@ -8,7 +8,7 @@ from sio.workers.executors.results import system_error, to_renv
 DEFAULT_MEM_LIMIT_KIB = 64 * 1024
 DEFAULT_TIME_LIMIT_MS = 30_000
 DEFAULT_OUTPUT_LIMIT = 50 * 1024 * 1024
-MINIMAL_PATH = '/usr/local/bin:/usr/bin:/bin'
+MINIMAL_PATH = b'/usr/local/bin:/usr/bin:/bin'
 
 
 def checking_defaults(limits: Limits) -> Limits:
@@ -48,8 +48,8 @@ class SupervisedExecutor(BaseExecutor):
     def __init__(self, allow_local_open: bool = False):
         self.allow_local_open = allow_local_open
 
-    def base_env(self) -> dict[str, str]:
-        return {'PATH': MINIMAL_PATH}
+    def base_env(self) -> dict[bytes, bytes]:
+        return {b'PATH': MINIMAL_PATH}
 
     def default_limits(self, limits: Limits) -> Limits:
         return checking_defaults(limits)
