@@ -204,6 +204,7 @@ struct run {
     uint64_t t0_ns;
     uint64_t dead_user_ns;    /* CPU of processes that are gone */
     uint64_t dead_cpu_ns;
+    uint64_t user_at_kill_ns; /* what the watchdog read when it killed */
     uint64_t cpus;            /* how many CPUs the program can use at once */
     struct tracee *tracees;
     size_t ntracees, cap;
@@ -634,6 +635,13 @@ static void on_exited(struct run *r, pid_t pid, int status,
         if (ru) {
             res->user_us = (uint64_t)ru->ru_utime.tv_sec * 1000000 +
                            (uint64_t)ru->ru_utime.tv_usec;
+            /* rusage scales user time to the precise total, the CPU clock
+             * the watchdog reads does not; both measure the same thing and
+             * the verdict followed the clock. */
+            pthread_mutex_lock(&r->mu);
+            if (r->user_at_kill_ns / 1000 > res->user_us)
+                res->user_us = r->user_at_kill_ns / 1000;
+            pthread_mutex_unlock(&r->mu);
             res->sys_us = (uint64_t)ru->ru_stime.tv_sec * 1000000 +
                           (uint64_t)ru->ru_stime.tv_usec;
         }
@@ -813,6 +821,7 @@ static void check_limits(struct sio_watch *w, uint64_t *sleep_ns)
         uint64_t user, total;
         tree_cpu_ns(r, &user, &total);
         if (user >= cpu_limit || total >= 2 * cpu_limit) {
+            r->user_at_kill_ns = user;
             kill_program_locked(r, SIO_KILL_CPU_TIME);
             *sleep_ns = KILLED_RECHECK_NS;
             goto out;
