@@ -33,7 +33,9 @@ CORE = native('supervisor.c', 'watchdog.c', 'seccomp.c', 'rules.c', 'procfs.c',
 COMPARE = native('compare.c')
 
 # Helper executables: name -> (sources, libraries).
-HELPERS = {}
+HELPERS = {
+    'compare': (COMPARE + native('compare_main.c'), []),
+}
 
 
 def _helper_sources_exist(sources):
@@ -106,10 +108,10 @@ def extension(name, sources, libraries=()):
     )
 
 
-extensions = [extension('supervise', native('supervise.pyx') + CORE,
-                        ['seccomp'])]
-if os.path.exists(os.path.join(NATIVE, 'compare.pyx')):
-    extensions.append(extension('compare', native('compare.pyx') + COMPARE))
+extensions = [
+    extension('supervise', native('supervise.pyx') + CORE, ['seccomp']),
+    extension('compare_binding', native('compare_binding.pyx') + COMPARE),
+]
 
 setup(
     ext_modules=cythonize(extensions, language_level=3,

@@ -210,3 +210,11 @@ def test_launch_without_public_url_is_an_error(monkeypatch):
     monkeypatch.delenv('FILETRACKER_PUBLIC_URL', raising=False)
     with pytest.raises(RuntimeError, match='FILETRACKER_PUBLIC_URL'):
         ft.launch_filetracker_server()
+
+
+def test_download_replaces_an_existing_file(ft_client, job_dir):
+    write(tempcwd('v'), b'first version')
+    ft.upload({'k': '/tests/ft/replace'}, 'k', 'v')
+    write(tempcwd('dest'), b'stale local file')
+    os.utime(tempcwd('dest'), (2**31 - 1, 2**31 - 1))  # newer than any version
+    assert read(ft.download({'k': '/tests/ft/replace'}, 'k', 'dest')) == b'first version'

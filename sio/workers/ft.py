@@ -190,6 +190,10 @@ def download(environ: dict, key: str, dest: str | None = None,
             raise Failure(f'file for environ[{key!r}] does not exist: {source}') from None
         return dest
 
+    # The client keeps an existing file that is at least as new as the
+    # version asked for: never let an old file stand in for the download.
+    if os.path.lexists(dest):
+        os.unlink(dest)
     client = instance()
     logger.debug('downloading %s (%s) to %s', key, ft_path, dest)
     try:
@@ -227,7 +231,7 @@ def upload(environ: dict, key: str, source: str, dest: str | None = None, **kwar
     if not _uses_filetracker(environ, dest):
         target = _local_path(dest)
         os.makedirs(os.path.dirname(target) or '.', exist_ok=True)
-        shutil.copyfile(local_source, target)
+        shutil.copy(local_source, target)  # with its mode: a compiled program stays runnable
         environ[key] = dest
         return dest
 
@@ -239,6 +243,24 @@ def upload(environ: dict, key: str, source: str, dest: str | None = None, **kwar
     except FiletrackerError as exc:
         raise Failure(f'cannot upload environ[{key!r}] to {dest}: {exc}') from exc
     return environ[key]
+
+
+def _settings_of(environ: dict) -> dict:
+    return {'use_filetracker': environ.get('use_filetracker', True)}
+
+
+def download_path(environ: dict, path: str, dest: str | None = None, **kwargs) -> str:
+    """:func:`download` of a path that is not under a key of ``environ``
+    (an element of a list, a value of a dict), with ``environ``'s settings."""
+    scratch = dict(_settings_of(environ), path=path)
+    return download(scratch, 'path', dest, **kwargs)
+
+
+def upload_path(environ: dict, source: str, dest: str, **kwargs) -> str:
+    """:func:`upload` to a path not kept under a key of ``environ``; returns
+    the stored (versioned) name."""
+    scratch = _settings_of(environ)
+    return upload(scratch, 'path', source, dest, **kwargs)
 
 
 # --- the server -----------------------------------------------------------

@@ -1,0 +1,388 @@
+/*
+ * compare.c - streaming token comparison. See compare.h.
+ *
+ * Two readers walk the files. While their bytes agree, whole blocks are
+ * compared with memcmp and only newlines are counted. At the first byte
+ * that differs both readers are, by construction, at the same place of the
+ * same token stream (everything before was identical), so the comparison
+ * continues token by token from there; once a token compares equal the
+ * fast path is tried again.
+ */
+#define _GNU_SOURCE
+#include "compare.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+#define BUFFER_SIZE (1 << 20)
+/* Bytes kept from the previous buffer so a token that started there can
+ * still be quoted. */
+#define CARRY (SIO_COMPARE_QUOTE_MAX + 1)
+/* Room after the buffer to read the rest of a token being quoted. */
+#define SLACK (SIO_COMPARE_QUOTE_MAX + 1)
+
+struct reader {
+    int fd;
+    const char *name;
+    unsigned char *base;      /* CARRY bytes of history, then the buffer */
+    unsigned char *buf;       /* base + CARRY */
+    size_t len, pos;
+    size_t history;           /* valid bytes before buf (<= CARRY) */
+    int eof;
+    int error;                /* errno of a failed read */
+    uint64_t line;            /* 1-based line of buf[pos] */
+};
+
+static int is_space(unsigned char c)
+{
+    return c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '\v' ||
+           c == '\f';
+}
+
+static uint64_t count_newlines(const unsigned char *p, size_t n)
+{
+    uint64_t count = 0;
+    size_t i = 0;
+#if defined(__SSE2__)
+    const __m128i nl = _mm_set1_epi8('\n');
+    for (; i + 64 <= n; i += 64) {
+        __m128i a = _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(p + i)), nl);
+        __m128i b = _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(p + i + 16)), nl);
+        __m128i c = _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(p + i + 32)), nl);
+        __m128i d = _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(p + i + 48)), nl);
+        uint64_t mask = (uint64_t)(unsigned)_mm_movemask_epi8(a) |
+                        (uint64_t)(unsigned)_mm_movemask_epi8(b) << 16 |
+                        (uint64_t)(unsigned)_mm_movemask_epi8(c) << 32 |
+                        (uint64_t)(unsigned)_mm_movemask_epi8(d) << 48;
+        count += (uint64_t)__builtin_popcountll(mask);
+    }
+#endif
+    for (; i < n; i++)
+        count += p[i] == '\n';
+    return count;
+}
+
+/* Refill when the buffer is used up. 1 if data is available, 0 at EOF or
+ * on error (r->error set). */
+static int fill(struct reader *r)
+{
+    if (r->pos < r->len)
+        return 1;
+    if (r->eof)
+        return 0;
+    /* History and buffer are contiguous: keep the last CARRY bytes of them
+     * in front of the new buffer, so a token that started here can still
+     * be quoted. */
+    size_t keep = r->history + r->len;
+    if (keep > CARRY)
+        keep = CARRY;
+    memmove(r->buf - keep, r->buf + r->len - keep, keep);
+    r->history = keep;
+    r->len = r->pos = 0;
+    for (;;) {
+        ssize_t got = read(r->fd, r->buf, BUFFER_SIZE);
+        if (got < 0) {
+            if (errno == EINTR)
+                continue;
+            r->error = errno;
+            r->eof = 1;
+            return 0;
+        }
+        if (got == 0) {
+            r->eof = 1;
+            return 0;
+        }
+        r->len = (size_t)got;
+        return 1;
+    }
+}
+
+/* Current byte, or -1 at end of file. */
+static int peek(struct reader *r)
+{
+    if (r->pos >= r->len && !fill(r))
+        return -1;
+    return r->buf[r->pos];
+}
+
+static void advance(struct reader *r)
+{
+    if (r->buf[r->pos] == '\n')
+        r->line++;
+    r->pos++;
+}
+
+/* Skip whitespace; the next byte (or -1). */
+static int skip_space(struct reader *r)
+{
+    int c;
+    while ((c = peek(r)) >= 0 && is_space((unsigned char)c))
+        advance(r);
+    return c;
+}
+
+/* A quotable copy of a token: its start (possibly in history) up to the
+ * current position and on past it to the token's end within the buffer. */
+struct quote {
+    char text[4 * SIO_COMPARE_QUOTE_MAX + 16];
+};
+
+/* Quoting may read a little past a full buffer to see where a token ends;
+ * the comparison is over by then. */
+static void extend(struct reader *r)
+{
+    if (r->eof || r->len >= BUFFER_SIZE + SLACK)
+        return;
+    ssize_t got;
+    do {
+        got = read(r->fd, r->buf + r->len, BUFFER_SIZE + SLACK - r->len);
+    } while (got < 0 && errno == EINTR);
+    if (got <= 0)
+        r->eof = 1;
+    else
+        r->len += (size_t)got;
+}
+
+static char *put_escaped(char *out, unsigned char c)
+{
+    if (c == '"' || c == '\\') {
+        *out++ = '\\';
+        *out++ = (char)c;
+    } else if (c < 0x20 || c >= 0x7f) {
+        out += sprintf(out, "\\x%02x", c);
+    } else {
+        *out++ = (char)c;
+    }
+    return out;
+}
+
+/* The token around the current position, `back` bytes of it already
+ * passed: quoted, escaped, and cut to SIO_COMPARE_QUOTE_MAX bytes around
+ * the place of the difference. */
+static void quote_token(struct reader *r, size_t back, struct quote *q)
+{
+    const size_t half = SIO_COMPARE_QUOTE_MAX / 2;
+    size_t before = back;
+    int cut_front = 0;
+    if (before > r->pos + r->history) {
+        before = r->pos + r->history;
+        cut_front = 1;
+    }
+    if (before > half) {
+        before = half;
+        cut_front = 1;
+    }
+    char *out = q->text;
+    *out++ = '"';
+    if (cut_front) {
+        memcpy(out, "...", 3);
+        out += 3;
+    }
+    const unsigned char *p = r->buf + r->pos - before;
+    for (size_t i = 0; i < before; i++)
+        out = put_escaped(out, p[i]);
+    size_t shown = before, at = r->pos;
+    int cut_back = 0;
+    for (;;) {
+        if (at >= r->len) {
+            extend(r);
+            if (at >= r->len)
+                break;
+        }
+        if (is_space(r->buf[at]))
+            break;
+        if (shown == SIO_COMPARE_QUOTE_MAX) {
+            cut_back = 1;
+            break;
+        }
+        out = put_escaped(out, r->buf[at++]);
+        shown++;
+    }
+    if (cut_back) {
+        memcpy(out, "...", 3);
+        out += 3;
+    }
+    *out++ = '"';
+    *out = '\0';
+}
+
+static int report_mismatch(struct reader *exp, size_t exp_back,
+                           struct reader *fnd, size_t fnd_back, char *msg,
+                           size_t msglen)
+{
+    struct quote e, f;
+    uint64_t line = fnd->line;
+    if (peek(exp) < 0 && exp_back == 0)
+        snprintf(e.text, sizeof e.text, "end of file");
+    else
+        quote_token(exp, exp_back, &e);
+    if (peek(fnd) < 0 && fnd_back == 0)
+        snprintf(f.text, sizeof f.text, "end of file");
+    else
+        quote_token(fnd, fnd_back, &f);
+    snprintf(msg, msglen, "line %llu: expected %s, found %s",
+             (unsigned long long)line, e.text, f.text);
+    return SIO_COMPARE_DIFFERENT;
+}
+
+static int read_error(struct reader *r, char *msg, size_t msglen)
+{
+    snprintf(msg, msglen, "cannot read %s: %s", r->name, strerror(r->error));
+    return SIO_COMPARE_ERROR;
+}
+
+/* Bytes of the current token already consumed (identical in both files). */
+static size_t token_prefix(struct reader *r)
+{
+    size_t n = 0;
+    while (n < r->pos + r->history && n <= SIO_COMPARE_QUOTE_MAX) {
+        unsigned char c = r->buf[(ptrdiff_t)r->pos - (ptrdiff_t)n - 1];
+        if (is_space(c))
+            break;
+        n++;
+    }
+    return n;
+}
+
+/* Both readers stand where their bytes differ, inside or between tokens,
+ * with equal history. Compare tokens until they agree again at a token end.
+ * Returns -1 to go on with the fast path, else a status. */
+static int compare_tokens(struct reader *a, struct reader *b, char *msg,
+                          size_t msglen)
+{
+    /* Within a token if the (shared) previous byte was not whitespace. */
+    size_t back = token_prefix(b);
+    for (;;) {
+        if (back == 0) {
+            int ca = skip_space(a), cb = skip_space(b);
+            if (a->error)
+                return read_error(a, msg, msglen);
+            if (b->error)
+                return read_error(b, msg, msglen);
+            if (ca < 0 && cb < 0)
+                return SIO_COMPARE_SAME;
+            if (ca < 0 || cb < 0)
+                return report_mismatch(a, 0, b, 0, msg, msglen);
+        }
+        /* Walk one token in both; back counts its bytes seen so far. */
+        for (;;) {
+            int ca = peek(a), cb = peek(b);
+            if (a->error)
+                return read_error(a, msg, msglen);
+            if (b->error)
+                return read_error(b, msg, msglen);
+            int end_a = ca < 0 || is_space((unsigned char)ca);
+            int end_b = cb < 0 || is_space((unsigned char)cb);
+            if (end_a && end_b)
+                break;
+            if (end_a || end_b || ca != cb)
+                return report_mismatch(a, back, b, back, msg, msglen);
+            advance(a);
+            advance(b);
+            back++;
+        }
+        back = 0;
+        /* Equal tokens. If the bytes agree from here on, go fast again. */
+        if (peek(a) >= 0 && peek(b) >= 0 && a->buf[a->pos] == b->buf[b->pos])
+            return -1;
+    }
+}
+
+static int compare_readers(struct reader *a, struct reader *b, char *msg,
+                           size_t msglen)
+{
+    for (;;) {
+        int ha = peek(a) >= 0, hb = peek(b) >= 0;
+        if (a->error)
+            return read_error(a, msg, msglen);
+        if (b->error)
+            return read_error(b, msg, msglen);
+        if (!ha && !hb)
+            return SIO_COMPARE_SAME;
+        if (ha && hb) {
+            size_t n = a->len - a->pos;
+            if (b->len - b->pos < n)
+                n = b->len - b->pos;
+            const unsigned char *pa = a->buf + a->pos, *pb = b->buf + b->pos;
+            size_t same = 0;
+            uint64_t lines = 0;
+            /* Find the first differing byte, a cache-sized block at a
+             * time, counting the newlines of each equal block while it is
+             * still in cache. */
+            while (same < n) {
+                size_t block = n - same < 16384 ? n - same : 16384;
+                if (memcmp(pa + same, pb + same, block) != 0) {
+                    size_t start = same;
+                    while (pa[same] == pb[same])
+                        same++;
+                    lines += count_newlines(pa + start, same - start);
+                    break;
+                }
+                lines += count_newlines(pa + same, block);
+                same += block;
+            }
+            a->line += lines;
+            b->line += lines;
+            a->pos += same;
+            b->pos += same;
+            if (same == n)
+                continue;  /* one buffer used up: refill and go on */
+        }
+        int rc = compare_tokens(a, b, msg, msglen);
+        if (rc >= 0)
+            return rc;
+    }
+}
+
+int sio_compare_fds(int expected_fd, const char *expected_name, int found_fd,
+                    const char *found_name, char *msg, size_t msglen)
+{
+    struct reader r[2] = {
+        {.fd = expected_fd, .name = expected_name, .line = 1},
+        {.fd = found_fd, .name = found_name, .line = 1},
+    };
+    msg[0] = '\0';
+    for (int i = 0; i < 2; i++) {
+        r[i].base = malloc(CARRY + BUFFER_SIZE + SLACK);
+        if (!r[i].base) {
+            free(r[0].base);
+            snprintf(msg, msglen, "out of memory");
+            return SIO_COMPARE_ERROR;
+        }
+        r[i].buf = r[i].base + CARRY;
+        (void)posix_fadvise(r[i].fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+    }
+    int rc = compare_readers(&r[0], &r[1], msg, msglen);
+    free(r[0].base);
+    free(r[1].base);
+    return rc;
+}
+
+int sio_compare_files(const char *expected, const char *found, char *msg,
+                      size_t msglen)
+{
+    int fds[2];
+    const char *names[2] = {expected, found};
+    for (int i = 0; i < 2; i++) {
+        fds[i] = open(names[i], O_RDONLY | O_CLOEXEC);
+        if (fds[i] < 0) {
+            snprintf(msg, msglen, "cannot open %s: %s", names[i],
+                     strerror(errno));
+            if (i)
+                close(fds[0]);
+            return SIO_COMPARE_ERROR;
+        }
+    }
+    int rc = sio_compare_fds(fds[0], expected, fds[1], found, msg, msglen);
+    close(fds[0]);
+    close(fds[1]);
+    return rc;
+}

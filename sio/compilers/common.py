@@ -1,0 +1,206 @@
+"""What every compiler shares: fetching the source and its companions,
+running the compiler under limits on the native executor, checking and
+storing the result.
+
+Keys read (all optional but ``source_file`` and ``out_file``):
+
+``source_file``, ``out_file``
+    Filetracker paths of the source and of the compiled result;
+``compilation_time_limit`` (ms of CPU, default 30 s),
+``compilation_real_time_limit`` (ms, default 60 s),
+``compilation_mem_limit`` (KiB of address space, default 1 GiB)
+    limits of the compiler;
+``compilation_output_limit`` (bytes, default 5 KiB)
+    how much of the compiler's messages is returned;
+``compilation_result_size_limit`` (bytes, default 10 MiB)
+    largest compiled file accepted;
+``additional_includes``, ``additional_sources``
+    Filetracker paths fetched next to the source (sources are compiled
+    too); a list, one path, or a dict {language: list};
+``additional_archive``
+    a zip unpacked next to the source (entries that would leave the
+    directory or replace a file are skipped with a warning);
+``extra_files``
+    {name: Filetracker path} fetched next to the source;
+``extra_compilation_args``
+    more compiler arguments (list, string, or dict {language: ...}).
+
+Keys written: ``result_code`` (``OK`` or ``CE``), ``compiler_output``,
+``exec_info`` (how to run the result) and ``out_file`` (versioned).
+"""
+
+import logging
+import os
+import shlex
+
+from sio.workers import Failure, ft
+from sio.workers.archives import ArchiveError, extract_zip
+from sio.workers.executors import DetailedUnprotectedExecutor
+from sio.workers.util import decode_output, require, tempcwd, truncate_bytes
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_TIME_LIMIT_MS = 30_000
+DEFAULT_REAL_TIME_LIMIT_MS = 60_000
+DEFAULT_MEM_LIMIT_KIB = 1 << 20
+DEFAULT_OUTPUT_LIMIT = 5 * 1024
+DEFAULT_RESULT_SIZE_LIMIT = 10 * 1024 * 1024
+RESULT_TOO_LARGE = 'Compiled file size limit exceeded.'
+
+
+def lang_option(environ: dict, key: str, lang: str) -> list[str]:
+    """A per-language option: a list, a single string, or {lang: either}."""
+    value = environ.get(key) or ()
+    if isinstance(value, dict):
+        value = value.get(lang) or ()
+    if isinstance(value, str):
+        value = (value,)
+    if not isinstance(value, (list, tuple)):
+        raise Failure(f'environ[{key!r}] must be a list, a string or a dict by '
+                      f'language, not {value!r}')
+    return [str(v) for v in value]
+
+
+def _limit(environ: dict, key: str, default: int) -> int:
+    value = environ.get(key, default)
+    if value is None:
+        return default
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+        raise Failure(f'environ[{key!r}] must be a non-negative number, not {value!r}')
+    return int(value)
+
+
+class Compiler:
+    """Base class of compilers. A subclass sets ``lang`` and
+    ``source_extension`` and implements :meth:`command`; it may override
+    :meth:`source_name`, :meth:`output_name`, :meth:`finish` and
+    ``exec_info``."""
+
+    lang = ''
+    source_extension = ''
+    exec_info: dict = {'mode': 'executable'}
+    #: Memory limit applied as an address-space rlimit (JVMs reserve far
+    #: more address space than they use and manage their heap themselves).
+    limit_address_space = True
+
+    def __init__(self, environ: dict):
+        self.environ = environ
+
+    # -- what subclasses describe ------------------------------------------
+
+    def source_name(self) -> str:
+        return 'source' + self.source_extension
+
+    def output_name(self) -> str:
+        return 'out'
+
+    def command(self, source: str, sources: list[str], extra_args: list[str]) -> list[str]:
+        raise NotImplementedError
+
+    def finish(self) -> None:
+        """After a successful compiler run (e.g. pack the result)."""
+
+    def compiler_env(self) -> dict[str, str]:
+        return {}
+
+    # -- the job -----------------------------------------------------------
+
+    def compile(self) -> dict:
+        environ = self.environ
+        require(environ, 'out_file', 'compile')
+        source = self.source_name()
+        ft.download(environ, 'source_file', source)
+        sources = self._fetch_companions()
+        extra_args = self._extra_args()
+        result_limit = _limit(environ, 'compilation_result_size_limit',
+                              DEFAULT_RESULT_SIZE_LIMIT)
+        output_limit = _limit(environ, 'compilation_output_limit', DEFAULT_OUTPUT_LIMIT)
+        mem_limit = _limit(environ, 'compilation_mem_limit', DEFAULT_MEM_LIMIT_KIB)
+        renv = DetailedUnprotectedExecutor()(
+            self.command(source, sources, extra_args),
+            env=self.compiler_env(), capture_output=True, forward_stderr=True,
+            ignore_errors=True,
+            time_limit=_limit(environ, 'compilation_time_limit', DEFAULT_TIME_LIMIT_MS),
+            real_time_limit=_limit(environ, 'compilation_real_time_limit',
+                                   DEFAULT_REAL_TIME_LIMIT_MS),
+            mem_limit=mem_limit if self.limit_address_space else None,
+            # Every file the compiler writes, the result included, is cut
+            # here; a bigger result is refused below anyway.
+            output_limit=result_limit + output_limit + 65536)
+        messages = renv.get('stdout', b'')
+        environ['compiler_output'] = decode_output(truncate_bytes(messages, output_limit))
+        code = renv['result_code']
+        if code == 'OK':
+            self.finish()
+        out = tempcwd(self.output_name())
+        if code == 'OLE' or (code == 'OK' and os.path.isfile(out)
+                             and os.path.getsize(out) > result_limit):
+            return self._compilation_error(RESULT_TOO_LARGE)
+        if code != 'OK':
+            return self._compilation_error(self._failure_note(renv))
+        if not os.path.isfile(out):
+            return self._compilation_error('The compiler produced no output file.')
+        ft.upload(environ, 'out_file', self.output_name())
+        environ['result_code'] = 'OK'
+        environ['exec_info'] = dict(self.exec_info)
+        return environ
+
+    def _failure_note(self, renv: dict) -> str:
+        code = renv['result_code']
+        if code == 'TLE':
+            return 'Compilation time limit exceeded.'
+        if code == 'MLE':
+            return 'Compilation memory limit exceeded.'
+        if code == 'SE':
+            raise Failure(f'cannot run the compiler: {renv["result_string"]}')
+        return ''
+
+    def _compilation_error(self, note: str) -> dict:
+        environ = self.environ
+        if note:
+            text = environ.get('compiler_output', '')
+            environ['compiler_output'] = (text + '\n' + note).strip() if text else note
+        environ['result_code'] = 'CE'
+        environ.pop('exec_info', None)
+        return environ
+
+    def _fetch_companions(self) -> list[str]:
+        environ = self.environ
+        for path in lang_option(environ, 'additional_includes', self.lang):
+            ft.download_path(environ, path)
+        sources = []
+        for path in lang_option(environ, 'additional_sources', self.lang):
+            sources.append(os.path.basename(ft.download_path(environ, path)))
+        extra_files = environ.get('extra_files') or {}
+        if not isinstance(extra_files, dict):
+            raise Failure(f"environ['extra_files'] must be a dict {{name: path}}, "
+                          f'not {extra_files!r}')
+        for name, path in extra_files.items():
+            ft.download_path(environ, path, os.path.basename(name))
+        if environ.get('additional_archive'):
+            ft.download(environ, 'additional_archive', 'additional-archive.zip')
+            try:
+                extract_zip(tempcwd('additional-archive.zip'), tempcwd())
+            except ArchiveError as exc:
+                raise Failure(f"environ['additional_archive']: {exc}") from exc
+            os.unlink(tempcwd('additional-archive.zip'))
+        return sources
+
+    def _extra_args(self) -> list[str]:
+        value = self.environ.get('extra_compilation_args') or ()
+        if isinstance(value, dict):
+            value = value.get(self.lang) or ()
+        if isinstance(value, str):
+            return shlex.split(value)
+        return lang_option({'v': value}, 'v', self.lang)
+
+
+def compiler_job(compiler_class):
+    """Make a compiler entry point out of a :class:`Compiler` subclass."""
+
+    def run(environ: dict) -> dict:
+        return compiler_class(environ).compile()
+
+    run.__doc__ = compiler_class.__doc__
+    run.__name__ = f'run_{compiler_class.__name__}'
+    return run

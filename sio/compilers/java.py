@@ -1,0 +1,68 @@
+"""Java with the system's javac, packed into a runnable jar."""
+
+import os
+import re
+import zipfile
+
+from sio.compilers.common import Compiler, compiler_job
+from sio.workers import ft
+from sio.workers.util import tempcwd
+
+_PUBLIC_CLASS = re.compile(rb'public\s+(?:final\s+|abstract\s+)*class\s+([A-Za-z_$][\w$]*)')
+_ANY_CLASS = re.compile(rb'\bclass\s+([A-Za-z_$][\w$]*)')
+_MAIN = re.compile(rb'public\s+static\s+void\s+main\s*\(')
+
+
+def main_class_of(source: bytes) -> str:
+    """The class javac wants the file named after (the public one), else the
+    first class; 'Main' when there is none."""
+    match = _PUBLIC_CLASS.search(source) or _ANY_CLASS.search(source)
+    return match.group(1).decode() if match else 'Main'
+
+
+class JavaCompiler(Compiler):
+    """Java: ``javac`` into classes, packed as a jar whose manifest names the
+    main class. ``exec_info``: ``{'mode': 'java', 'main_class': ...}``."""
+
+    lang = 'java'
+    source_extension = '.java'
+    limit_address_space = False
+
+    def compile(self):
+        # javac wants Foo.java for "public class Foo": peek at the source.
+        ft.download(self.environ, 'source_file', 'probe.java')
+        with open(tempcwd('probe.java'), 'rb') as f:
+            self.main_class = main_class_of(f.read())
+        os.unlink(tempcwd('probe.java'))
+        return super().compile()
+
+    def source_name(self):
+        return self.main_class + '.java'
+
+    def output_name(self):
+        return 'out.jar'
+
+    @property
+    def exec_info(self):
+        return {'mode': 'java', 'main_class': self.main_class}
+
+    def command(self, source, sources, extra_args):
+        heap_kib = int(self.environ.get('compilation_mem_limit') or (1 << 20))
+        os.makedirs(tempcwd('classes'), exist_ok=True)
+        return ['javac', f'-J-Xmx{max(heap_kib // 2, 65536)}k', '-J-XX:+UseSerialGC',
+                '-J-Xshare:auto', '-encoding', 'UTF-8', '-d', 'classes', *extra_args,
+                source, *sources]
+
+    def finish(self):
+        classes = tempcwd('classes')
+        manifest = (f'Manifest-Version: 1.0\r\nMain-Class: {self.main_class}\r\n'
+                    'Created-By: sioworkers\r\n\r\n')
+        with zipfile.ZipFile(tempcwd(self.output_name()), 'w', zipfile.ZIP_DEFLATED) as jar:
+            jar.writestr('META-INF/MANIFEST.MF', manifest)
+            for directory, _, files in os.walk(classes):
+                for name in sorted(files):
+                    path = os.path.join(directory, name)
+                    jar.write(path, os.path.relpath(path, classes))
+
+
+run_java = compiler_job(JavaCompiler)

@@ -1,0 +1,118 @@
+"""Output checking for the exec-family jobs.
+
+With ``chk_file`` a custom checker runs as ``chk IN OUT HINT`` and answers
+on stdout:
+
+* line 1: ``OK`` for an accepted answer (anything else is a wrong answer);
+* line 2: a comment, shown as ``result_string`` (cut to 1024 bytes);
+* line 3: the score as a percentage: an integer, a decimal or a fraction,
+  anything :class:`fractions.Fraction` reads (empty: 100).
+
+An exit code of 2 or more, a crash, a limit hit or an unreadable score is a
+failure of the checker, and so of the job (never a verdict).
+
+Without ``chk_file`` the native comparator compares tokens with the hint.
+
+Keys: ``hint_file``, ``chk_file``, ``untrusted_checker`` (run the checker
+isolated when sandboxes are on), ``checker_mem_limit`` (KiB, default
+256 MiB), ``checker_time_limit`` (ms, default 30 s),
+``checker_real_time_limit`` (ms), ``checker_output_limit`` (bytes, 1 MiB).
+Writes ``result_code`` (``OK``/``WA``), ``result_string`` and
+``result_percentage`` as (numerator, denominator).
+"""
+
+import logging
+import os
+from fractions import Fraction
+
+from sio.compare import CompareError, compare_files
+from sio.workers import Failure, ft
+from sio.workers.executors import DetailedUnprotectedExecutor
+from sio.workers.util import decode_output, tempcwd, truncate_bytes
+
+logger = logging.getLogger(__name__)
+
+RESULT_STRING_LENGTH_LIMIT = 1024
+DEFAULT_CHECKER_MEM_LIMIT = 256 * 1024
+DEFAULT_CHECKER_TIME_LIMIT = 30_000
+DEFAULT_CHECKER_OUTPUT_LIMIT = 1024 * 1024
+
+
+class CheckerError(Failure):
+    """The checker is broken: it crashed, hit a limit or answered nonsense."""
+
+
+def output_to_fraction(text: str | bytes) -> tuple[int, int]:
+    """The checker's score line as (numerator, denominator); '' is 100."""
+    if isinstance(text, bytes):
+        text = text.decode('utf-8', errors='replace')
+    if not text.strip():
+        return 100, 1
+    try:
+        value = Fraction(text)
+    except ValueError:
+        raise CheckerError(f'invalid score from the checker: {text!r} (expected an '
+                           f'integer, a decimal or a fraction)') from None
+    except ZeroDivisionError:
+        raise CheckerError(f'invalid score from the checker: {text!r} (zero '
+                           f'denominator)') from None
+    return value.numerator, value.denominator
+
+
+def limit_length(text: bytes) -> bytes:
+    return truncate_bytes(text, RESULT_STRING_LENGTH_LIMIT, b'[...]')
+
+
+def _checker_executor(environ: dict, use_sandboxes: bool):
+    if environ.get('untrusted_checker') and use_sandboxes:
+        from sio.workers.executors import isolated_checker_executor
+
+        return isolated_checker_executor()
+    return DetailedUnprotectedExecutor()
+
+
+def run_checker(environ: dict, use_sandboxes: bool) -> list[bytes]:
+    """Run the custom checker; its stdout lines."""
+    ft.download(environ, 'chk_file', 'chk')
+    os.chmod(tempcwd('chk'), 0o555)
+    executor = _checker_executor(environ, use_sandboxes)
+    with executor:
+        renv = executor(
+            [tempcwd('chk'), tempcwd('in'), tempcwd('out'), tempcwd('hint')],
+            capture_output=True, split_lines=True, ignore_errors=True,
+            mem_limit=environ.get('checker_mem_limit', DEFAULT_CHECKER_MEM_LIMIT),
+            time_limit=environ.get('checker_time_limit', DEFAULT_CHECKER_TIME_LIMIT),
+            real_time_limit=environ.get('checker_real_time_limit'),
+            output_limit=environ.get('checker_output_limit', DEFAULT_CHECKER_OUTPUT_LIMIT))
+    lines = renv.get('stdout') or []
+    code = renv.get('result_code', 'OK')
+    if code not in ('OK', 'RE') or renv['return_code'] >= 2:
+        shown = b'\n'.join(lines[:3]).decode('utf-8', errors='replace')
+        raise CheckerError(f'checker failed: {renv.get("result_string", "")} (exit status '
+                           f'{renv["return_code"]}); its output: {shown[:500]!r}')
+    return lines
+
+
+def run(environ: dict, use_sandboxes: bool = True) -> dict:
+    """Check ``out`` in the job directory; set the verdict in ``environ``."""
+    ft.download(environ, 'hint_file', 'hint')
+    if environ.get('chk_file'):
+        output = run_checker(environ, use_sandboxes)
+    else:
+        try:
+            same, message = compare_files(tempcwd('hint'), tempcwd('out'))
+        except CompareError as exc:
+            raise CheckerError(f'cannot compare the output: {exc}') from exc
+        output = [b'OK'] if same else [b'WRONG', message.encode()]
+    output = list(output) + [b''] * (3 - len(output))
+    verdict, comment, score = output[0].strip(), output[1].rstrip(b'\r'), output[2]
+    if verdict == b'OK':
+        environ['result_code'] = 'OK'
+        if comment:
+            environ['result_string'] = decode_output(limit_length(comment))
+        environ['result_percentage'] = output_to_fraction(score)
+    else:
+        environ['result_code'] = 'WA'
+        environ['result_string'] = decode_output(limit_length(comment)) or 'wrong answer'
+        environ['result_percentage'] = (0, 1)
+    return environ

@@ -1,0 +1,198 @@
+"""What the exec-family jobs share.
+
+Keys read:
+
+``exe_file``
+    the program (for ``exec_info`` mode ``output-only``: the output itself);
+``in_file``
+    the input; a zip holding exactly one file is unpacked;
+``out_file``, ``upload_out``
+    where to store the program's output (to the remote Filetracker store
+    only with ``upload_out``);
+``exec_mem_limit`` (KiB), ``exec_time_limit`` (ms), ``exec_real_time_limit``
+    (ms), ``exec_out_limit`` (bytes)
+    limits of the run (executor defaults otherwise);
+``exec_info``
+    ``{'mode': 'executable'}`` (default), ``'java'`` or ``'output-only'``;
+``extra_execution_files``
+    {name: Filetracker path} put next to the program, only for executors
+    that let programs open files (``unsafe-exec``);
+``check_output``, ``hint_file``, ``chk_file``, ``untrusted_checker``,
+``checker_*`` limits
+    output checking (see :mod:`sio.executors.checker`), done only when the
+    run was OK.
+
+Keys written: ``result_code``, ``result_string``, ``time_used``, ``mem_used``,
+``num_syscalls``, ``return_code``, ``real_time_used``, ``exit_signal`` (if a
+signal ended the program), ``result_percentage`` after checking.
+"""
+
+import logging
+import os
+import re
+import shutil
+import zipfile
+
+from sio.executors import checker
+from sio.workers import Failure, ft
+from sio.workers.util import require, tempcwd
+
+logger = logging.getLogger(__name__)
+
+RENV_KEYS = ('result_code', 'result_string', 'time_used', 'mem_used', 'num_syscalls',
+             'return_code', 'real_time_used', 'exit_signal')
+_SAFE_NAME = re.compile(r'^[A-Za-z0-9_][A-Za-z0-9_.+-]*$')
+
+
+def fetch_input(environ: dict) -> str:
+    """Download ``in_file`` into the job directory, unpacking a zip that
+    holds one file. Returns the path of the input."""
+    path = ft.download(environ, 'in_file', 'in.raw')
+    if not zipfile.is_zipfile(path):
+        os.rename(path, tempcwd('in'))
+        return tempcwd('in')
+    with zipfile.ZipFile(path) as archive:
+        members = [m for m in archive.infolist() if not m.is_dir()]
+        if len(members) != 1:
+            raise Failure(f"environ['in_file'] is a zip with {len(members)} files; "
+                          f'it must hold exactly one')
+        with archive.open(members[0]) as src, open(tempcwd('in'), 'wb') as dst:
+            shutil.copyfileobj(src, dst, 1 << 20)
+    os.unlink(path)
+    return tempcwd('in')
+
+
+def fetch_extra_files(environ: dict, allowed: bool) -> None:
+    files = environ.get('extra_execution_files') or {}
+    if not files:
+        return
+    if not isinstance(files, dict):
+        raise Failure("environ['extra_execution_files'] must be a dict {name: path}")
+    if not allowed:
+        # The program could not open them anyway; do not expose them.
+        logger.warning('extra_execution_files ignored: this executor does not let '
+                       'programs open files')
+        return
+    for name, path in files.items():
+        if not _SAFE_NAME.match(name) or name in ('in', 'out', 'exe', 'hint', 'chk'):
+            raise Failure(f'bad name in extra_execution_files: {name!r}')
+        ft.download_path(environ, path, name)
+
+
+def exec_mode(environ: dict) -> dict:
+    info = environ.get('exec_info') or {'mode': 'executable'}
+    if not isinstance(info, dict) or info.get('mode', 'executable') not in (
+            'executable', 'java', 'output-only'):
+        raise Failure(f"environ['exec_info'] has an unknown mode: {info!r}")
+    return info
+
+
+def limits_of(environ: dict) -> dict:
+    return {
+        'mem_limit': environ.get('exec_mem_limit'),
+        'time_limit': environ.get('exec_time_limit'),
+        'real_time_limit': environ.get('exec_real_time_limit'),
+        'output_limit': environ.get('exec_out_limit'),
+    }
+
+
+def open_output() -> int:
+    """The program's stdout: a fresh file it can only append to, so it
+    cannot seek back over what it wrote."""
+    return os.open(tempcwd('out'), os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_APPEND
+                   | os.O_CLOEXEC, 0o644)
+
+
+class Runner:
+    """How one exec-family job runs a program; subclasses pick the
+    executor and say which modes and files it supports."""
+
+    allows_extra_files = False
+    allows_java = False
+
+    def executor(self, environ: dict):
+        raise NotImplementedError
+
+    def command(self, environ: dict, info: dict) -> list[str]:
+        if info.get('mode') == 'java':
+            if not self.allows_java:
+                raise Failure("exec_info mode 'java' needs the unsafe-exec job: this "
+                              'executor cannot run the JVM')
+            return java_command(environ, info)
+        return [tempcwd('exe')]
+
+    def run_program(self, environ: dict, command: list[str], limits: dict) -> dict:
+        with open(tempcwd('in'), 'rb') as stdin:
+            out = open_output()
+            try:
+                with os.fdopen(out, 'wb', closefd=False) as stdout:
+                    return self.executor(environ)(command, stdin=stdin, stdout=stdout,
+                                                  ignore_errors=True, **limits)
+            finally:
+                os.close(out)
+
+
+def java_command(environ: dict, info: dict) -> list[str]:
+    mem_kib = int(environ.get('exec_mem_limit') or 64 * 1024)
+    return ['java', f'-Xmx{mem_kib}k', f'-Xss{min(mem_kib, 64 * 1024)}k',
+            '-XX:+UseSerialGC', '-jar', tempcwd('exe.jar')]
+
+
+def run(environ: dict, runner: Runner, use_sandboxes: bool = True) -> dict:
+    """Run ``exe_file`` on ``in_file`` with ``runner`` and fill the environ.
+    ``use_sandboxes`` (overridden by ``environ['use_sandboxes']``) is whether
+    an untrusted checker is isolated."""
+    require(environ, 'in_file')
+    info = exec_mode(environ)
+    fetch_input(environ)
+    if info.get('mode') == 'output-only':
+        # Nothing runs: the "program" is the output.
+        ft.download(environ, 'exe_file', 'out')
+        renv = {'result_code': 'OK', 'result_string': 'ok', 'time_used': 0, 'mem_used': 0,
+                'num_syscalls': 0, 'return_code': 0, 'real_time_used': 0}
+    else:
+        exe = 'exe.jar' if info.get('mode') == 'java' else 'exe'
+        ft.download(environ, 'exe_file', exe)
+        os.chmod(tempcwd(exe), 0o555)
+        fetch_extra_files(environ, runner.allows_extra_files)
+        limits = limits_of(environ)
+        command = runner.command(environ, info)
+        if info.get('mode') == 'java':
+            renv = run_java(environ, runner, command, limits)
+        else:
+            renv = runner.run_program(environ, command, limits)
+    for key in RENV_KEYS:
+        environ.pop(key, None)
+        if key in renv:
+            environ[key] = renv[key]
+    if 'time_measure' in renv:
+        environ['time_measure'] = renv['time_measure']
+    if environ.get('out_file'):
+        ft.upload(environ, 'out_file', 'out', **_upload_options(environ))
+    if environ.get('check_output') and environ['result_code'] == 'OK':
+        try:
+            checker.run(environ, use_sandboxes=environ.get('use_sandboxes', use_sandboxes))
+        except Exception:
+            # The job fails; no verdict of the run may look like a pass.
+            environ['result_code'] = 'SE'
+            environ['result_string'] = 'output checking failed'
+            environ.pop('result_percentage', None)
+            raise
+    return environ
+
+
+def run_java(environ: dict, runner: Runner, command: list[str], limits: dict) -> dict:
+    """The JVM reserves far more address space than it uses, so its memory
+    limit is the heap limit (-Xmx) and the peak RSS checked afterwards."""
+    mem_limit = limits.get('mem_limit')
+    renv = runner.run_program(environ, command, dict(limits, mem_limit=None))
+    if mem_limit and renv['result_code'] in ('OK', 'RE') and renv['mem_used'] > mem_limit:
+        renv['result_code'] = 'MLE'
+        renv['result_string'] = 'memory limit exceeded'
+    return renv
+
+
+def _upload_options(environ: dict) -> dict:
+    if environ.get('use_filetracker', True) is False:
+        return {}
+    return {'to_remote_store': bool(environ.get('upload_out', False))}

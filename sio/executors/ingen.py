@@ -1,0 +1,73 @@
+"""The ``ingen`` job: run a test generator and collect the files it makes.
+
+Keys: ``exe_file`` (the generator), ``re_string`` (a regular expression;
+files of the working directory whose names match it are collected),
+``collected_files_path`` (the Filetracker directory they go to),
+``use_sandboxes`` (isolate the generator with PRoot; default False),
+``ingen_mem_limit`` (KiB, default 256 MiB), ``ingen_time_limit`` (ms,
+default 600 s), ``ingen_real_time_limit`` (ms), ``ingen_output_limit``
+(bytes of the generator's stdout kept, default 10 KiB).
+
+Writes ``collected_files`` ({name: versioned Filetracker path}, only when
+the generator succeeded), ``stdout`` (lines) and ``return_code``.
+"""
+
+import os
+import re
+
+from sio.workers import Failure, ft
+from sio.workers.executors import DetailedUnprotectedExecutor
+from sio.workers.util import decode_output, require, tempcwd
+
+DEFAULT_INGEN_TIME_LIMIT = 600 * 1000
+DEFAULT_INGEN_MEM_LIMIT = 256 * 1024
+DEFAULT_INGEN_OUTPUT_LIMIT = 10 * 1024
+
+GENERATOR = 'ingen'
+
+
+def _executor(environ: dict):
+    if environ.get('use_sandboxes', False):
+        from sio.workers.executors import PRootExecutor
+
+        return PRootExecutor('null-sandbox')
+    return DetailedUnprotectedExecutor()
+
+
+def _collect(environ: dict, pattern: re.Pattern, upload_dir: str) -> dict:
+    collected = {}
+    for name in sorted(os.listdir(tempcwd())):
+        path = tempcwd(name)
+        if name == GENERATOR or not os.path.isfile(path) or os.path.islink(path):
+            continue
+        if pattern.match(name):
+            collected[name] = ft.upload_path(environ, name, f'{upload_dir.rstrip("/")}/{name}')
+    return collected
+
+
+def run(environ: dict) -> dict:
+    try:
+        pattern = re.compile(require(environ, 're_string', 'ingen'))
+    except re.error as exc:
+        raise Failure(f"environ['re_string'] is not a regular expression: {exc}") from exc
+    upload_dir = require(environ, 'collected_files_path', 'ingen')
+    ft.download(environ, 'exe_file', GENERATOR)
+    os.chmod(tempcwd(GENERATOR), 0o555)
+    output_limit = int(environ.get('ingen_output_limit', DEFAULT_INGEN_OUTPUT_LIMIT))
+    executor = _executor(environ)
+    with executor:
+        renv = executor(
+            [tempcwd(GENERATOR)], capture_output=True, forward_stderr=True,
+            ignore_errors=True,
+            mem_limit=environ.get('ingen_mem_limit', DEFAULT_INGEN_MEM_LIMIT),
+            time_limit=environ.get('ingen_time_limit', DEFAULT_INGEN_TIME_LIMIT),
+            real_time_limit=environ.get('ingen_real_time_limit'))
+    output = renv.get('stdout', b'')[:output_limit]
+    environ['stdout'] = decode_output(output).splitlines()
+    environ['return_code'] = renv['return_code']
+    if renv['return_code'] == 0 and renv.get('result_code', 'OK') == 'OK':
+        environ['collected_files'] = _collect(environ, pattern, upload_dir)
+    else:
+        environ['collected_files'] = {}
+        environ['result_string'] = renv.get('result_string', '')
+    return environ

@@ -1,0 +1,57 @@
+"""The ``inwer`` job: run an input verifier on a test input.
+
+The verifier gets the input on stdin and its name (``in_file_name``) as
+its argument. Keys: ``exe_file``, ``in_file``, ``in_file_name``,
+``use_sandboxes`` (isolate with PRoot; default False), ``inwer_mem_limit``
+(KiB, default 256 MiB), ``inwer_time_limit`` (ms, default 300 s),
+``inwer_real_time_limit`` (ms, default 900 s), ``inwer_output_limit`` (bytes
+of output kept, default 10 KiB).
+
+Writes ``result_code`` (OK when the verifier exited 0 within its limits),
+``result_string``, ``stdout`` (lines) and ``return_code``.
+"""
+
+import os
+
+from sio.workers import ft
+from sio.workers.executors import DetailedUnprotectedExecutor
+from sio.workers.util import decode_output, tempcwd
+
+DEFAULT_INWER_TIME_LIMIT = 300 * 1000
+DEFAULT_INWER_REAL_TIME_LIMIT = 900 * 1000
+DEFAULT_INWER_MEM_LIMIT = 256 * 1024
+DEFAULT_INWER_OUTPUT_LIMIT = 10 * 1024
+
+
+def _executor(environ: dict):
+    if environ.get('use_sandboxes', False):
+        from sio.workers.executors import PRootExecutor
+
+        return PRootExecutor('null-sandbox')
+    return DetailedUnprotectedExecutor()
+
+
+def run(environ: dict) -> dict:
+    ft.download(environ, 'exe_file', 'inwer')
+    os.chmod(tempcwd('inwer'), 0o555)
+    ft.download(environ, 'in_file', 'in')
+    name = str(environ.get('in_file_name') or os.path.basename(
+        environ['in_file'].split('@')[0]))
+    output_limit = int(environ.get('inwer_output_limit', DEFAULT_INWER_OUTPUT_LIMIT))
+    executor = _executor(environ)
+    with executor, open(tempcwd('in'), 'rb') as stdin:
+        renv = executor(
+            [tempcwd('inwer'), name], stdin=stdin, capture_output=True,
+            forward_stderr=True, ignore_errors=True,
+            mem_limit=environ.get('inwer_mem_limit', DEFAULT_INWER_MEM_LIMIT),
+            time_limit=environ.get('inwer_time_limit', DEFAULT_INWER_TIME_LIMIT),
+            real_time_limit=environ.get('inwer_real_time_limit',
+                                        DEFAULT_INWER_REAL_TIME_LIMIT))
+    environ['stdout'] = decode_output(renv.get('stdout', b'')[:output_limit]).splitlines()
+    environ['return_code'] = renv['return_code']
+    code = renv.get('result_code')
+    if code is None:
+        code = 'OK' if renv['return_code'] == 0 else 'RE'
+    environ['result_code'] = code
+    environ['result_string'] = renv.get('result_string', 'ok' if code == 'OK' else '')
+    return environ

@@ -1,0 +1,94 @@
+"""The checker protocol: custom checkers, scores, broken checkers."""
+
+import shutil
+
+import pytest
+from jobs import LocalJobs
+
+from sio.executors.checker import CheckerError, output_to_fraction
+
+
+@pytest.mark.parametrize('text, fraction', [
+    ('42', (42, 1)), ('42.123', (42123, 1000)), ('42/21', (2, 1)), ('1e5', (100000, 1)),
+    ('', (100, 1)), ('  \n', (100, 1)), (b'50', (50, 1)), (' 7 ', (7, 1)), ('-3', (-3, 1)),
+])
+def test_output_to_fraction_accepts(text, fraction):
+    assert output_to_fraction(text) == fraction
+
+
+@pytest.mark.parametrize('text', ['42 2', '42,2', '42/0', 'abc', '1/2/3', '0x10'])
+def test_output_to_fraction_rejects(text):
+    with pytest.raises(CheckerError):
+        output_to_fraction(text)
+
+
+@pytest.fixture
+def jobs(tmp_path, programs):
+    j = LocalJobs(tmp_path)
+    shutil.copy(programs['hello'], j.path('hello'))
+    return j
+
+
+def checker(jobs, body, name='chk'):
+    path = jobs.write(name, '#!/bin/sh\n' + body)
+    return path
+
+
+def check(jobs, chk_body, **extra):
+    env = {'job_type': 'exec', 'exe_file': jobs.path('hello'),
+           'in_file': jobs.write('in', '2 3\n'), 'hint_file': jobs.write('hint', '5\n'),
+           'check_output': True, 'chk_file': checker(jobs, chk_body)}
+    env.update(extra)
+    return jobs.run(**env)
+
+
+@pytest.mark.parametrize('score, expected', [
+    ('100', (100, 1)), ('37.5', (75, 2)), ('1/3', (1, 3)), ('', (100, 1)),
+])
+def test_scores(jobs, score, expected):
+    env = check(jobs, f'echo OK\necho nice\necho "{score}"\n')
+    assert env['result_code'] == 'OK'
+    assert env['result_string'] == 'nice'
+    assert env['result_percentage'] == expected
+
+
+def test_checker_reads_in_out_and_hint(jobs):
+    body = ('read a b < "$1"; read got < "$2"; read want < "$3"\n'
+            'if [ "$got" = "$((a+b))" ] && [ "$got" = "$want" ]; then echo OK; '
+            'else echo WRONG; echo "got $got"; fi\n')
+    assert check(jobs, body)['result_code'] == 'OK'
+    wa = check(jobs, body, hint_file=jobs.write('hint2', '6\n'))
+    assert wa['result_code'] == 'WA' and wa['result_string'] == 'got 5'
+    assert wa['result_percentage'] == (0, 1)
+
+
+def test_ok_without_comment_keeps_ok(jobs):
+    env = check(jobs, 'echo OK\n')
+    assert env['result_code'] == 'OK' and env['result_string'] == 'ok'
+
+
+def test_anything_but_ok_is_wrong(jobs):
+    env = check(jobs, 'echo ok\necho lowercase is not OK\n')
+    assert env['result_code'] == 'WA'
+    assert check(jobs, 'true\n')['result_code'] == 'WA'
+
+
+def test_comment_cut_to_1024_bytes(jobs):
+    env = check(jobs, 'echo WRONG\nhead -c 5000 /dev/zero | tr "\\0" "x"; echo\n')
+    assert env['result_code'] == 'WA'
+    assert len(env['result_string'].encode()) == 1024
+    assert env['result_string'].endswith('[...]')
+
+
+@pytest.mark.parametrize('body, fragment', [
+    ('echo OK; exit 2\n', 'exit status 2'),
+    ('echo OK; echo; echo "42 2"\n', 'invalid score'),
+    ('echo OK; echo; echo "1/0"\n', 'zero denominator'),
+    ('kill -SEGV $$\n', 'signal'),
+    ('while :; do :; done\n', 'time limit'),
+])
+def test_broken_checker_fails_the_job(jobs, body, fragment):
+    env = check(jobs, body, checker_time_limit=300)
+    assert env['result'] == 'FAILURE'
+    assert fragment in env['exception']
+    assert env['result_code'] == 'SE' and 'result_percentage' not in env

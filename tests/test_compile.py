@@ -1,0 +1,177 @@
+"""The compile job with every compiler, for real."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+from jobs import LocalJobs
+
+from sio.workers import registry
+
+C_OK = '#include <stdio.h>\nint main(void){long a,b;scanf("%ld %ld",&a,&b);printf("%ld\\n",a+b);}\n'
+CPP_OK = '#include <iostream>\nint main(){long long a,b;std::cin>>a>>b;std::cout<<a+b<<"\\n";}\n'
+PAS_OK = 'program s; var a, b: int64; begin readln(a, b); writeln(a + b); end.\n'
+JAVA_OK = ('import java.util.*;\npublic class Sum { public static void main(String[] x) {\n'
+           ' Scanner s = new Scanner(System.in); System.out.println(s.nextLong() + s.nextLong());'
+           ' } }\n')
+
+
+@pytest.fixture
+def jobs(tmp_path):
+    return LocalJobs(tmp_path)
+
+
+def run_binary(path, stdin=b'2 3\n'):
+    return subprocess.run([path], input=stdin, capture_output=True, timeout=30).stdout
+
+
+@pytest.mark.parametrize('compiler, name, source', [
+    ('system-gcc', 'a.c', C_OK), ('system-c', 'a.c', C_OK),
+    ('system-g++', 'a.cpp', CPP_OK), ('system-cpp', 'a.cpp', CPP_OK),
+    ('system-cc', 'a.cc', CPP_OK), ('system-fpc', 'a.pas', PAS_OK),
+    ('system-pas', 'a.pas', PAS_OK),
+])
+def test_native_compilers(jobs, compiler, name, source):
+    env = jobs.compile(name, source, compiler)
+    assert env['result_code'] == 'OK', env['compiler_output']
+    assert env['exec_info'] == {'mode': 'executable'}
+    assert run_binary(jobs.path('prog')) == b'5\n'
+    # Static: runs with no dynamic loader at all.
+    assert b'statically linked' in subprocess.run(['file', jobs.path('prog')],
+                                                  capture_output=True).stdout \
+        or not os.path.exists('/usr/bin/file')
+
+
+@pytest.mark.parametrize('compiler, name, source, message', [
+    ('system-gcc', 'a.c', 'int main( { return 0; }', 'error'),
+    ('system-g++', 'a.cpp', 'int main() { undefined_thing(); }', 'undefined_thing'),
+    ('system-fpc', 'a.pas', 'program x; begin writeln(y); end.', 'Identifier not found'),
+    ('system-java', 'A.java', 'public class A { void f( }', 'error'),
+])
+def test_compilation_errors(jobs, compiler, name, source, message):
+    env = jobs.compile(name, source, compiler)
+    assert env['result_code'] == 'CE'
+    assert message in env['compiler_output']
+    assert 'exec_info' not in env
+    assert not os.path.exists(jobs.path('prog'))
+
+
+def test_java_jar_runs_with_its_main_class(jobs):
+    env = jobs.compile('whatever.java', JAVA_OK, 'system-java', out='prog.jar')
+    assert env['result_code'] == 'OK', env['compiler_output']
+    assert env['exec_info'] == {'mode': 'java', 'main_class': 'Sum'}
+    out = subprocess.run(['java', '-jar', jobs.path('prog.jar')], input=b'20 22',
+                         capture_output=True, timeout=60).stdout
+    assert out == b'42\n'
+
+
+def test_default_compiler_by_extension(jobs):
+    assert jobs.compile('PROG.CPP', CPP_OK)['compiler'] == 'default-cpp'
+    assert run_binary(jobs.path('prog')) == b'5\n'
+    assert jobs.compile('x.c', C_OK)['result_code'] == 'OK'
+
+
+def test_dotted_name_falls_back_to_prefix(jobs):
+    env = jobs.compile('a.c', C_OK, 'system-gcc.4_8_2')
+    assert env['result_code'] == 'OK'
+
+
+def test_unknown_compiler_is_a_failure(jobs):
+    env = jobs.run(job_type='compile', source_file=jobs.write('a.zz', 'x'),
+                   out_file=jobs.path('o'))
+    assert env['result'] == 'FAILURE'
+    assert 'default-zz' in env['exception'] and 'system-gcc' in env['exception']
+
+
+def test_output_only(jobs):
+    env = jobs.compile('answer.txt', '42\n', 'output-only')
+    assert env['result_code'] == 'OK'
+    assert env['exec_info'] == {'mode': 'output-only'}
+    assert jobs.read('prog') == b'42\n'
+
+
+def test_foo_template_compiler(jobs):
+    env = jobs.compile('p.foo', '#!/bin/sh\nread a b; echo $((a+b))\n', 'foo')
+    assert env['result_code'] == 'OK'
+    assert run_binary(jobs.path('prog')) == b'5\n'
+    assert jobs.compile('q.foo', 'if then fi', 'foo')['result_code'] == 'CE'
+
+
+def test_compilers_are_entry_points():
+    names = registry.names(registry.COMPILERS)
+    for name in ('system-gcc', 'system-g++', 'system-fpc', 'system-java', 'output-only',
+                 'foo', 'default-cpp', 'default-pas', 'default-java'):
+        assert name in names
+
+
+def test_additional_files(jobs):
+    jobs.write('lib/extra.h', 'int twice(int);\n')
+    jobs.write('lib/extra.c', 'int twice(int x) { return 2 * x; }\n')
+    jobs.write('lib/data.inc', '21\n')
+    source = ('#include <stdio.h>\n#include "extra.h"\n'
+              'int main(void){printf("%d\\n", twice(\n#include "value.inc"\n));}\n')
+    env = jobs.compile('a.c', source, 'system-gcc',
+                       additional_includes={'c': [jobs.path('lib/extra.h')]},
+                       additional_sources=[jobs.path('lib/extra.c')],
+                       extra_files={'value.inc': jobs.path('lib/data.inc')},
+                       extra_compilation_args=['-DUNUSED=1'])
+    assert env['result_code'] == 'OK', env['compiler_output']
+    assert run_binary(jobs.path('prog')) == b'42\n'
+
+
+def test_additional_archive_entries_cannot_escape(jobs, tmp_path):
+    archive = jobs.zip('pack.zip', {
+        'inc/answer.h': '#define ANSWER 42\n',
+        '../escaped.h': 'bad',
+        '/abs/escaped.h': 'bad',
+        'source.c': 'int main(void) { return 1; }',  # would replace the source
+    })
+    source = '#include <stdio.h>\n#include "inc/answer.h"\nint main(void){printf("%d\\n", ANSWER);}\n'
+    env = jobs.compile('a.c', source, 'system-gcc', additional_archive=archive)
+    assert env['result_code'] == 'OK', env['compiler_output']
+    assert run_binary(jobs.path('prog')) == b'42\n'
+    assert not (tmp_path.parent / 'escaped.h').exists()
+
+
+def test_result_size_limit(jobs):
+    env = jobs.compile('a.c', C_OK, 'system-gcc', compilation_result_size_limit=100_000)
+    assert env['result_code'] == 'CE'
+    assert 'Compiled file size limit exceeded.' in env['compiler_output']
+
+
+def test_compilation_time_limit(jobs):
+    # Template instantiation that takes the compiler a long time.
+    source = ('template<int N> struct F { enum { v = F<N-1>::v + F<N-2>::v }; };\n'
+              'template<> struct F<0> { enum { v = 0 }; };\n'
+              'template<> struct F<1> { enum { v = 1 }; };\n'
+              'int main() { return F<100000>::v; }\n')
+    env = jobs.compile('a.cpp', source, 'system-g++', compilation_time_limit=300,
+                       extra_compilation_args=['-ftemplate-depth=200000'])
+    assert env['result_code'] == 'CE'
+    assert 'Compilation time limit exceeded.' in env['compiler_output'] or \
+        'Compilation memory limit exceeded.' in env['compiler_output']
+
+
+def test_compiler_output_is_cut_and_decoded(jobs):
+    source = '\n'.join(f'int x{i} = "\xff";' for i in range(300)) + '\nint main(){}'
+    env = jobs.compile('a.c', source.encode('latin-1'), 'system-gcc',
+                       compilation_output_limit=500)
+    assert env['result_code'] == 'CE'
+    assert len(env['compiler_output'].encode()) < 600
+    assert env['compiler_output'].endswith('[...]')
+
+
+def test_sio_compile_script(tmp_path):
+    src = tmp_path / 'a.cpp'
+    src.write_text(CPP_OK)
+    script = os.path.join(os.path.dirname(sys.executable), 'sio-compile')
+    proc = subprocess.run([script, str(src), str(tmp_path / 'a.out')], capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert run_binary(str(tmp_path / 'a.out')) == b'5\n'
+    bad = tmp_path / 'b.c'
+    bad.write_text('nope')
+    proc = subprocess.run([script, str(bad), str(tmp_path / 'b.out')], capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 1 and '"CE"' in proc.stderr

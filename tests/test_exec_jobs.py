@@ -1,0 +1,151 @@
+"""exec, cpu-exec and unsafe-exec jobs: verdicts, output, checking."""
+
+import logging
+import shutil
+
+import pytest
+from jobs import LocalJobs
+
+EXEC_JOBS = ['exec', 'cpu-exec', 'unsafe-exec']
+
+
+@pytest.fixture
+def jobs(tmp_path, programs):
+    j = LocalJobs(tmp_path)
+    for name in ('hello', 'sum_wrong', 'infinite_loop', 'malloc_bomb', 'exit42',
+                 'output_flood', 'seek_back', 'read_extra', 'sigsegv'):
+        shutil.copy(programs[name], j.path(name))
+    return j
+
+
+def exec_env(jobs, exe, **extra):
+    env = {'exe_file': jobs.path(exe), 'in_file': jobs.write('in.txt', '2 3\n'),
+           'hint_file': jobs.write('hint.txt', '5\n'), 'exec_time_limit': 1000,
+           'exec_mem_limit': 64 << 10}
+    env.update(extra)
+    return env
+
+
+@pytest.mark.parametrize('job', EXEC_JOBS)
+@pytest.mark.parametrize('exe, extra, code, text', [
+    ('hello', {}, 'OK', 'ok'),
+    ('infinite_loop', {'exec_time_limit': 300}, 'TLE', 'time limit exceeded'),
+    ('malloc_bomb', {'exec_mem_limit': 32 << 10}, 'MLE', 'memory limit exceeded'),
+    ('exit42', {}, 'RE', 'runtime error 42'),
+    ('sigsegv', {}, 'RE', 'process exited due to signal 11'),
+    ('output_flood', {'exec_out_limit': 100_000}, 'OLE', 'output limit exceeded'),
+])
+def test_verdicts(jobs, job, exe, extra, code, text):
+    env = jobs.run(job_type=job, **exec_env(jobs, exe, **extra))
+    assert env['result'] == 'SUCCESS', env.get('exception')
+    assert env['result_code'] == code
+    assert env['result_string'] == text
+    for key in ('time_used', 'mem_used', 'num_syscalls'):
+        assert isinstance(env[key], int)
+
+
+@pytest.mark.parametrize('job', EXEC_JOBS)
+def test_output_is_checked_with_the_native_comparator(jobs, job):
+    ok = jobs.run(job_type=job, check_output=True, **exec_env(jobs, 'hello'))
+    assert ok['result_code'] == 'OK'
+    assert ok['result_percentage'] == (100, 1)
+    wa = jobs.run(job_type=job, check_output=True, **exec_env(jobs, 'sum_wrong'))
+    assert wa['result_code'] == 'WA'
+    assert wa['result_string'] == 'line 1: expected "5", found "6"'
+    assert wa['result_percentage'] == (0, 1)
+
+
+def test_output_checked_only_after_an_ok_run(jobs):
+    env = jobs.run(job_type='exec', check_output=True,
+                   **exec_env(jobs, 'exit42', hint_file='/nonexistent/hint'))
+    assert env['result'] == 'SUCCESS' and env['result_code'] == 'RE'
+
+
+def test_out_file_is_stored(jobs):
+    env = jobs.run(job_type='exec', out_file=jobs.path('stored.out'), **exec_env(jobs, 'hello'))
+    assert env['result_code'] == 'OK'
+    assert jobs.read('stored.out') == b'5\n'
+
+
+def test_output_is_append_only(jobs):
+    env = jobs.run(job_type='exec', out_file=jobs.path('o'), **exec_env(jobs, 'seek_back'))
+    assert env['result_code'] == 'OK'
+    assert jobs.read('o') == b'AAAABB'
+
+
+def test_zip_input_with_one_file(jobs):
+    env = exec_env(jobs, 'hello', in_file=jobs.zip('in.zip', {'dir/test.in': '40 2\n'}),
+                   out_file=jobs.path('o'))
+    assert jobs.run(job_type='exec', **env)['result_code'] == 'OK'
+    assert jobs.read('o') == b'42\n'
+    two = exec_env(jobs, 'hello', in_file=jobs.zip('in2.zip', {'a': '1 1', 'b': '2 2'}))
+    failed = jobs.run(job_type='exec', **two)
+    assert failed['result'] == 'FAILURE' and 'exactly one' in failed['exception']
+
+
+def test_extra_execution_files_only_where_allowed(jobs, caplog):
+    extra = {'extra.txt': jobs.write('data/extra.txt', 'visible\n')}
+    env = jobs.run(job_type='unsafe-exec', out_file=jobs.path('o1'),
+                   extra_execution_files=extra, **exec_env(jobs, 'read_extra'))
+    assert env['result_code'] == 'OK'
+    assert jobs.read('o1') == b'EXTRA visible\n'
+    with caplog.at_level(logging.WARNING):
+        env = jobs.run(job_type='exec', out_file=jobs.path('o2'),
+                       extra_execution_files=extra, **exec_env(jobs, 'read_extra'))
+    assert env['result_code'] == 'RV'
+    assert 'extra_execution_files ignored' in caplog.text
+
+
+def test_output_only_mode(jobs):
+    answer = jobs.write('answer.txt', '5\n')
+    env = jobs.run(job_type='exec', exe_file=answer, exec_info={'mode': 'output-only'},
+                   in_file=jobs.write('in.txt', '2 3\n'), hint_file=jobs.write('h', '5'),
+                   check_output=True)
+    assert env['result_code'] == 'OK' and env['time_used'] == 0
+    wrong = jobs.write('wrong.txt', '6\n')
+    env = jobs.run(job_type='exec', exe_file=wrong, exec_info={'mode': 'output-only'},
+                   in_file=jobs.write('in.txt', '2 3\n'), hint_file=jobs.write('h', '5'),
+                   check_output=True)
+    assert env['result_code'] == 'WA'
+
+
+def test_java_mode(jobs):
+    source = ('import java.util.*;\npublic class Main { public static void main(String[] a)'
+              ' { Scanner s = new Scanner(System.in);'
+              ' System.out.println(s.nextLong() + s.nextLong()); } }\n')
+    compiled = jobs.compile('Main.java', source, 'system-java', out='main.jar')
+    assert compiled['result_code'] == 'OK'
+    env = jobs.run(job_type='unsafe-exec', check_output=True,
+                   **exec_env(jobs, 'main.jar', exec_info=compiled['exec_info'],
+                              exec_time_limit=10_000, exec_mem_limit=256 << 10))
+    assert env['result_code'] == 'OK', env
+    refused = jobs.run(job_type='exec', **exec_env(jobs, 'main.jar',
+                                                   exec_info=compiled['exec_info']))
+    assert refused['result'] == 'FAILURE' and 'unsafe-exec' in refused['exception']
+
+
+def test_unknown_exec_mode_is_a_failure(jobs):
+    env = jobs.run(job_type='exec', **exec_env(jobs, 'hello', exec_info={'mode': 'magic'}))
+    assert env['result'] == 'FAILURE' and 'magic' in env['exception']
+
+
+def test_missing_input_names_key_and_path(jobs):
+    env = jobs.run(job_type='exec', **exec_env(jobs, 'hello', in_file=jobs.path('nope.in')))
+    assert env['result'] == 'FAILURE'
+    assert "'in_file'" in env['exception'] and 'nope.in' in env['exception']
+
+
+def test_output_uploaded_to_filetracker(ft_client, tmp_path, programs):
+    jobs = LocalJobs(tmp_path)
+    names = {key: ft_client.put_file(f'/jobs-test/{key}', local) for key, local in (
+        ('exe', programs['hello']), ('in', jobs.write('in', '20 22\n')),
+        ('hint', jobs.write('hint', '42\n')))}
+    env = jobs.run(job_type='exec', use_filetracker=True, exe_file='/jobs-test/exe',
+                   in_file=names['in'], hint_file=names['hint'], check_output=True,
+                   out_file='/jobs-test/out', upload_out=True)
+    assert env['result'] == 'SUCCESS', env.get('exception')
+    assert env['result_code'] == 'OK'
+    assert env['exe_file'] == names['exe']  # the version that was run
+    assert env['out_file'].startswith('/jobs-test/out@')
+    ft_client.get_file(env['out_file'], str(tmp_path / 'fetched'))
+    assert (tmp_path / 'fetched').read_bytes() == b'42\n'
