@@ -127,7 +127,8 @@ def test_additional_archive_entries_cannot_escape(jobs, tmp_path):
         '/abs/escaped.h': 'bad',
         'source.c': 'int main(void) { return 1; }',  # would replace the source
     })
-    source = '#include <stdio.h>\n#include "inc/answer.h"\nint main(void){printf("%d\\n", ANSWER);}\n'
+    source = ('#include <stdio.h>\n#include "inc/answer.h"\n'
+              'int main(void){printf("%d\\n", ANSWER);}\n')
     env = jobs.compile('a.c', source, 'system-gcc', additional_archive=archive)
     assert env['result_code'] == 'OK', env['compiler_output']
     assert run_binary(jobs.path('prog')) == b'42\n'
