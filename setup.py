@@ -29,12 +29,14 @@ def native(*names):
 
 # The supervision core shared by the binding and the helpers.
 CORE = native('supervisor.c', 'watchdog.c', 'seccomp.c', 'rules.c', 'procfs.c',
-              'verdict.c')
+              'verdict.c', 'perf.c')
 COMPARE = native('compare.c')
+JAIL = native('jail_main.c', 'jail_config.c', 'jail_ns.c', 'jail_check.c')
 
 # Helper executables: name -> (sources, libraries).
 HELPERS = {
     'compare': (COMPARE + native('compare_main.c'), []),
+    'sio2jail': (CORE + JAIL, ['seccomp', 'pthread']),
 }
 
 

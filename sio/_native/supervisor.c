@@ -42,14 +42,14 @@
 /* Stages of the child's set-up, reported through the error pipe. */
 enum child_stage {
     STAGE_SIGNALS = 1, STAGE_SETPGID, STAGE_FDS, STAGE_CHDIR, STAGE_RLIMIT,
-    STAGE_PDEATHSIG, STAGE_TRACEME, STAGE_STOP, STAGE_NNP, STAGE_SECCOMP,
-    STAGE_EXEC,
+    STAGE_PDEATHSIG, STAGE_HOOK, STAGE_TRACEME, STAGE_STOP, STAGE_NNP,
+    STAGE_SECCOMP, STAGE_EXEC,
 };
 
 static const char *const stage_names[] = {
     "", "resetting signals", "setpgid", "setting up descriptors", "chdir",
-    "setrlimit", "PR_SET_PDEATHSIG", "PTRACE_TRACEME", "stopping",
-    "PR_SET_NO_NEW_PRIVS", "loading seccomp filter", "execve",
+    "setrlimit", "PR_SET_PDEATHSIG", "the set-up hook", "PTRACE_TRACEME",
+    "stopping", "PR_SET_NO_NEW_PRIVS", "loading seccomp filter", "execve",
 };
 
 /* Kernel ABI of the CPU-time clocks of a whole process: user time only
@@ -163,6 +163,8 @@ static int child_main(void *arg)
             child_fail(c, STAGE_RLIMIT);
     if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
         child_fail(c, STAGE_PDEATHSIG);
+    if (s->child_hook && s->child_hook(s->child_hook_arg) < 0)
+        child_fail(c, STAGE_HOOK);
     if (s->trace && ptrace(PTRACE_TRACEME, 0, NULL, NULL) < 0)
         child_fail(c, STAGE_TRACEME);
     if (s->spawn_mode == SIO_SPAWN_FORK_STOPPED &&

@@ -94,6 +94,11 @@ struct sio_spec {
     int single_threaded;          /* program cannot use more than one CPU */
     int keep_process_group;       /* do not make the program a group leader */
     const struct sio_hooks *hooks;
+    /* Extra set-up in the child right before tracing starts (e.g. dropping
+     * capabilities). Only async-signal-safe calls; return 0, or -1 with
+     * errno set. */
+    int (*child_hook)(const void *arg);
+    const void *child_hook_arg;
 };
 
 struct sio_result {

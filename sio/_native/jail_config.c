@@ -1,0 +1,411 @@
+/*
+ * jail_config.c - parsing the sio2jail command line. See jail_config.h.
+ */
+#define _GNU_SOURCE
+#include "jail_config.h"
+#include "seccomp_policy.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char jail_usage[] =
+    "usage: sio2jail [options] [--] program [args]\n"
+    "\n"
+    "Runs a program in user, mount, pid, net, ipc and uts namespaces under a\n"
+    "seccomp policy, with limits, and reports how it went.\n"
+    "\n"
+    "  -f, --resultsfd FD          write the report to FD (default 2)\n"
+    "  -o, --output FORMAT         oiaug (default), oireal, oitime|oitt, human\n"
+    "  -s, --stderr                let the program write to stderr\n"
+    "  -b, --bind OUT:IN[:ro|rw]   bind OUT at IN (repeatable; ro by default);\n"
+    "                              OUT:/ makes OUT the root, else it is empty\n"
+    "  -B, --no-default-binds      do not bind the program at /exe\n"
+    "  -c, --chdir DIR             working directory inside (default /)\n"
+    "  -m, --memory-limit N[b|k|m|g]        address space (KiB by default)\n"
+    "      --instruction-count-limit N[k|m|g]\n"
+    "      --rtimelimit T          real time; T is N[u|ms|s|m|h|d] (us default)\n"
+    "      --utimelimit T          user CPU time\n"
+    "      --stimelimit T          system CPU time\n"
+    "      --ustimelimit T         user + system CPU time\n"
+    "      --output-limit N[b|k|m|g]        largest file written (KiB default)\n"
+    "      --perf on|off           count instructions (default on)\n"
+    "      --seccomp on|off        syscall policy (default on)\n"
+    "  -p, --policy NAME           default (static programs) or permissive\n"
+    "      --user-namespace, --mount-namespace, --pid-namespace,\n"
+    "      --net-namespace, --ipc-namespace, --uts-namespace on|off\n"
+    "      --check                 test what this machine supports and exit\n"
+    "      --show-config           print the parsed configuration and exit\n"
+    "  -h, --help                  this text\n"
+    "  -v, --version               the version\n"
+    "\n"
+    "Exit status: 0 when the program was supervised to the end (whatever\n"
+    "its verdict), 1 for bad arguments, 2 when the jail could not be set up.\n";
+
+enum long_only {
+    OPT_INSTRUCTIONS = 1000, OPT_RTIME, OPT_UTIME, OPT_STIME, OPT_USTIME,
+    OPT_OUTPUT_LIMIT, OPT_PERF, OPT_SECCOMP, OPT_NS_USER, OPT_NS_MOUNT,
+    OPT_NS_PID, OPT_NS_NET, OPT_NS_IPC, OPT_NS_UTS, OPT_CHECK, OPT_SHOW,
+};
+
+static const struct option long_options[] = {
+    {"resultsfd", required_argument, NULL, 'f'},
+    {"output", required_argument, NULL, 'o'},
+    {"stderr", no_argument, NULL, 's'},
+    {"bind", required_argument, NULL, 'b'},
+    {"no-default-binds", no_argument, NULL, 'B'},
+    {"chdir", required_argument, NULL, 'c'},
+    {"memory-limit", required_argument, NULL, 'm'},
+    {"instruction-count-limit", required_argument, NULL, OPT_INSTRUCTIONS},
+    {"rtimelimit", required_argument, NULL, OPT_RTIME},
+    {"utimelimit", required_argument, NULL, OPT_UTIME},
+    {"stimelimit", required_argument, NULL, OPT_STIME},
+    {"ustimelimit", required_argument, NULL, OPT_USTIME},
+    {"output-limit", required_argument, NULL, OPT_OUTPUT_LIMIT},
+    {"perf", required_argument, NULL, OPT_PERF},
+    {"seccomp", required_argument, NULL, OPT_SECCOMP},
+    {"policy", required_argument, NULL, 'p'},
+    {"user-namespace", required_argument, NULL, OPT_NS_USER},
+    {"mount-namespace", required_argument, NULL, OPT_NS_MOUNT},
+    {"pid-namespace", required_argument, NULL, OPT_NS_PID},
+    {"net-namespace", required_argument, NULL, OPT_NS_NET},
+    {"ipc-namespace", required_argument, NULL, OPT_NS_IPC},
+    {"uts-namespace", required_argument, NULL, OPT_NS_UTS},
+    {"check", no_argument, NULL, OPT_CHECK},
+    {"show-config", no_argument, NULL, OPT_SHOW},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'v'},
+    {NULL, 0, NULL, 0},
+};
+
+static int fail(char *err, size_t len, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int fail(char *err, size_t len, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, len, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+/* A decimal number and what follows it. */
+static int parse_number(const char *text, uint64_t *value, const char **unit)
+{
+    if (!text || !isdigit((unsigned char)text[0]))
+        return -1;
+    errno = 0;
+    char *end;
+    unsigned long long v = strtoull(text, &end, 10);
+    if (errno)
+        return -1;
+    *value = v;
+    *unit = end;
+    return 0;
+}
+
+static int scale(uint64_t value, uint64_t factor, uint64_t *out)
+{
+    if (factor && value > UINT64_MAX / factor)
+        return -1;
+    *out = value * factor;
+    return 0;
+}
+
+int jail_parse_size_bytes(const char *text, uint64_t *bytes)
+{
+    uint64_t v;
+    const char *unit;
+    if (parse_number(text, &v, &unit) < 0)
+        return -1;
+    uint64_t factor;
+    if (!*unit || !strcasecmp(unit, "k"))
+        factor = 1024;
+    else if (!strcasecmp(unit, "b"))
+        factor = 1;
+    else if (!strcasecmp(unit, "m"))
+        factor = 1024 * 1024;
+    else if (!strcasecmp(unit, "g"))
+        factor = 1024ULL * 1024 * 1024;
+    else
+        return -1;
+    return scale(v, factor, bytes);
+}
+
+int jail_parse_count(const char *text, uint64_t *count)
+{
+    uint64_t v;
+    const char *unit;
+    if (parse_number(text, &v, &unit) < 0)
+        return -1;
+    uint64_t factor;
+    if (!*unit)
+        factor = 1;
+    else if (!strcasecmp(unit, "k"))
+        factor = 1000;
+    else if (!strcasecmp(unit, "m"))
+        factor = 1000000;
+    else if (!strcasecmp(unit, "g"))
+        factor = 1000000000;
+    else
+        return -1;
+    return scale(v, factor, count);
+}
+
+int jail_parse_time_us(const char *text, uint64_t *us)
+{
+    uint64_t v;
+    const char *unit;
+    if (parse_number(text, &v, &unit) < 0)
+        return -1;
+    uint64_t factor;
+    if (!*unit || !strcmp(unit, "u") || !strcmp(unit, "us"))
+        factor = 1;
+    else if (!strcmp(unit, "ms"))
+        factor = 1000;
+    else if (!strcmp(unit, "s"))
+        factor = 1000000;
+    else if (!strcmp(unit, "m"))
+        factor = 60ULL * 1000000;
+    else if (!strcmp(unit, "h"))
+        factor = 3600ULL * 1000000;
+    else if (!strcmp(unit, "d"))
+        factor = 86400ULL * 1000000;
+    else
+        return -1;
+    return scale(v, factor, us);
+}
+
+static int parse_switch(const char *text, int *out)
+{
+    if (!strcmp(text, "on") || !strcmp(text, "true") || !strcmp(text, "1")) {
+        *out = 1;
+        return 0;
+    }
+    if (!strcmp(text, "off") || !strcmp(text, "false") || !strcmp(text, "0")) {
+        *out = 0;
+        return 0;
+    }
+    return -1;
+}
+
+static int parse_bind(char *spec, struct jail_bind *bind)
+{
+    /* OUT:IN[:ro|rw]; OUT may not contain ':' (as in sio2jail). */
+    char *first = strchr(spec, ':');
+    if (!first || first == spec || !first[1])
+        return -1;
+    *first = '\0';
+    bind->outside = spec;
+    bind->inside = first + 1;
+    bind->read_only = 1;
+    char *second = strchr(first + 1, ':');
+    if (second) {
+        *second = '\0';
+        if (!strcmp(second + 1, "ro"))
+            bind->read_only = 1;
+        else if (!strcmp(second + 1, "rw"))
+            bind->read_only = 0;
+        else
+            return -1;
+    }
+    return bind->inside[0] == '/' ? 0 : -1;
+}
+
+int jail_parse_args(int argc, char **argv, struct jail_config *cfg, char *err,
+                    size_t errlen)
+{
+    memset(cfg, 0, sizeof *cfg);
+    cfg->results_fd = 2;
+    cfg->format = JAIL_OIAUG;
+    cfg->default_binds = 1;
+    cfg->perf = 1;
+    cfg->seccomp = 1;
+    cfg->policy = SIO_POLICY_STATIC;
+    cfg->ns_user = cfg->ns_mount = cfg->ns_pid = cfg->ns_net = 1;
+    cfg->ns_ipc = cfg->ns_uts = 1;
+    cfg->workdir = "/";
+    cfg->binds = calloc((size_t)argc + 1, sizeof *cfg->binds);
+    if (!cfg->binds)
+        return fail(err, errlen, "out of memory");
+
+    optind = 0;  /* reset getopt (also for repeated parses in tests) */
+    opterr = 0;
+    int opt;
+    /* '+': options end at the program name, its own options are its own. */
+    while ((opt = getopt_long(argc, argv, "+:f:o:sb:Bc:m:p:hv", long_options,
+                              NULL)) != -1) {
+        const char *arg = optarg;
+        int *target = NULL;
+        uint64_t *us_target = NULL;
+        switch (opt) {
+        case 'f': {
+            char *end;
+            errno = 0;
+            long fd = strtol(arg, &end, 10);
+            if (errno || *end || fd < 0 || fd > 65535)
+                return fail(err, errlen, "bad --resultsfd value: %s", arg);
+            cfg->results_fd = (int)fd;
+            break;
+        }
+        case 'o':
+            if (!strcmp(arg, "oiaug"))
+                cfg->format = JAIL_OIAUG;
+            else if (!strcmp(arg, "oireal"))
+                cfg->format = JAIL_OIREAL;
+            else if (!strcmp(arg, "oitime") || !strcmp(arg, "oitt"))
+                cfg->format = JAIL_OITIME;
+            else if (!strcmp(arg, "human"))
+                cfg->format = JAIL_HUMAN;
+            else
+                return fail(err, errlen, "unknown --output format: %s", arg);
+            break;
+        case 's':
+            cfg->pass_stderr = 1;
+            break;
+        case 'b':
+            if (parse_bind(optarg, &cfg->binds[cfg->nbinds]) < 0)
+                return fail(err, errlen,
+                            "bad --bind value (OUT:/IN[:ro|rw] expected): %s", arg);
+            cfg->nbinds++;
+            break;
+        case 'B':
+            cfg->default_binds = 0;
+            break;
+        case 'c':
+            if (arg[0] != '/')
+                return fail(err, errlen, "--chdir needs an absolute path: %s", arg);
+            cfg->workdir = arg;
+            break;
+        case 'm': {
+            uint64_t bytes;
+            if (jail_parse_size_bytes(arg, &bytes) < 0)
+                return fail(err, errlen, "bad --memory-limit value: %s", arg);
+            cfg->memory_limit_kib = (bytes + 1023) / 1024;
+            break;
+        }
+        case OPT_INSTRUCTIONS:
+            if (jail_parse_count(arg, &cfg->instruction_limit) < 0)
+                return fail(err, errlen, "bad --instruction-count-limit value: %s",
+                            arg);
+            break;
+        case OPT_RTIME:
+            us_target = &cfg->rtime_limit_us;
+            break;
+        case OPT_UTIME:
+            us_target = &cfg->utime_limit_us;
+            break;
+        case OPT_STIME:
+            us_target = &cfg->stime_limit_us;
+            break;
+        case OPT_USTIME:
+            us_target = &cfg->ustime_limit_us;
+            break;
+        case OPT_OUTPUT_LIMIT:
+            if (jail_parse_size_bytes(arg, &cfg->output_limit_bytes) < 0)
+                return fail(err, errlen, "bad --output-limit value: %s", arg);
+            break;
+        case OPT_PERF:
+            target = &cfg->perf;
+            break;
+        case OPT_SECCOMP:
+            target = &cfg->seccomp;
+            break;
+        case 'p': {
+            int policy = sio_policy_by_name(arg);
+            if (policy < 0 || policy == SIO_POLICY_OBSERVE)
+                return fail(err, errlen, "unknown --policy: %s (default or permissive)",
+                            arg);
+            cfg->policy = policy;
+            break;
+        }
+        case OPT_NS_USER:
+            target = &cfg->ns_user;
+            break;
+        case OPT_NS_MOUNT:
+            target = &cfg->ns_mount;
+            break;
+        case OPT_NS_PID:
+            target = &cfg->ns_pid;
+            break;
+        case OPT_NS_NET:
+            target = &cfg->ns_net;
+            break;
+        case OPT_NS_IPC:
+            target = &cfg->ns_ipc;
+            break;
+        case OPT_NS_UTS:
+            target = &cfg->ns_uts;
+            break;
+        case OPT_CHECK:
+            cfg->check = 1;
+            break;
+        case OPT_SHOW:
+            cfg->show_config = 1;
+            break;
+        case 'h':
+            cfg->help = 1;
+            break;
+        case 'v':
+            cfg->version = 1;
+            break;
+        case ':':
+            return fail(err, errlen, "option %s needs a value", argv[optind - 1]);
+        default:
+            return fail(err, errlen, "unknown option: %s", argv[optind - 1]);
+        }
+        if (target && parse_switch(arg, target) < 0)
+            return fail(err, errlen, "option %s takes on or off, not %s",
+                        argv[optind - 1], arg);
+        if (us_target && jail_parse_time_us(arg, us_target) < 0)
+            return fail(err, errlen, "bad time value for %s: %s", argv[optind - 1],
+                        arg);
+    }
+    cfg->argv = argv + optind;
+    if (!cfg->help && !cfg->version && !cfg->check && !cfg->argv[0])
+        return fail(err, errlen, "no program given");
+    if (cfg->ns_mount == 0 && cfg->nbinds)
+        return fail(err, errlen, "--bind needs the mount namespace");
+    return 0;
+}
+
+void jail_free_config(struct jail_config *cfg)
+{
+    free(cfg->binds);
+    cfg->binds = NULL;
+}
+
+static const char *const format_names[] = {"oiaug", "oireal", "oitime", "human"};
+
+void jail_print_config(const struct jail_config *c, int fd)
+{
+    dprintf(fd, "results_fd=%d\nformat=%s\npass_stderr=%d\n", c->results_fd,
+            format_names[c->format], c->pass_stderr);
+    for (size_t i = 0; i < c->nbinds; i++)
+        dprintf(fd, "bind=%s:%s:%s\n", c->binds[i].outside, c->binds[i].inside,
+                c->binds[i].read_only ? "ro" : "rw");
+    dprintf(fd,
+            "default_binds=%d\nworkdir=%s\nmemory_limit_kib=%llu\n"
+            "instruction_limit=%llu\nrtime_limit_us=%llu\nutime_limit_us=%llu\n"
+            "stime_limit_us=%llu\nustime_limit_us=%llu\noutput_limit_bytes=%llu\n"
+            "perf=%d\nseccomp=%d\npolicy=%s\nuser_namespace=%d\n"
+            "mount_namespace=%d\npid_namespace=%d\nnet_namespace=%d\n"
+            "ipc_namespace=%d\nuts_namespace=%d\n",
+            c->default_binds, c->workdir,
+            (unsigned long long)c->memory_limit_kib,
+            (unsigned long long)c->instruction_limit,
+            (unsigned long long)c->rtime_limit_us,
+            (unsigned long long)c->utime_limit_us,
+            (unsigned long long)c->stime_limit_us,
+            (unsigned long long)c->ustime_limit_us,
+            (unsigned long long)c->output_limit_bytes, c->perf, c->seccomp,
+            c->policy == SIO_POLICY_STATIC ? "default" : "permissive",
+            c->ns_user, c->ns_mount, c->ns_pid, c->ns_net, c->ns_ipc, c->ns_uts);
+    for (char **a = c->argv; a && *a; a++)
+        dprintf(fd, "arg=%s\n", *a);
+}
