@@ -37,7 +37,10 @@ JAIL = native('jail_main.c', 'jail_config.c', 'jail_ns.c', 'jail_check.c')
 HELPERS = {
     'compare': (COMPARE + native('compare_main.c'), []),
     'sio2jail': (CORE + JAIL, ['seccomp', 'pthread']),
+    'supervisor': (CORE + native('supervisor_main.c'), ['seccomp', 'pthread']),
 }
+# Local sandbox recipes, shipped inside the package (sio/_native/sandboxes).
+RECIPES = 'sandboxes'
 
 
 def _helper_sources_exist(sources):
@@ -69,6 +72,18 @@ class build_helpers(Command):
                 for name, (sources, _) in HELPERS.items()
                 if _helper_sources_exist(sources)}
 
+    def _recipe_dir(self):
+        base = '.' if self.editable_mode else self.build_lib
+        return os.path.join(base, NATIVE, 'sandboxes')
+
+    def _recipes(self):
+        return sorted(f for f in os.listdir(RECIPES) if f.endswith('.sh'))
+
+    def _copy_recipes(self):
+        os.makedirs(self._recipe_dir(), exist_ok=True)
+        for name in self._recipes():
+            self.copy_file(os.path.join(RECIPES, name), os.path.join(self._recipe_dir(), name))
+
     def run(self):
         cc = shlex.split(os.environ.get('CC', 'cc'))
         headers = [os.path.join(NATIVE, f) for f in os.listdir(NATIVE)
@@ -85,15 +100,20 @@ class build_helpers(Command):
                    + ['-l' + lib for lib in libraries])
             self.announce('building helper %s' % name, level=2)
             subprocess.check_call(cmd)
+        self._copy_recipes()
 
     def get_outputs(self):
-        return list(self._targets().values())
+        return (list(self._targets().values())
+                + [os.path.join(self._recipe_dir(), n) for n in self._recipes()])
 
     def get_output_mapping(self):
         # Where editable_wheel should point each built file.
-        return {os.path.join(self.build_lib, NATIVE, 'bin', name):
-                os.path.join(NATIVE, 'bin', name)
-                for name in self._targets()}
+        mapping = {os.path.join(self.build_lib, NATIVE, 'bin', name):
+                   os.path.join(NATIVE, 'bin', name)
+                   for name in self._targets()}
+        mapping.update({os.path.join(self.build_lib, NATIVE, 'sandboxes', n):
+                        os.path.join(NATIVE, 'sandboxes', n) for n in self._recipes()})
+        return mapping
 
 
 class build(_build):

@@ -15,9 +15,9 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from common import median, table, workdir  # noqa: E402
-
 from sio._native import helper_path, supervise  # noqa: E402
+
+from common import median, table, workdir  # noqa: E402
 
 
 def make_files(directory: str, size: int) -> tuple[str, str, str]:

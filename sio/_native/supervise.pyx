@@ -375,3 +375,45 @@ def _parse_status_peaks(text):
     if sio_parse_status_peaks(t, &peak, &hwm) < 0:
         return None
     return peak, hwm
+
+
+cdef extern from "perf.h" nogil:
+    enum:
+        SIO_PERF_MAX_PMUS
+    struct sio_pmu:
+        char name[32]
+        uint32_t type
+    int sio_pmu_discover(const char *sysfs_root, sio_pmu *pmus, int max)
+    uint64_t sio_instructions_to_ms(uint64_t instructions)
+    uint64_t sio_ms_to_instructions(uint64_t ms)
+    int sio_perf_probe(char *err, size_t errlen)
+
+
+def perf_probe():
+    """Can this machine count user-space instructions (perf_event_open)?
+    ``(True, '')``, or ``(False, reason and fix)``."""
+    cdef char err[512]
+    memset(err, 0, sizeof(err))
+    cdef int rc
+    with nogil:
+        rc = sio_perf_probe(err, sizeof(err))
+    return rc == 0, (<bytes>err).decode(errors='replace')
+
+
+def discover_pmus(sysfs_root='/sys'):
+    """The PMUs that count instructions: [(name, perf type)], read from
+    ``sysfs_root``/bus/event_source/devices (hybrid CPUs list two)."""
+    cdef sio_pmu pmus[SIO_PERF_MAX_PMUS]
+    cdef bytes root = _as_bytes(sysfs_root, 'sysfs_root')
+    cdef int n = sio_pmu_discover(root, pmus, SIO_PERF_MAX_PMUS)
+    return [((<bytes>pmus[i].name).decode(), pmus[i].type) for i in range(n)]
+
+
+def instructions_to_ms(unsigned long long instructions):
+    """Time of ``instructions`` at 2*10^9 instructions a second, in ms."""
+    return sio_instructions_to_ms(instructions)
+
+
+def ms_to_instructions(unsigned long long ms):
+    """Instructions in ``ms`` milliseconds at 2*10^9 a second."""
+    return sio_ms_to_instructions(ms)

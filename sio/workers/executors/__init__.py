@@ -11,6 +11,16 @@ classes below for what each isolates and measures.
 
 from sio.workers.executors.base import BaseExecutor, ExecError, Limits
 from sio.workers.executors.command import noquote
+from sio.workers.executors.sandboxed import (
+    CompoundSandboxExecutor,
+    PRootExecutor,
+    SandboxExecutor,
+)
+from sio.workers.executors.sio2jail import (
+    RealTimeSio2JailExecutor,
+    Sio2JailExecutor,
+    isolated_checker_executor,
+)
 from sio.workers.executors.supervised import SupervisedExecutor
 from sio.workers.executors.unprotected import (
     DetailedUnprotectedExecutor,
@@ -19,10 +29,16 @@ from sio.workers.executors.unprotected import (
 
 __all__ = [
     'BaseExecutor',
+    'CompoundSandboxExecutor',
     'DetailedUnprotectedExecutor',
     'ExecError',
     'Limits',
+    'PRootExecutor',
+    'RealTimeSio2JailExecutor',
+    'SandboxExecutor',
+    'Sio2JailExecutor',
     'SupervisedExecutor',
     'UnprotectedExecutor',
+    'isolated_checker_executor',
     'noquote',
 ]

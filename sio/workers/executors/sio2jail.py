@@ -1,0 +1,217 @@
+"""Sio2JailExecutor: programs in the bundled sio2jail (namespaces, seccomp,
+instruction counting), or in a stock sio2jail named by ``SIO2JAIL_PATH``."""
+
+import logging
+import os
+import re
+import tempfile
+import threading
+
+from sio._native import helper_path, supervise
+from sio.workers.executors import native
+from sio.workers.executors.base import BaseExecutor, Invocation, Limits
+from sio.workers.executors.results import Outcome, system_error, to_renv
+from sio.workers.executors.supervised import checking_defaults
+
+logger = logging.getLogger(__name__)
+
+_SIGNAL = re.compile(r'process exited due to signal (\d+)')
+_perf_lock = threading.Lock()
+_perf_state: tuple[bool, str] | None = None
+
+
+def instruction_counting() -> tuple[bool, str]:
+    """Whether this machine counts instructions, checked once per process;
+    ``(works, why not)``."""
+    global _perf_state
+    with _perf_lock:
+        if _perf_state is None:
+            _perf_state = supervise.perf_probe()
+            if not _perf_state[0]:
+                logger.warning('instruction counting is not available, sio2jail-exec '
+                               'measures user CPU time instead: %s', _perf_state[1])
+        return _perf_state
+
+
+def jail_binary(sandbox_path: str | None = None) -> str:
+    """SIO2JAIL_PATH, else the sandbox's jail, else the bundled one."""
+    path = os.environ.get('SIO2JAIL_PATH')
+    if path:
+        return path
+    if sandbox_path:
+        return os.path.join(sandbox_path, 'sio2jail')
+    return helper_path('sio2jail')
+
+
+def parse_report(text: str, wall_ms: int) -> Outcome:
+    """An Outcome from the jail's report (oiaug/oireal format):
+    ``CODE EXIT_STATUS TIME_MS 0 MEM_KIB SYSCALLS`` and the result string."""
+    lines = text.splitlines()
+    fields = lines[0].split() if lines else []
+    if len(fields) != 6 or not all(f.isdigit() for f in fields[1:]):
+        raise ValueError(f'not a sio2jail report: {text[:200]!r}')
+    code, status, time_ms, _, mem, syscalls = fields
+    message = lines[1] if len(lines) > 1 else ''
+    signal = _SIGNAL.fullmatch(message)
+    status = int(status)
+    return Outcome(
+        code=code, text=message,
+        exit_code=None if signal else status,
+        signal=int(signal.group(1)) if signal else None,
+        time_ms=int(time_ms), mem_kib=int(mem), syscalls=int(syscalls), wall_ms=wall_ms)
+
+
+class Sio2JailExecutor(BaseExecutor):
+    """Runs a program in sio2jail: its own user, mount, pid, net, ipc and uts
+    namespaces, an empty read-only root (or the ``sandbox``'s
+    ``boxes/minimal``) with the program at /exe, no capabilities, the
+    seccomp policy for static programs, memory/output/time limits.
+
+    time_used is instructions / 2*10^9 per second (``time_measure:
+    'instructions'``); where hardware counters are unavailable it is user
+    CPU time (``time_measure: 'cpu'``, with a warning in the log), or SE
+    when ``SIO2JAIL_REQUIRE_PERF=1``. mem_used is peak virtual memory.
+
+    Options: ``binds`` (list of ``(outside, inside, read_only)``),
+    ``policy`` (``'default'`` or ``'permissive'``), ``measure`` (``'cpu'``
+    to skip instruction counting). Strict: extra files are not exposed.
+    """
+
+    extra_options = ('binds', 'policy', 'measure')
+    measure_real_time = False
+
+    def __init__(self, sandbox: str | None = None, measure_real_time: bool | None = None):
+        self.sandbox_name = sandbox
+        if measure_real_time is not None:
+            self.measure_real_time = measure_real_time
+        self._sandbox = None
+
+    def __enter__(self):
+        if self.sandbox_name:
+            from sio.workers.sandbox import get_sandbox
+
+            self._sandbox = get_sandbox(self.sandbox_name).__enter__()
+        return self
+
+    def __exit__(self, *exc_info):
+        if self._sandbox is not None:
+            self._sandbox.__exit__(*exc_info)
+            self._sandbox = None
+
+    def base_env(self) -> dict[bytes, bytes]:
+        return {b'PATH': b'/usr/local/bin:/usr/bin:/bin'}
+
+    def default_limits(self, limits: Limits) -> Limits:
+        return checking_defaults(limits)
+
+    def _time_options(self, limits: Limits, use_perf: bool) -> list[str]:
+        real = limits.real_time_limit
+        if self.measure_real_time:
+            # The time limit is a wall-clock limit here.
+            if limits.time_limit:
+                real = min(real, limits.time_limit) if real else limits.time_limit
+            return ['--rtimelimit', f'{real}ms'] if real else []
+        opts = []
+        if limits.time_limit:
+            if use_perf:
+                opts += ['--instruction-count-limit',
+                         str(supervise.ms_to_instructions(limits.time_limit))]
+            else:
+                opts += ['--utimelimit', f'{limits.time_limit}ms']
+        if real:
+            opts += ['--rtimelimit', f'{real}ms']
+        return opts
+
+    def jail_command(self, call: Invocation, program: native.Program) -> tuple[list, str]:
+        """The jail's command line and how time is measured."""
+        options = call.options
+        use_perf = False
+        measure = 'real' if self.measure_real_time else 'cpu'
+        if not self.measure_real_time and options.get('measure') != 'cpu':
+            use_perf, why = instruction_counting()
+            if use_perf:
+                measure = 'instructions'
+            elif os.environ.get('SIO2JAIL_REQUIRE_PERF') == '1':
+                raise RuntimeError(f'instruction counting is required '
+                                   f'(SIO2JAIL_REQUIRE_PERF=1) but unavailable: {why}')
+        limits = call.limits
+        sandbox_path = self._sandbox.path if self._sandbox else None
+        cmd = [jail_binary(sandbox_path), '-f', '2',
+               '-o', 'oireal' if self.measure_real_time else 'oiaug']
+        if not use_perf:
+            cmd += ['--perf', 'off']
+        if limits.mem_limit:
+            cmd += ['-m', f'{limits.mem_limit}k']
+        cmd += self._time_options(limits, use_perf)
+        if limits.output_limit:
+            cmd += ['--output-limit', f'{limits.output_limit}b']
+        if sandbox_path and os.path.isdir(os.path.join(sandbox_path, 'boxes', 'minimal')):
+            cmd += ['-b', os.path.join(sandbox_path, 'boxes', 'minimal') + ':/:ro']
+        for outside, inside, read_only in options.get('binds') or ():
+            cmd += ['-b', f'{outside}:{inside}:{"ro" if read_only else "rw"}']
+        if options.get('policy'):
+            cmd += ['-p', options['policy']]
+        exe = os.path.join(call.cwd, program.path)
+        cmd += ['--', exe] + program.argv[1:]
+        return cmd, measure
+
+    def _execute(self, call: Invocation) -> dict:
+        try:
+            program = native.plan(call, shell='never')
+            cmd, measure = self.jail_command(call, program)
+        except (native.NeedsShell, FileNotFoundError, RuntimeError) as exc:
+            return to_renv(system_error(str(exc)))
+        with tempfile.TemporaryFile(dir=call.cwd) as report:
+            jail_call = Invocation(
+                command=cmd, env=call.env, stdin=call.stdin, stdout=call.stdout,
+                stderr=report.fileno(),
+                # The jail enforces the limits; this only guards against a
+                # jail that hangs itself.
+                limits=Limits(real_time_limit=(call.limits.real_time_limit or 0) + 10_000
+                              if call.limits.real_time_limit else None),
+                cwd=call.cwd, options={})
+            jail = native.Program(cmd[0], cmd, program.redirects, False)
+            result = native.run(jail_call, jail, trace=False)
+            report.seek(0)
+            text = report.read().decode('utf-8', errors='replace')
+        outcome = native.outcome_of(result)
+        if outcome.code == 'SE' and not text:
+            return to_renv(outcome)
+        try:
+            parsed = parse_report(text, outcome.wall_ms)
+        except ValueError:
+            message = text.strip().splitlines()[-1] if text.strip() else outcome.text
+            return to_renv(system_error(f'sio2jail failed: {message}', outcome.wall_ms))
+        renv = to_renv(parsed)
+        renv['time_measure'] = measure
+        return renv
+
+
+class RealTimeSio2JailExecutor(Sio2JailExecutor):
+    """Sio2JailExecutor measuring wall-clock time (``-o oireal``): the time
+    limit is a real-time limit and time_used is wall ms."""
+
+    measure_real_time = True
+
+
+def isolated_checker_executor() -> Sio2JailExecutor:
+    """How an untrusted checker runs: in the jail with the permissive policy,
+    the host's system directories (for its dynamic libraries) and the job
+    directory bound read-only, CPU time measured."""
+    return _CheckerJail()
+
+
+class _CheckerJail(Sio2JailExecutor):
+    SYSTEM_DIRS = ('/usr', '/lib', '/lib64', '/lib32', '/bin', '/sbin', '/etc/ld.so.cache',
+                   '/etc/alternatives')
+
+    def __call__(self, command, **kwargs):
+        from sio.workers.util import tempcwd
+
+        binds = [(p, p, True) for p in self.SYSTEM_DIRS if os.path.exists(p)]
+        job = os.path.realpath(tempcwd())
+        binds.append((job, job, True))
+        kwargs.setdefault('binds', binds)
+        kwargs.setdefault('policy', 'permissive')
+        kwargs.setdefault('measure', 'cpu')
+        return super().__call__(command, **kwargs)
