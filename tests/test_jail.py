@@ -1,0 +1,390 @@
+"""The bundled sio2jail: the binary, Sio2JailExecutor, RealTimeSio2JailExecutor
+and the sio2jail-exec job."""
+
+import logging
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+
+import psutil
+import pytest
+
+from sio._native import helper_path, supervise
+from sio.workers.executors import RealTimeSio2JailExecutor, Sio2JailExecutor
+from sio.workers.executors import sio2jail as jail_module
+from sio.workers.util import tempcwd
+
+JAIL = helper_path('sio2jail')
+PERF_WORKS, PERF_WHY = supervise.perf_probe()
+
+FORBIDDEN = 'intercepted forbidden syscall {}'
+J, RT = 'jail', 'realtime'
+
+# program, executor, limits, code, result string (str or tuple of alternatives), stdout
+CASES = [
+    ('hello', J, {}, 'OK', 'ok', b'5\n'),
+    ('hello', RT, {}, 'OK', 'ok', b'5\n'),
+    ('fork_bomb', J, {}, 'RV', FORBIDDEN.format('clone'), None),
+    ('setsid_orphan', J, {}, 'RV', FORBIDDEN.format('clone'), None),
+    ('vfork_child', J, {}, 'RV', FORBIDDEN.format('vfork'), None),
+    ('clone3_raw', J, {}, 'RV', FORBIDDEN.format('clone3'), None),
+    ('threads', J, {}, 'RV', FORBIDDEN.format('clone3'), None),
+    ('exec_shell', J, {}, 'RE', 'runtime error 3', b''),  # no /bin/sh in the jail
+    ('socket_connect', J, {}, 'RV', FORBIDDEN.format('socket'), None),
+    ('open_passwd', J, {}, 'OK', 'ok', b'ERR\n'),  # the host's file is not there
+    ('open_write_cwd', J, {}, 'OK', 'ok', b'EPERM\n'),
+    ('proc_self_maps', J, {}, 'OK', 'ok', b'NOFILE\n'),
+    ('int80', J, {}, 'RV', FORBIDDEN.format('getpid (i386 ABI)'), None),
+    ('x32_syscall', J, {}, 'RV', FORBIDDEN.format('getpid (x32 ABI)'), None),
+    ('ptrace_traceme', J, {}, 'RV', FORBIDDEN.format('ptrace'), None),
+    ('ptrace_attach', J, {}, 'RV', FORBIDDEN.format('ptrace'), None),
+    ('kill_everyone', J, {}, 'RV', FORBIDDEN.format('kill'), None),
+    ('kill_parent', J, {}, 'RV', FORBIDDEN.format('kill'), None),
+    ('raise_limits', J, {}, 'RV', FORBIDDEN.format('prlimit64'), None),
+    ('prctl_call', J, {}, 'RV', FORBIDDEN.format('prctl'), None),
+    ('personality_call', J, {}, 'RV', FORBIDDEN.format('personality'), None),
+    ('malloc_bomb', J, {}, 'MLE', 'memory limit exceeded', None),
+    ('mmap_bomb', J, {}, 'MLE', 'memory limit exceeded', None),
+    ('brk_bomb', J, {}, 'MLE', 'memory limit exceeded', None),
+    ('mremap_grow', J, {}, 'MLE', 'memory limit exceeded', None),
+    ('bss_30m', J, {'mem_limit': 36 << 10}, 'OK', 'ok', None),
+    ('data_30m', J, {'mem_limit': 36 << 10}, 'OK', 'ok', None),
+    ('heap_30m', J, {'mem_limit': 36 << 10}, 'OK', 'ok', None),
+    ('stack_30m', J, {'mem_limit': 36 << 10}, 'OK', 'ok', None),
+    ('bss_30m', J, {'mem_limit': 27 << 10}, ('MLE', 'RE'),
+     ('memory limit exceeded', 'process exited due to signal 11'), None),
+    ('heap_30m', J, {'mem_limit': 27 << 10}, 'MLE', 'memory limit exceeded', None),
+    ('stack_30m', J, {'mem_limit': 27 << 10}, ('MLE', 'RE'),
+     ('memory limit exceeded', 'process exited due to signal 11'), None),
+    ('infinite_loop', J, {'time_limit': 500}, 'TLE', 'time limit exceeded', None),
+    ('infinite_loop', RT, {'time_limit': 500}, 'TLE', 'real time limit exceeded', None),
+    ('sleep_forever', J, {'time_limit': 500, 'real_time_limit': 800}, 'TLE',
+     'real time limit exceeded', None),
+    ('sleep_forever', RT, {'time_limit': 500}, 'TLE', 'real time limit exceeded', None),
+    ('output_flood', J, {'output_limit': 1 << 20}, 'OLE', 'output limit exceeded', None),
+    ('sigabrt', J, {}, 'RE', 'process exited due to signal 6', None),
+    ('sigfpe', J, {}, 'RE', 'process exited due to signal 8', None),
+    ('sigsegv', J, {}, 'RE', 'process exited due to signal 11', None),
+    ('exit42', J, {}, 'RE', 'runtime error 42', None),
+    ('exit42', RT, {}, 'RE', 'runtime error 42', None),
+    ('close_stdio', J, {}, 'OK', 'ok', b''),
+    ('stop_self', J, {}, 'OK', 'ok', b'continued\n'),
+]
+
+
+def run_in_jail(programs, name, kind, **options):
+    shutil.copy(programs[name], tempcwd('prog'))
+    with open(tempcwd('in'), 'w') as f:
+        f.write('2 3\n')
+    executor = RealTimeSio2JailExecutor() if kind == RT else Sio2JailExecutor()
+    with open(tempcwd('in'), 'rb') as stdin, open(tempcwd('out'), 'wb') as stdout:
+        renv = executor([tempcwd('prog')], stdin=stdin, stdout=stdout, ignore_errors=True,
+                        **options)
+    with open(tempcwd('out'), 'rb') as f:
+        return renv, f.read()
+
+
+def matches(value, expected):
+    return value in expected if isinstance(expected, tuple) else value == expected
+
+
+@pytest.mark.usefixtures('job_dir', 'no_leaks')
+@pytest.mark.parametrize('name, kind, limits, code, text, stdout', CASES,
+                         ids=[f'{c[0]}-{c[1]}-{i}' for i, c in enumerate(CASES)])
+def test_hostile_program_in_jail(programs, name, kind, limits, code, text, stdout):
+    renv, out = run_in_jail(programs, name, kind, **limits)
+    assert matches(renv['result_code'], code), renv
+    assert matches(renv['result_string'], text), renv
+    if stdout is not None:
+        assert out == stdout
+    assert renv['time_measure'] in ('instructions', 'cpu', 'real')
+
+
+@pytest.mark.usefixtures('job_dir', 'no_leaks')
+def test_time_limits_in_both_modes(programs):
+    renv, _ = run_in_jail(programs, 'infinite_loop', J, time_limit=700)
+    assert renv['result_code'] == 'TLE'
+    assert 700 <= renv['time_used'] <= 700 * 1.05 + 20
+    renv, _ = run_in_jail(programs, 'infinite_loop', RT, time_limit=700)
+    assert renv['result_code'] == 'TLE'
+    assert renv['time_measure'] == 'real'
+    assert 700 <= renv['time_used'] <= 700 * 1.05 + 40
+    renv, _ = run_in_jail(programs, 'sleep_forever', RT, time_limit=300)
+    assert renv['result_code'] == 'TLE' and renv['time_used'] >= 300
+
+
+@pytest.mark.usefixtures('job_dir', 'no_leaks')
+def test_memory_measured_as_peak_virtual_memory(programs):
+    renv, _ = run_in_jail(programs, 'bss_30m', J, mem_limit=36 << 10)
+    assert 30 << 10 <= renv['mem_used'] <= 36 << 10
+
+
+@pytest.mark.usefixtures('job_dir', 'no_leaks')
+def test_socket_cannot_reach_the_hosts_loopback(programs):
+    """Even where sockets are allowed (permissive policy) the jail's own
+    network namespace has no route to the host's 127.0.0.1."""
+    with socket.socket() as server:
+        server.bind(('127.0.0.1', 0))
+        server.listen(1)
+        port = server.getsockname()[1]
+        # The program can reach the server when it runs outside the jail...
+        direct = subprocess.run([programs['socket_connect'], str(port)])
+        assert direct.returncode == 0
+        # ...but not from inside.
+        shutil.copy(programs['socket_connect'], tempcwd('prog'))
+        renv = Sio2JailExecutor()([tempcwd('prog'), str(port)], policy='permissive',
+                                  ignore_errors=True)
+        assert renv['result_code'] == 'RE' and renv['result_string'] == 'runtime error 3'
+
+
+@pytest.mark.usefixtures('job_dir', 'no_leaks')
+def test_forked_processes_die_with_the_jail(programs):
+    renv, out = run_in_jail(programs, 'setsid_orphan', J, policy='permissive')
+    assert renv['result_code'] == 'OK'
+    # The orphan's pid is one of the jail's; nothing of it may survive.
+    deadline = time.monotonic() + 2
+    while time.monotonic() < deadline:
+        survivors = [p for p in psutil.process_iter(['exe']) if
+                     p.info['exe'] and p.info['exe'].endswith('/prog')
+                     and p.status() != psutil.STATUS_ZOMBIE]
+        if not survivors:
+            break
+        time.sleep(0.02)
+    assert not survivors
+
+
+@pytest.mark.usefixtures('job_dir')
+def test_fallback_to_cpu_time_is_reported(programs, monkeypatch, caplog):
+    monkeypatch.setattr(jail_module, '_perf_state', None)
+    monkeypatch.setattr(supervise, 'perf_probe', lambda: (False, 'no PMU here'))
+    with caplog.at_level(logging.WARNING):
+        renv, _ = run_in_jail(programs, 'hello', J)
+    assert renv['result_code'] == 'OK' and renv['time_measure'] == 'cpu'
+    assert 'no PMU here' in caplog.text
+    monkeypatch.setenv('SIO2JAIL_REQUIRE_PERF', '1')
+    renv, _ = run_in_jail(programs, 'hello', J)
+    assert renv['result_code'] == 'SE'
+    assert 'SIO2JAIL_REQUIRE_PERF' in renv['result_string']
+
+
+@pytest.mark.skipif(not PERF_WORKS, reason=f'no hardware instruction counters: {PERF_WHY}')
+@pytest.mark.usefixtures('job_dir')
+def test_instruction_counting(programs):
+    renv, _ = run_in_jail(programs, 'cpu_and_print', J)
+    assert renv['time_measure'] == 'instructions' and renv['result_code'] == 'OK'
+    again, _ = run_in_jail(programs, 'cpu_and_print', J)
+    assert abs(again['time_used'] - renv['time_used']) <= 1  # reproducible
+    renv, _ = run_in_jail(programs, 'infinite_loop', J, time_limit=300)
+    assert renv['result_code'] == 'TLE' and 300 <= renv['time_used'] <= 320
+
+
+def test_pmu_discovery_on_fake_sysfs(tmp_path):
+    def pmu(root, name, type_):
+        d = root / 'bus' / 'event_source' / 'devices' / name
+        d.mkdir(parents=True)
+        (d / 'type').write_text(f'{type_}\n')
+
+    plain = tmp_path / 'plain'
+    pmu(plain, 'cpu', 4)
+    pmu(plain, 'software', 1)
+    pmu(plain, 'msr', 9)
+    assert supervise.discover_pmus(str(plain)) == [('cpu', 4)]
+    hybrid = tmp_path / 'hybrid'
+    pmu(hybrid, 'cpu_core', 4)
+    pmu(hybrid, 'cpu_atom', 8)
+    assert supervise.discover_pmus(str(hybrid)) == [('cpu_core', 4), ('cpu_atom', 8)]
+    vm = tmp_path / 'vm'
+    pmu(vm, 'software', 1)
+    pmu(vm, 'breakpoint', 5)
+    assert supervise.discover_pmus(str(vm)) == []
+    broken = tmp_path / 'broken'
+    (broken / 'bus' / 'event_source' / 'devices' / 'cpu').mkdir(parents=True)
+    (broken / 'bus' / 'event_source' / 'devices' / 'cpu' / 'type').write_text('x')
+    assert supervise.discover_pmus(str(broken)) == []
+
+
+def test_instruction_arithmetic():
+    assert supervise.ms_to_instructions(1000) == 2_000_000_000
+    assert supervise.instructions_to_ms(2_000_000_000) == 1000
+    assert supervise.instructions_to_ms(1_999_999) == 0
+    assert supervise.ms_to_instructions(2**64 - 1) == 2**64 - 1  # saturates
+
+
+def show_config(*args):
+    proc = subprocess.run([JAIL, '--show-config', *args], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    config = {}
+    for line in proc.stdout.splitlines():
+        key, value = line.split('=', 1)
+        config.setdefault(key, []).append(value)
+    return {k: v[0] if len(v) == 1 else v for k, v in config.items()}
+
+
+def test_stock_compatible_options():
+    c = show_config('-f', '3', '-o', 'oireal', '-s', '-m', '64M',
+                    '--instruction-count-limit', '1g', '--rtimelimit', '10s',
+                    '--utimelimit', '1500ms', '--stimelimit', '2', '--ustimelimit', '1m',
+                    '--output-limit', '50m', '-b', '/box:/:ro', '-b', '/data:/data:rw',
+                    '-B', '--perf', 'off', '--seccomp', 'on', '-p', 'permissive',
+                    '--net-namespace', 'off', '-c', '/work', '--', './prog', '-x', 'y')
+    assert c['results_fd'] == '3' and c['format'] == 'oireal' and c['pass_stderr'] == '1'
+    assert c['memory_limit_kib'] == str(64 * 1024)
+    assert c['instruction_limit'] == '1000000000'
+    assert c['rtime_limit_us'] == '10000000' and c['utime_limit_us'] == '1500000'
+    assert c['stime_limit_us'] == '2' and c['ustime_limit_us'] == '60000000'
+    assert c['output_limit_bytes'] == str(50 << 20)
+    assert c['bind'] == ['/box:/:ro', '/data:/data:rw']
+    assert c['default_binds'] == '0' and c['perf'] == '0' and c['policy'] == 'permissive'
+    assert c['net_namespace'] == '0' and c['pid_namespace'] == '1'
+    assert c['workdir'] == '/work'
+    assert c['arg'] == ['./prog', '-x', 'y']
+    defaults = show_config('prog')
+    assert defaults['format'] == 'oiaug' and defaults['memory_limit_kib'] == '0'
+    assert show_config('-m', '1000', 'p')['memory_limit_kib'] == '1000'  # KiB by default
+    assert show_config('-m', '1g', 'p')['memory_limit_kib'] == str(1 << 20)
+    assert show_config('-o', 'oitt', 'p')['format'] == 'oitime'
+
+
+@pytest.mark.parametrize('args, fragment', [
+    (['-m', 'lots', 'p'], '--memory-limit'),
+    (['--rtimelimit', '5x', 'p'], 'bad time value'),
+    (['-o', 'xml', 'p'], 'unknown --output format'),
+    (['-b', 'nocolon', 'p'], '--bind'),
+    (['--perf', 'maybe', 'p'], 'on or off'),
+    (['-p', 'lax', 'p'], '--policy'),
+    (['--bogus', 'p'], 'unknown option'),
+    ([], 'no program given'),
+    (['-f', '77', 'p'], 'not open'),
+])
+def test_bad_arguments_exit_1(args, fragment):
+    proc = subprocess.run([JAIL, *args], capture_output=True, text=True)
+    assert proc.returncode == 1
+    assert fragment in proc.stderr and len(proc.stderr.splitlines()) == 1
+
+
+def test_fatal_errors_exit_2(tmp_path):
+    proc = subprocess.run([JAIL, str(tmp_path / 'missing')], capture_output=True, text=True)
+    assert proc.returncode == 2 and 'cannot find the program' in proc.stderr
+    proc = subprocess.run([JAIL, '-b', f'{tmp_path}/nope:/x', '/bin/true'],
+                          capture_output=True, text=True)
+    assert proc.returncode == 2 and 'bind source' in proc.stderr
+
+
+def test_help_version_check():
+    assert subprocess.run([JAIL, '--help'], capture_output=True, text=True).stdout.startswith(
+        'usage: sio2jail')
+    assert 'sio2jail' in subprocess.run([JAIL, '--version'], capture_output=True,
+                                        text=True).stdout
+    check = subprocess.run([JAIL, '--check'], capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout
+    for mechanism in ('user namespace', 'mount namespace', 'pid namespace', 'net namespace',
+                      'seccomp', 'ptrace', 'perf instructions'):
+        assert mechanism in check.stdout
+    if not PERF_WORKS:
+        assert 'unavailable' in check.stdout and 'fix' not in check.stdout.split(
+            'perf instructions')[0]
+        required = subprocess.run([JAIL, '--check'], capture_output=True, text=True,
+                                  env=dict(os.environ, SIO2JAIL_REQUIRE_PERF='1'))
+        assert required.returncode == 2 and 'FAILED' in required.stdout
+
+
+@pytest.mark.parametrize('fmt, first_line', [
+    ('oiaug', r'OK 0 \d+ 0 \d+ \d+'), ('oireal', r'OK 0 \d+ 0 \d+ \d+'),
+    ('oitime', r'OK 0 \d+ 0 \d+ \d+'),
+])
+def test_report_formats(programs, tmp_path, fmt, first_line):
+    import re
+
+    proc = subprocess.run([JAIL, '--perf', 'off', '-o', fmt, '-f', '1', programs['tiny']],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert re.fullmatch(first_line, lines[0]) and lines[1] == 'ok'
+    parsed = jail_module.parse_report(proc.stdout, 0)
+    assert parsed.code == 'OK' and parsed.exit_code == 0
+
+
+def test_human_report(programs):
+    proc = subprocess.run([JAIL, '--perf', 'off', '-o', 'human', programs['exit42']],
+                          capture_output=True, text=True)
+    assert 'Verdict: RE (runtime error 42)' in proc.stderr
+    assert 'Memory:' in proc.stderr and 'Syscalls:' in proc.stderr
+
+
+def test_runs_as_an_unprivileged_user(programs):
+    if not shutil.which('setpriv'):
+        pytest.skip('setpriv (util-linux) is not installed')
+    if os.geteuid() != 0:
+        pytest.skip('already unprivileged: every other jail test covers this case')
+    shared = tempfile.mkdtemp(prefix='sio-jail-nobody-')
+    try:
+        os.chmod(shared, 0o755)
+        prog = os.path.join(shared, 'hello')
+        shutil.copy(programs['hello'], prog)
+        os.chmod(prog, 0o755)
+        proc = subprocess.run(['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups',
+                               JAIL, '--perf', 'off', '-f', '2', '-m', '64m', prog],
+                              input=b'20 22\n', capture_output=True, timeout=30)
+    finally:
+        shutil.rmtree(shared)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == b'42\n'
+    assert proc.stderr.startswith(b'OK 0 ')
+
+
+def test_stock_binary_can_be_swapped_in(programs, tmp_path, monkeypatch, job_dir):
+    other = tmp_path / 'other-sio2jail'
+    shutil.copy(JAIL, other)
+    calls = tmp_path / 'calls'
+    wrapper = tmp_path / 'wrapper'
+    wrapper.write_text(f'#!/bin/sh\necho "$@" >> {calls}\nexec {other} "$@"\n')
+    os.chmod(wrapper, 0o755)
+    monkeypatch.setenv('SIO2JAIL_PATH', str(wrapper))
+    renv, out = run_in_jail(programs, 'hello', J)
+    assert renv['result_code'] == 'OK' and out == b'5\n'
+    assert '-o oiaug' in calls.read_text()
+
+
+def test_sio2jail_exec_job(tmp_path, programs):
+    from jobs import LocalJobs
+
+    jobs = LocalJobs(tmp_path)
+    shutil.copy(programs['hello'], jobs.path('hello'))
+    shutil.copy(programs['sum_wrong'], jobs.path('wrong'))
+    shutil.copy(programs['infinite_loop'], jobs.path('loop'))
+    base = {'job_type': 'sio2jail-exec', 'in_file': jobs.write('in', '2 3\n'),
+            'hint_file': jobs.write('hint', '5\n'), 'check_output': True,
+            'exec_time_limit': 500}
+    ok = jobs.run(exe_file=jobs.path('hello'), **base)
+    assert ok['result'] == 'SUCCESS' and ok['result_code'] == 'OK'
+    assert ok['time_measure'] in ('instructions', 'cpu')
+    assert jobs.run(exe_file=jobs.path('wrong'), **base)['result_code'] == 'WA'
+    assert jobs.run(exe_file=jobs.path('loop'), **base)['result_code'] == 'TLE'
+
+
+@pytest.mark.usefixtures('job_dir', 'no_leaks')
+def test_concurrent_jails(programs):
+    from sio.workers.util import TemporaryCwd
+
+    errors = []
+
+    def worker():
+        try:
+            for _ in range(10):
+                with TemporaryCwd():
+                    renv, out = run_in_jail(programs, 'hello', J)
+                    if renv['result_code'] != 'OK' or out != b'5\n':
+                        errors.append(renv)
+        except Exception as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
