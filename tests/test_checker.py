@@ -1,6 +1,8 @@
 """The checker protocol: custom checkers, scores, broken checkers."""
 
+import os
 import shutil
+import subprocess
 
 import pytest
 from jobs import LocalJobs
@@ -92,3 +94,54 @@ def test_broken_checker_fails_the_job(jobs, body, fragment):
     assert env['result'] == 'FAILURE'
     assert fragment in env['exception']
     assert env['result_code'] == 'SE' and 'result_percentage' not in env
+
+
+UNTRUSTED_CHECKER = r'''
+#include <stdio.h>
+#include <stdlib.h>
+int main(int argc, char **argv) {
+    FILE *in = fopen(argv[1], "r"), *out = fopen(argv[2], "r"), *hint = fopen(argv[3], "r");
+    long a, b, got, want;
+    if (!in || !out || !hint || fscanf(in, "%ld %ld", &a, &b) != 2 ||
+        fscanf(out, "%ld", &got) != 1 || fscanf(hint, "%ld", &want) != 1) return 2;
+    /* What an untrusted checker must not be able to do: */
+    int shadow = fopen("/etc/shadow", "r") != NULL;
+    int host_file = fopen("SECRET_PATH", "r") != NULL;
+    FILE *w = fopen(argv[2], "w");
+    if (got == a + b && got == want) puts("OK"); else puts("WRONG");
+    printf("shadow=%d secret=%d write=%d\n", shadow, host_file, w != NULL);
+    return 0;
+}
+'''
+
+
+def test_untrusted_checker_runs_in_the_jail(jobs, tmp_path):
+    secret = tmp_path / 'secret.txt'
+    secret.write_text('not for checkers')
+    src = tmp_path / 'chk.c'
+    src.write_text(UNTRUSTED_CHECKER.replace('SECRET_PATH', str(secret)))
+    # Dynamically linked on purpose: it needs the host's libraries.
+    subprocess.run(['gcc', '-O2', '-o', jobs.path('chk-bin'), str(src)], check=True)
+    env = {'job_type': 'exec', 'exe_file': jobs.path('hello'),
+           'in_file': jobs.write('in', '2 3\n'), 'hint_file': jobs.write('hint', '5\n'),
+           'check_output': True, 'chk_file': jobs.path('chk-bin'), 'untrusted_checker': True}
+    result = jobs.run(**env)
+    assert result['result'] == 'SUCCESS', result.get('exception')
+    assert result['result_code'] == 'OK'
+    assert result['result_string'] == 'shadow=0 secret=0 write=0'
+    # The same checker trusted (no jail) can do all of it.
+    trusted = jobs.run(**dict(env, untrusted_checker=False))
+    readable = int(os.access('/etc/shadow', os.R_OK))
+    assert trusted['result_string'] == f'shadow={readable} secret=1 write=1'
+
+
+def test_untrusted_checker_limits(jobs, tmp_path):
+    src = tmp_path / 'spin.c'
+    src.write_text('int main(void) { for (;;); }')
+    subprocess.run(['gcc', '-O2', '-o', jobs.path('spin'), str(src)], check=True)
+    env = {'job_type': 'exec', 'exe_file': jobs.path('hello'),
+           'in_file': jobs.write('in', '2 3\n'), 'hint_file': jobs.write('hint', '5\n'),
+           'check_output': True, 'chk_file': jobs.path('spin'), 'untrusted_checker': True,
+           'checker_time_limit': 300}
+    result = jobs.run(**env)
+    assert result['result'] == 'FAILURE' and 'time limit' in result['exception']

@@ -92,7 +92,7 @@ class PRootExecutor(_WithSandbox):
             args += ['-b', f'{outside}:{inside}']
         args += list(call.options.get('proot_options') or ())
         inner = native.plan(call, shell='never')
-        args += ['--', inner.path] + inner.argv[1:]
+        args += [inner.path] + inner.argv[1:]
         proot_call = Invocation(command=args, env=call.env, stdin=call.stdin,
                                 stdout=call.stdout, stderr=call.stderr, limits=call.limits,
                                 cwd=call.cwd, options={})
