@@ -1,0 +1,129 @@
+#!/usr/bin/env python3
+"""The jail's costs, each interleaved with its baseline in the same run:
+fixed overhead per run of a tiny static program, allowed and traced syscalls
+under the jail, and the two ways of isolating a dynamically linked checker.
+
+    .venv/bin/python benchmarks/jail.py [--rounds N] [--quick]
+"""
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from common import build, interleaved, median, table, workdir  # noqa: E402
+
+from sio._native import helper_path  # noqa: E402
+from sio.workers.executors import (  # noqa: E402
+    DetailedUnprotectedExecutor,
+    PRootExecutor,
+    Sio2JailExecutor,
+    SupervisedExecutor,
+    isolated_checker_executor,
+)
+from sio.workers.util import TemporaryCwd  # noqa: E402
+
+JAIL = helper_path('sio2jail')
+
+
+def fixed_overhead(tiny, rounds):
+    devnull = open(os.devnull, 'wb')
+    supervised, jailed = SupervisedExecutor(), Sio2JailExecutor()
+    variants = {
+        'subprocess.run': lambda: subprocess.run([tiny], stdout=devnull),
+        'SupervisedExecutor': lambda: supervised([tiny], stdout=devnull),
+        'sio2jail binary (all namespaces)':
+            lambda: subprocess.run([JAIL, '--perf', 'off', tiny], stdout=devnull,
+                                   stderr=devnull),
+        'sio2jail binary (no net namespace)':
+            lambda: subprocess.run([JAIL, '--perf', 'off', '--net-namespace', 'off', tiny],
+                                   stdout=devnull, stderr=devnull),
+        'Sio2JailExecutor': lambda: jailed([tiny], stdout=devnull),
+    }
+    times = interleaved(variants, rounds)
+    base = median(times['subprocess.run'])
+    rows = []
+    for name, values in times.items():
+        over = (median(values) - base) * 1e3
+        target = '<= 3.5 ms' if name == 'Sio2JailExecutor' else ''
+        verdict = ('ok' if over <= 3.5 else 'MISSED') if target else ''
+        rows.append([name, f'{median(values) * 1e3:.2f}', f'{over:+.2f}', target, verdict])
+    return table(['tiny static program', 'ms/run', 'overhead ms', 'target', ''], rows)
+
+
+def syscall_costs(write_loop, mmap_loop, writes, maps, rounds):
+    devnull = open(os.devnull, 'wb')
+    jailed = Sio2JailExecutor()
+    limits = {'time_limit': 120_000, 'mem_limit': 64 * 1024}
+    variants = {
+        'write direct': lambda: subprocess.run([write_loop, str(writes)], stdout=devnull),
+        'write jail': lambda: jailed([write_loop, str(writes)], stdout=devnull, **limits),
+        'mmap direct': lambda: subprocess.run([mmap_loop, str(maps)], stdout=devnull),
+        'mmap jail': lambda: jailed([mmap_loop, str(maps)], stdout=devnull, **limits),
+    }
+    t = interleaved(variants, rounds, warmup=1)
+    ratio = median(t['write jail']) / median(t['write direct'])
+    per_map = (median(t['mmap jail']) - median(t['mmap direct'])) / maps
+    return table(['syscalls under the jail', 'direct ms', 'jail ms', 'cost'], [
+        [f'{writes:,} x write, allowed', f'{median(t["write direct"]) * 1e3:.1f}',
+         f'{median(t["write jail"]) * 1e3:.1f}', f'{ratio:.3f}x'],
+        [f'{maps:,} x 8 MiB mmap+munmap, traced', f'{median(t["mmap direct"]) * 1e3:.1f}',
+         f'{median(t["mmap jail"]) * 1e3:.1f}', f'{per_map * 1e6:.1f} us/stop'],
+    ])
+
+
+def checker_isolation(directory, rounds):
+    src = os.path.join(directory, 'chk.c')
+    with open(src, 'w') as f:
+        f.write('#include <stdio.h>\nint main(int c, char **v) { FILE *f = fopen(v[1], "r");'
+                ' puts(f ? "OK" : "WRONG"); return 0; }\n')
+    chk = os.path.join(directory, 'chk')
+    subprocess.run(['gcc', '-O2', '-o', chk, src], check=True)  # dynamic, like checkers
+    with TemporaryCwd() as cwd:
+        shutil.copy(chk, os.path.join(cwd, 'chk'))
+        open(os.path.join(cwd, 'in'), 'w').close()
+        cmd = [os.path.join(cwd, 'chk'), os.path.join(cwd, 'in')]
+        jail = isolated_checker_executor()
+        unprotected = DetailedUnprotectedExecutor()
+        with PRootExecutor('null-sandbox') as proot:
+            # PRoot needs the libraries inside its root: bind the host's.
+            binds = [(p, p) for p in ('/usr', '/lib', '/lib64') if os.path.exists(p)]
+            variants = {
+                'unprotected': lambda: unprotected(cmd, capture_output=True),
+                'jail (namespaces + seccomp)': lambda: jail(cmd, capture_output=True),
+                'PRoot': lambda: proot(cmd, capture_output=True, binds=binds),
+            }
+            t = interleaved(variants, rounds)
+    base = median(t['unprotected'])
+    return table(['dynamic checker', 'ms/run', 'overhead ms'],
+                 [[n, f'{median(v) * 1e3:.2f}', f'{(median(v) - base) * 1e3:+.2f}']
+                  for n, v in t.items()])
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument('--rounds', type=int, default=200)
+    parser.add_argument('--quick', action='store_true')
+    args = parser.parse_args()
+    rounds = 30 if args.quick else args.rounds
+    directory = workdir()
+    try:
+        tiny = build('tiny', directory)
+        with TemporaryCwd():
+            print(fixed_overhead(tiny, rounds))
+            print()
+            writes, maps = (200_000, 2_000) if args.quick else (2_000_000, 20_000)
+            print(syscall_costs(build('write_loop', directory),
+                                build('mmap_munmap_loop', directory), writes, maps,
+                                3 if args.quick else 7))
+        print()
+        print(checker_isolation(directory, max(10, rounds // 4)))
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+if __name__ == '__main__':
+    main()
