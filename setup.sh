@@ -28,6 +28,18 @@ STAMP=$VENV/.sioworkers-build
 
 say() { printf 'setup.sh: %s\n' "$*" >&2; }
 
+# Run a command quietly; show what it said only if it fails.
+quietly() {
+    local log
+    log=$(mktemp)
+    if ! "$@" >"$log" 2>&1; then
+        cat "$log" >&2
+        rm -f "$log"
+        return 1
+    fi
+    rm -f "$log"
+}
+
 missing_packages() {
     local p
     for p in "${APT_PACKAGES[@]}"; do
@@ -52,9 +64,9 @@ install_packages() {
     [ -z "$missing" ] && return 0
     # shellcheck disable=SC2086
     say "installing Debian packages:" $missing
-    if ! as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null ||
-       ! as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-            --no-install-recommends $missing >/dev/null; then
+    if ! quietly as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq ||
+       ! quietly as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+            --no-install-recommends $missing; then
         say "cannot install the missing Debian packages (not root and no sudo)."
         say "run as root, or first: sudo apt-get install" $missing
         exit 1
@@ -89,10 +101,10 @@ install_python() {
         return 0
     fi
     say "installing Python dependencies and building sioworkers"
-    "$VENV/bin/python" -m pip install -q --disable-pip-version-check \
-        --upgrade pip 'setuptools>=77' wheel 'Cython>=3.0' >/dev/null
-    "$VENV/bin/python" -m pip install -q --disable-pip-version-check \
-        --no-build-isolation -e '.[test]' >/dev/null
+    quietly "$VENV/bin/python" -m pip install -q --disable-pip-version-check \
+        --upgrade pip 'setuptools>=77' wheel 'Cython>=3.0' || exit 1
+    quietly "$VENV/bin/python" -m pip install -q --disable-pip-version-check \
+        --no-build-isolation -e '.[test]' || exit 1
     echo "$want" > "$STAMP"
 }
 

@@ -235,3 +235,14 @@ def test_proot_isolation(basedir, programs):
         assert renv['stdout'] == b'DATA visible\n'
         renv = run(['/tmp/reader'], capture_output=True)
         assert renv['stdout'] == b'DATA visible\n'
+
+
+def test_compound_sandbox_executor(basedir, job_dir):
+    from sio.workers.executors import CompoundSandboxExecutor, DetailedUnprotectedExecutor
+
+    with open(tempcwd('a'), 'w') as f:
+        f.write('7\n')
+    with CompoundSandboxExecutor(DetailedUnprotectedExecutor(), 'exec-sandbox') as run:
+        compare = os.path.join(run.rpath, 'bin', 'compare')
+        renv = run([compare, tempcwd('a'), tempcwd('a')], capture_output=True)
+    assert renv['result_code'] == 'OK' and renv['stdout'] == b'OK\n'
