@@ -14,8 +14,6 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from common import build, interleaved, median, table, workdir  # noqa: E402
-
 from sio._native import helper_path  # noqa: E402
 from sio.workers.executors import (  # noqa: E402
     DetailedUnprotectedExecutor,
@@ -25,6 +23,8 @@ from sio.workers.executors import (  # noqa: E402
     isolated_checker_executor,
 )
 from sio.workers.util import TemporaryCwd  # noqa: E402
+
+from common import build, interleaved, median, table, workdir  # noqa: E402
 
 JAIL = helper_path('sio2jail')
 

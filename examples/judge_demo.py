@@ -38,8 +38,9 @@ def sio_batch(environ: dict) -> dict:
 
 def compile_program(name: str, work: str) -> str:
     out = os.path.join(work, name)
-    env = sio_batch({'job_type': 'compile', 'source_file': os.path.join(TASK, 'prog', name + '.cpp'),
-                     'out_file': out, 'compiler': 'system-g++'})
+    source = os.path.join(TASK, 'prog', name + '.cpp')
+    env = sio_batch({'job_type': 'compile', 'source_file': source, 'out_file': out,
+                     'compiler': 'system-g++'})
     if env['result_code'] != 'OK':
         sys.exit(f'{name} does not compile:\n{env["compiler_output"]}')
     return out
