@@ -91,12 +91,14 @@ class build_helpers(Command):
         os.makedirs(self._out_dir(), exist_ok=True)
         for name, target in self._targets().items():
             sources, libraries = HELPERS[name]
-            inputs = sources + headers
+            inputs = sources + headers + [__file__]
             if os.path.exists(target) and all(
                     os.path.getmtime(target) >= os.path.getmtime(i)
                     for i in inputs):
                 continue
-            cmd = (cc + CFLAGS + ['-I', NATIVE, '-o', target] + sources
+            # Static: no dynamic loading at each start (0.4 ms of a jail
+            # run), and the helpers can be copied into sandboxes as they are.
+            cmd = (cc + CFLAGS + ['-static', '-I', NATIVE, '-o', target] + sources
                    + ['-l' + lib for lib in libraries])
             self.announce('building helper %s' % name, level=2)
             subprocess.check_call(cmd)

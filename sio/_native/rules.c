@@ -183,12 +183,6 @@ void sio_rule_memory(pid_t pid, const struct sio_syscall *sc,
                      struct sio_memory_state *st, uint64_t *peak_vm_kib,
                      struct sio_decision *d)
 {
-    uint64_t current_kib = 0;
-    if (st->statm_fd < 0)
-        st->statm_fd = sio_proc_open(lim->proc_dirfd, pid, "statm");
-    if (st->statm_fd >= 0)
-        (void)sio_proc_statm_size_kib(st->statm_fd, &current_kib);
-
     const uint64_t *a = sc->args;
     uint64_t growth = 0;
     switch (sc->nr) {
@@ -213,17 +207,34 @@ void sio_rule_memory(pid_t pid, const struct sio_syscall *sc,
     default:
         break;
     }
-    uint64_t after_kib = current_kib + page_align(growth) / 1024;
-    if (current_kib > *peak_vm_kib)
-        *peak_vm_kib = current_kib;
-    if (lim->mem_limit_kib && after_kib > lim->mem_limit_kib) {
+    const uint64_t growth_kib = page_align(growth) / 1024;
+    if (!lim->mem_limit_kib) {
+        /* Nothing to decide; the peak is read at the exit event. */
+        allow(d);
+        return;
+    }
+    /* Read the real size only when the bound says the limit is near:
+     * most allocations are decided without touching /proc. */
+    if (!st->estimate_known || st->estimate_kib + growth_kib > lim->mem_limit_kib) {
+        uint64_t current_kib = 0;
+        if (st->statm_fd < 0)
+            st->statm_fd = sio_proc_open(lim->proc_dirfd, pid, "statm");
+        if (st->statm_fd >= 0 &&
+            sio_proc_statm_size_kib(st->statm_fd, &current_kib) == 0) {
+            st->estimate_kib = current_kib;
+            st->estimate_known = 1;
+            if (current_kib > *peak_vm_kib)
+                *peak_vm_kib = current_kib;
+        }
+    }
+    uint64_t after_kib = st->estimate_kib + growth_kib;
+    if (after_kib > lim->mem_limit_kib) {
         if (after_kib > *peak_vm_kib)
             *peak_vm_kib = after_kib;
         kill_for(d, SIO_KILL_MEMORY);
         return;
     }
-    if (after_kib > *peak_vm_kib)
-        *peak_vm_kib = after_kib;
+    st->estimate_kib = after_kib;
     allow(d);
 }
 

@@ -31,6 +31,10 @@ struct sio_memory_state {
     int statm_fd;          /* /proc/PID/statm, opened on first use; -1 */
     int brk_known;
     uint64_t brk;          /* last break the program asked for */
+    int estimate_known;
+    uint64_t estimate_kib; /* upper bound of the current size: the last
+                              reading plus growth allowed since (munmap is
+                              not traced, so it never shrinks) */
 };
 
 struct sio_memory_limits {

@@ -91,7 +91,9 @@ struct sio_spec {
     const char *local_root;       /* for SIO_FILES_LOCAL_READONLY */
     int proc_dirfd;               /* dirfd of a procfs, or -1 for /proc */
     int spawn_mode;               /* enum sio_spawn_mode */
-    int single_threaded;          /* program cannot use more than one CPU */
+    int single_threaded;          /* program cannot use more than one CPU;
+                                     traced, it then runs on the caller's
+                                     CPU and the caller stays there */
     int keep_process_group;       /* do not make the program a group leader */
     const struct sio_hooks *hooks;
     /* Extra set-up in the child right before tracing starts (e.g. dropping

@@ -4,7 +4,6 @@ instruction counting), or in a stock sio2jail named by ``SIO2JAIL_PATH``."""
 import logging
 import os
 import re
-import tempfile
 import threading
 
 from sio._native import helper_path, supervise
@@ -161,10 +160,13 @@ class Sio2JailExecutor(BaseExecutor):
             cmd, measure = self.jail_command(call, program)
         except (native.NeedsShell, FileNotFoundError, RuntimeError) as exc:
             return to_renv(system_error(str(exc)))
-        with tempfile.TemporaryFile(dir=call.cwd) as report:
+        # The report comes on the jail's stderr (-f 2): a pipe, read when
+        # the jail is done (it is a few lines, far below a pipe's buffer).
+        read_end, write_end = os.pipe2(os.O_CLOEXEC)
+        try:
             jail_call = Invocation(
                 command=cmd, env=call.env, stdin=call.stdin, stdout=call.stdout,
-                stderr=report.fileno(),
+                stderr=write_end,
                 # The jail enforces the limits; this only guards against a
                 # jail that hangs itself.
                 limits=Limits(real_time_limit=(call.limits.real_time_limit or 0) + 10_000
@@ -172,8 +174,15 @@ class Sio2JailExecutor(BaseExecutor):
                 cwd=call.cwd, options={})
             jail = native.Program(cmd[0], cmd, program.redirects, False)
             result = native.run(jail_call, jail, trace=False)
-            report.seek(0)
-            text = report.read().decode('utf-8', errors='replace')
+            os.close(write_end)
+            write_end = -1
+            with os.fdopen(read_end, 'rb') as report:
+                read_end = -1
+                text = report.read(1 << 16).decode('utf-8', errors='replace')
+        finally:
+            for fd in (read_end, write_end):
+                if fd >= 0:
+                    os.close(fd)
         outcome = native.outcome_of(result)
         if outcome.code == 'SE' and not text:
             return to_renv(outcome)
