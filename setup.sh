@@ -84,10 +84,18 @@ ensure_locale() {
 }
 
 build_inputs_hash() {
-    # Everything the build depends on: rebuild when any of it changes.
-    { cat pyproject.toml setup.py; find sio sandboxes -type f \
-        \( -name '*.c' -o -name '*.h' -o -name '*.pyx' -o -name 'recipe*' \) \
-        -print0 2>/dev/null | sort -z | xargs -0 cat; } | sha256sum | cut -d' ' -f1
+    # Everything the build depends on (not what it generates: Cython's .c
+    # next to each .pyx): rebuild when any of it changes.
+    {
+        cat pyproject.toml setup.py
+        find sio sandboxes -type f \( -name '*.c' -o -name '*.h' -o -name '*.pyx' \
+            -o -name '*.sh' \) -not -path 'sio/_native/sandboxes/*' -print | sort |
+        while IFS= read -r f; do
+            case $f in *.c) [ -e "${f%.c}.pyx" ] && continue ;; esac
+            printf '%s\n' "$f"
+            cat "$f"
+        done
+    } | sha256sum | cut -d' ' -f1
 }
 
 install_python() {
