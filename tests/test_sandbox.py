@@ -103,7 +103,7 @@ def test_download_from_filetracker(basedir, filetracker_url, tmp_path, monkeypat
     from sio.workers import ft
 
     client = ft.instance()
-    ft._quiet_negotiation(client)
+    ft.negotiate_quietly(client)
     client.put_file('/sandboxes/ft-sandbox.tar.gz', archive)
     with get_sandbox('ft-sandbox') as sandbox:
         assert os.path.isfile(os.path.join(sandbox.path, 'bin', 'tool'))

@@ -945,14 +945,15 @@ int sio_supervise(const struct sio_spec *spec, struct sio_result *res)
     if (prepare_child(&r) < 0)
         goto out;
     /* Keep the supervising thread on the program's CPU while it runs. */
+    /* sched_*affinity(0) is this thread; pthread_self() would be wrong in
+     * a process made by a raw clone() (the jail). */
     pinned = r.child.pin_cpu >= 0 &&
-             pthread_getaffinity_np(pthread_self(), sizeof saved_affinity,
-                                    &saved_affinity) == 0;
+             sched_getaffinity(0, sizeof saved_affinity, &saved_affinity) == 0;
     if (pinned) {
         cpu_set_t one;
         CPU_ZERO(&one);
         CPU_SET(r.child.pin_cpu, &one);
-        pinned = pthread_setaffinity_np(pthread_self(), sizeof one, &one) == 0;
+        pinned = sched_setaffinity(0, sizeof one, &one) == 0;
     }
     pid_t pid = spawn_child(&r);
     /* Our copy of the write end must go before the pipe is read. */
@@ -985,8 +986,7 @@ int sio_supervise(const struct sio_spec *spec, struct sio_result *res)
         spec->hooks->finished(spec->hooks->ctx, res);
 out:
     if (pinned)
-        (void)pthread_setaffinity_np(pthread_self(), sizeof saved_affinity,
-                                     &saved_affinity);
+        (void)sched_setaffinity(0, sizeof saved_affinity, &saved_affinity);
     for (size_t i = 0; i < r.ntracees; i++)
         if (r.tracees[i].mem.statm_fd >= 0)
             close(r.tracees[i].mem.statm_fd);

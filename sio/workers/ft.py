@@ -110,7 +110,7 @@ def using_url(url: str | None) -> Iterator[None]:
         _thread.client = previous
 
 
-def _quiet_negotiation(client: Client) -> None:
+def negotiate_quietly(client: Client) -> None:
     """The filetracker client prints its protocol version to stdout the
     first time it talks to a server; keep that out of our stdout (sio-batch
     prints its result there)."""
@@ -197,7 +197,7 @@ def download(environ: dict, key: str, dest: str | None = None,
     client = instance()
     logger.debug('downloading %s (%s) to %s', key, ft_path, dest)
     try:
-        _quiet_negotiation(client)
+        negotiate_quietly(client)
         vname = client.get_file(ft_path, dest, **kwargs)
     except FiletrackerError as exc:
         if _is_missing(exc):
@@ -238,7 +238,7 @@ def upload(environ: dict, key: str, source: str, dest: str | None = None, **kwar
     client = instance()
     logger.debug('uploading %s (%s) as %s', key, local_source, dest)
     try:
-        _quiet_negotiation(client)
+        negotiate_quietly(client)
         environ[key] = client.put_file(dest, local_source, **kwargs)
     except FiletrackerError as exc:
         raise Failure(f'cannot upload environ[{key!r}] to {dest}: {exc}') from exc

@@ -149,7 +149,7 @@ def _from_filetracker(name: str, work: str) -> dict:
     path = f'/sandboxes/{name}.tar.gz'
     archive = os.path.join(work, 'archive')
     try:
-        ft._quiet_negotiation(client)
+        ft.negotiate_quietly(client)
         vname = client.get_file(path, archive, add_to_cache=False)
     except FiletrackerError as exc:
         raise LookupError(f'{path}: {exc}') from exc
@@ -165,7 +165,7 @@ def _newer_in_filetracker(name: str, installed: str) -> bool:
         client = ft.instance()
         if client.remote_store is None:
             return False
-        ft._quiet_negotiation(client)
+        ft.negotiate_quietly(client)
         current = client.file_version(f'/sandboxes/{name}.tar.gz')
         return int(current) > int(installed.rsplit('@', 1)[-1])
     except Exception as exc:  # any failure: keep the installed sandbox
