@@ -75,6 +75,7 @@ cdef extern from "supervisor.h" nogil:
         int kill_reason
         int alloc_over_limit
         int exec_failed
+        int died_in_exec
         int exec_errno
         int internal_error
         char detail[256]

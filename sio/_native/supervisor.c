@@ -654,6 +654,13 @@ static void on_exited(struct run *r, pid_t pid, int status,
     if (pid == r->root) {
         struct sio_result *res = r->res;
         res->wall_us = (mono_ns() - r->t0_ns) / 1000;
+        pthread_mutex_lock(&r->mu);
+        struct tracee *t = find_tracee(r, pid);
+        /* Traced, the first stop comes right after execve completes; a
+         * root killed by a signal before it never ran its image. */
+        res->died_in_exec = r->spec->trace && t && t->execs == 0 &&
+                            WIFSIGNALED(status);
+        pthread_mutex_unlock(&r->mu);
         if (WIFEXITED(status)) {
             res->exited = 1;
             res->exit_code = WEXITSTATUS(status);

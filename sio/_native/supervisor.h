@@ -118,6 +118,8 @@ struct sio_result {
     int kill_reason;              /* enum sio_kill_reason */
     int alloc_over_limit;         /* an allocation hit the address-space limit */
     int exec_failed;              /* the program could not be started */
+    int died_in_exec;             /* killed by the kernel inside execve (e.g.
+                                     its image did not fit the limit) */
     int exec_errno;
     int internal_error;           /* supervision failed: see detail */
     char detail[256];             /* forbidden syscall name or error text */

@@ -56,6 +56,12 @@ void sio_decide_verdict(const struct sio_result *r,
                  r->detail);
         return;
     }
+    if (r->died_in_exec && in->mem_limit_kib && !r->kill_reason) {
+        /* execve maps the whole image; the kernel kills a program whose
+         * static data does not fit the address-space limit. */
+        set(v, SIO_MLE, "memory limit exceeded");
+        return;
+    }
     switch (r->kill_reason) {
     case SIO_KILL_SYSCALL:
         v->code = SIO_RV;
