@@ -163,3 +163,8 @@ def processes_with_cmdline(fragment):
 
 def have(tool):
     return shutil.which(tool) is not None
+
+
+def matches(value, expected):
+    """value == expected, or value among expected when it is a tuple."""
+    return value in expected if isinstance(expected, tuple) else value == expected

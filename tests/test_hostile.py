@@ -18,6 +18,8 @@ from sio._native import supervise
 from sio.workers.executors import DetailedUnprotectedExecutor, SupervisedExecutor
 from sio.workers.util import TemporaryCwd, tempcwd
 
+from conftest import matches
+
 pytestmark = pytest.mark.usefixtures('job_dir', 'no_leaks')
 
 SUP, LOCAL, DET = 'supervised', 'supervised+local-open', 'detailed'
@@ -113,10 +115,6 @@ def run_program(programs, name, kind, **limits):
                                   ignore_errors=True, **limits)
     with open(tempcwd('out'), 'rb') as f:
         return renv, f.read()
-
-
-def matches(value, expected):
-    return value in expected if isinstance(expected, tuple) else value == expected
 
 
 @pytest.mark.parametrize('name, kind, limits, code, text, stdout', CASES,

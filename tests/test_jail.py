@@ -18,6 +18,8 @@ from sio.workers.executors import RealTimeSio2JailExecutor, Sio2JailExecutor
 from sio.workers.executors import sio2jail as jail_module
 from sio.workers.util import tempcwd
 
+from conftest import matches
+
 JAIL = helper_path('sio2jail')
 PERF_WORKS, PERF_WHY = supervise.perf_probe()
 
@@ -85,10 +87,6 @@ def run_in_jail(programs, name, kind, **options):
                         **options)
     with open(tempcwd('out'), 'rb') as f:
         return renv, f.read()
-
-
-def matches(value, expected):
-    return value in expected if isinstance(expected, tuple) else value == expected
 
 
 @pytest.mark.usefixtures('job_dir', 'no_leaks')

@@ -739,6 +739,17 @@ static int is_exit(const siginfo_t *si)
            si->si_code == CLD_DUMPED;
 }
 
+/* Handle one event of a process of the run; true once everything is gone. */
+static int dispatch(struct run *r, pid_t pid, int status, const struct rusage *ru)
+{
+    if (WIFSTOPPED(status)) {
+        on_stop(r, pid, status);
+        return 0;
+    }
+    on_exited(r, pid, status, ru);
+    return r->root_reaped && (!r->spec->follow_forks || !r->ntracees);
+}
+
 /* A traced program that cannot fork: wait for it alone, one syscall per
  * event (its group was killed at its exit event). */
 static void wait_single(struct run *r)
@@ -754,15 +765,13 @@ static void wait_single(struct run *r)
             kill_everything(r, SIO_KILL_SUPERVISOR);
             return;
         }
-        if (WIFSTOPPED(status)) {
-            on_stop(r, got, status);
-            continue;
+        if (!WIFSTOPPED(status)) {
+            pthread_mutex_lock(&r->mu);
+            r->root_reaped = 1;
+            pthread_mutex_unlock(&r->mu);
         }
-        pthread_mutex_lock(&r->mu);
-        r->root_reaped = 1;
-        pthread_mutex_unlock(&r->mu);
-        on_exited(r, got, status, &ru);
-        return;
+        if (dispatch(r, got, status, &ru))
+            return;
     }
 }
 
@@ -809,12 +818,7 @@ static void wait_loop(struct run *r)
             kill_everything(r, SIO_KILL_SUPERVISOR);
             return;
         }
-        if (WIFSTOPPED(status)) {
-            on_stop(r, got, status);
-            continue;
-        }
-        on_exited(r, got, status, &ru);
-        if (r->root_reaped && (!r->spec->follow_forks || !r->ntracees))
+        if (dispatch(r, got, status, &ru))
             return;
     }
 }

@@ -91,6 +91,12 @@ class Compiler:
     def source_name(self) -> str:
         return 'source' + self.source_extension
 
+    def fetch_source(self) -> str:
+        """Download the source; the name it was saved under."""
+        source = self.source_name()
+        ft.download(self.environ, 'source_file', source)
+        return source
+
     def output_name(self) -> str:
         return 'out'
 
@@ -108,8 +114,7 @@ class Compiler:
     def compile(self) -> dict:
         environ = self.environ
         require(environ, 'out_file', 'compile')
-        source = self.source_name()
-        ft.download(environ, 'source_file', source)
+        source = self.fetch_source()
         sources = self._fetch_companions()
         extra_args = self._extra_args()
         result_limit = _limit(environ, 'compilation_result_size_limit',
@@ -187,12 +192,13 @@ class Compiler:
         return sources
 
     def _extra_args(self) -> list[str]:
+        # A single string is a command line fragment, split like a shell.
         value = self.environ.get('extra_compilation_args') or ()
         if isinstance(value, dict):
             value = value.get(self.lang) or ()
         if isinstance(value, str):
             return shlex.split(value)
-        return lang_option({'v': value}, 'v', self.lang)
+        return lang_option(self.environ, 'extra_compilation_args', self.lang)
 
 
 def compiler_job(compiler_class):

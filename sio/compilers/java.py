@@ -28,13 +28,14 @@ class JavaCompiler(Compiler):
     source_extension = '.java'
     limit_address_space = False
 
-    def compile(self):
-        # javac wants Foo.java for "public class Foo": peek at the source.
+    def fetch_source(self):
+        # javac wants Foo.java for "public class Foo": the name comes from
+        # the source itself.
         ft.download(self.environ, 'source_file', 'probe.java')
         with open(tempcwd('probe.java'), 'rb') as f:
             self.main_class = main_class_of(f.read())
-        os.unlink(tempcwd('probe.java'))
-        return super().compile()
+        os.rename(tempcwd('probe.java'), tempcwd(self.source_name()))
+        return self.source_name()
 
     def source_name(self):
         return self.main_class + '.java'
