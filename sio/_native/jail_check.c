@@ -75,7 +75,8 @@ static int run_probe(int flags, int what)
     int err = pid < 0 ? errno : 0;
     if (pid > 0 && (flags & CLONE_NEWUSER)) {
         char msg[256];
-        if (jail_write_id_maps(pid, getuid(), getgid(), msg, sizeof msg) < 0)
+        if (jail_write_id_maps(pid, getuid(), getgid(), (uid_t)-1, (gid_t)-1, msg,
+                               sizeof msg) < 0)
             err = EPERM;
         if (write(fds[1], "g", 1) != 1 && !err)
             err = EPIPE;

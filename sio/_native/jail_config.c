@@ -29,9 +29,10 @@ const char jail_usage[] =
     "  -m, --memory-limit N[b|k|m|g]        address space (KiB by default)\n"
     "      --instruction-count-limit N[k|m|g]\n"
     "      --rtimelimit T          real time; T is N[u|ms|s|m|h|d] (us default)\n"
-    "      --utimelimit T          user CPU time\n"
-    "      --stimelimit T          system CPU time\n"
-    "      --ustimelimit T         user + system CPU time\n"
+    "      --utimelimit T          CPU time: user + system, as the scheduler\n"
+    "                              counts it (not tick-sampled user time)\n"
+    "      --stimelimit T          system CPU time (clock ticks)\n"
+    "      --ustimelimit T         CPU time, as --utimelimit\n"
     "      --output-limit N[b|k|m|g]        largest file written (KiB default)\n"
     "      --perf on|off           count instructions (default on)\n"
     "      --seccomp on|off        syscall policy (default on)\n"
@@ -40,6 +41,8 @@ const char jail_usage[] =
     "      --net-namespace, --ipc-namespace, --uts-namespace on|off\n"
     "      --check                 test what this machine supports and exit\n"
     "      --show-config           print the parsed configuration and exit\n"
+    "      --uid N, --gid N        the program's ids when run as root (default:\n"
+    "                              a pair of its own from SIO_RUN_UIDS)\n"
     "  -h, --help                  this text\n"
     "  -v, --version               the version\n"
     "\n"
@@ -50,6 +53,7 @@ enum long_only {
     OPT_INSTRUCTIONS = 1000, OPT_RTIME, OPT_UTIME, OPT_STIME, OPT_USTIME,
     OPT_OUTPUT_LIMIT, OPT_PERF, OPT_SECCOMP, OPT_NS_USER, OPT_NS_MOUNT,
     OPT_NS_PID, OPT_NS_NET, OPT_NS_IPC, OPT_NS_UTS, OPT_CHECK, OPT_SHOW,
+    OPT_UID, OPT_GID,
 };
 
 static const struct option long_options[] = {
@@ -75,6 +79,8 @@ static const struct option long_options[] = {
     {"net-namespace", required_argument, NULL, OPT_NS_NET},
     {"ipc-namespace", required_argument, NULL, OPT_NS_IPC},
     {"uts-namespace", required_argument, NULL, OPT_NS_UTS},
+    {"uid", required_argument, NULL, OPT_UID},
+    {"gid", required_argument, NULL, OPT_GID},
     {"check", no_argument, NULL, OPT_CHECK},
     {"show-config", no_argument, NULL, OPT_SHOW},
     {"help", no_argument, NULL, 'h'},
@@ -181,6 +187,30 @@ int jail_parse_time_us(const char *text, uint64_t *us)
     return scale(v, factor, us);
 }
 
+/* The option as the user would name it: "--seccomp", "-m". */
+static const char *option_name(int opt, int longindex, char *buf, size_t len)
+{
+    if (longindex >= 0)
+        snprintf(buf, len, "--%s", long_options[longindex].name);
+    else
+        snprintf(buf, len, "-%c", opt);
+    return buf;
+}
+
+static int parse_id(const char *text, long long *out)
+{
+    char *end;
+    if (!text || !isdigit((unsigned char)text[0]))
+        return -1;
+    errno = 0;
+    unsigned long long v = strtoull(text, &end, 10);
+    /* 0 is root, 2^32-1 means "unchanged" to setresuid. */
+    if (errno || *end || v == 0 || v >= 0xffffffffULL)
+        return -1;
+    *out = (long long)v;
+    return 0;
+}
+
 static int parse_switch(const char *text, int *out)
 {
     if (!strcmp(text, "on") || !strcmp(text, "true") || !strcmp(text, "1")) {
@@ -238,11 +268,16 @@ int jail_parse_args(int argc, char **argv, struct jail_config *cfg, char *err,
     opterr = 0;
     int opt;
     /* '+': options end at the program name, its own options are its own. */
+    cfg->run_uid = cfg->run_gid = -1;
+    int longindex = -1;
+    char name[48];
     while ((opt = getopt_long(argc, argv, "+:f:o:sb:Bc:m:p:hv", long_options,
-                              NULL)) != -1) {
+                              &longindex)) != -1) {
         const char *arg = optarg;
         int *target = NULL;
         uint64_t *us_target = NULL;
+        option_name(opt, longindex, name, sizeof name);
+        longindex = -1;
         switch (opt) {
         case 'f': {
             char *end;
@@ -268,12 +303,16 @@ int jail_parse_args(int argc, char **argv, struct jail_config *cfg, char *err,
         case 's':
             cfg->pass_stderr = 1;
             break;
-        case 'b':
+        case 'b': {
+            char shown[256];
+            snprintf(shown, sizeof shown, "%s", arg);  /* parsing cuts it */
             if (parse_bind(optarg, &cfg->binds[cfg->nbinds]) < 0)
                 return fail(err, errlen,
-                            "bad --bind value (OUT:/IN[:ro|rw] expected): %s", arg);
+                            "bad --bind value (OUT:/IN[:ro|rw] expected, IN "
+                            "absolute): %s", shown);
             cfg->nbinds++;
             break;
+        }
         case 'B':
             cfg->default_binds = 0;
             break;
@@ -286,12 +325,22 @@ int jail_parse_args(int argc, char **argv, struct jail_config *cfg, char *err,
             uint64_t bytes;
             if (jail_parse_size_bytes(arg, &bytes) < 0)
                 return fail(err, errlen, "bad --memory-limit value: %s", arg);
+            if (bytes / 1024 > JAIL_MAX_MEMORY_KIB)
+                return fail(err, errlen, "--memory-limit %s is too large (at most "
+                            "%llug)", arg, JAIL_MAX_MEMORY_KIB >> 20);
             cfg->memory_limit_kib = (bytes + 1023) / 1024;
             break;
         }
         case OPT_INSTRUCTIONS:
-            if (jail_parse_count(arg, &cfg->instruction_limit) < 0)
+            if (jail_parse_count(arg, &cfg->instruction_limit) < 0 ||
+                cfg->instruction_limit > JAIL_MAX_COUNT)
                 return fail(err, errlen, "bad --instruction-count-limit value: %s",
+                            arg);
+            break;
+        case OPT_UID:
+        case OPT_GID:
+            if (parse_id(arg, opt == OPT_UID ? &cfg->run_uid : &cfg->run_gid) < 0)
+                return fail(err, errlen, "bad %s value (a non-root id): %s", name,
                             arg);
             break;
         case OPT_RTIME:
@@ -307,7 +356,8 @@ int jail_parse_args(int argc, char **argv, struct jail_config *cfg, char *err,
             us_target = &cfg->ustime_limit_us;
             break;
         case OPT_OUTPUT_LIMIT:
-            if (jail_parse_size_bytes(arg, &cfg->output_limit_bytes) < 0)
+            if (jail_parse_size_bytes(arg, &cfg->output_limit_bytes) < 0 ||
+                cfg->output_limit_bytes > JAIL_MAX_COUNT)
                 return fail(err, errlen, "bad --output-limit value: %s", arg);
             break;
         case OPT_PERF:
@@ -360,14 +410,16 @@ int jail_parse_args(int argc, char **argv, struct jail_config *cfg, char *err,
             return fail(err, errlen, "unknown option: %s", argv[optind - 1]);
         }
         if (target && parse_switch(arg, target) < 0)
-            return fail(err, errlen, "option %s takes on or off, not %s",
-                        argv[optind - 1], arg);
-        if (us_target && jail_parse_time_us(arg, us_target) < 0)
-            return fail(err, errlen, "bad time value for %s: %s", argv[optind - 1],
+            return fail(err, errlen, "option %s takes on or off, not %s", name, arg);
+        if (us_target && (jail_parse_time_us(arg, us_target) < 0 ||
+                          *us_target > JAIL_MAX_TIME_US))
+            return fail(err, errlen, "bad time value for %s (N[u|ms|s|m|h|d], at "
+                        "most %llud): %s", name, JAIL_MAX_TIME_US / 86400000000ULL,
                         arg);
     }
     cfg->argv = argv + optind;
-    if (!cfg->help && !cfg->version && !cfg->check && !cfg->argv[0])
+    if (!cfg->help && !cfg->version && !cfg->check &&
+        (!cfg->argv[0] || !cfg->argv[0][0]))
         return fail(err, errlen, "no program given");
     if (cfg->ns_mount == 0 && cfg->nbinds)
         return fail(err, errlen, "--bind needs the mount namespace");

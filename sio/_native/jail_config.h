@@ -38,10 +38,19 @@ struct jail_config {
     int ns_user, ns_mount, ns_pid, ns_net, ns_ipc, ns_uts;
     const char *workdir;         /* -c: working directory inside; "/" */
     char **argv;                 /* the program and its arguments */
+    long long run_uid, run_gid;  /* --uid/--gid: the program's ids when the
+                                    jail runs as root; -1: leased from the
+                                    pool (uidpool.h) */
     int show_config;             /* --show-config: print this, run nothing */
     int check;                   /* --check: test the machine */
     int help, version;
 };
+
+/* Largest limits accepted: beyond them the arithmetic of the limits
+ * (address space = limit + margin, times in ns) could wrap. */
+#define JAIL_MAX_MEMORY_KIB (1ULL << 40)     /* 1 PiB */
+#define JAIL_MAX_TIME_US (1ULL << 50)        /* about 35 years */
+#define JAIL_MAX_COUNT (1ULL << 62)
 
 /* Parse argv into cfg (allocates cfg->binds). 0, or -1 with a one-line
  * message in err naming the bad option or value. */

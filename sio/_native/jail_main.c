@@ -31,12 +31,17 @@
 #include "perf.h"
 #include "procfs.h"
 #include "seccomp_policy.h"
+#include "confine.h"
 #include "supervisor.h"
+#include "uidpool.h"
 #include "verdict.h"
 
 #define JAIL_VERSION "sio2jail 1.4-compatible (sioworkers 2.0.0)"
 #define STACK_SIZE (1024 * 1024)
 #define EXIT_BAD_ARGS 1
+#define JAIL_STATIC_MAX_FILES 64
+#define JAIL_MAX_FILES 128
+#define JAIL_MAX_PROCESSES 32
 #define EXIT_FATAL 2
 
 int jail_check(const struct jail_config *cfg);
@@ -52,6 +57,10 @@ struct outcome {
 
 struct jail_args {
     const struct jail_config *cfg;
+    int switch_ids;           /* run the program as run_uid/run_gid */
+    uid_t run_uid;            /* as seen inside the jail's namespaces */
+    gid_t run_gid;
+    int cgroup_procs_fd;      /* the run's memory cgroup; -1 */
     const char *program_outside;
     const char *program;      /* path to exec inside */
     int sync_fd;              /* read end: the outside is ready */
@@ -138,12 +147,11 @@ static int watch(void *ctx, uint64_t *sleep_ns)
                 *sleep_ns = left;
         }
     }
-    if ((cfg->stime_limit_us || cfg->ustime_limit_us) && counted_child > 0) {
+    if (cfg->stime_limit_us && counted_child > 0) {
         uint64_t u, s;
         if (cpu_ticks(w, &u, &s) == 0) {
             uint64_t us_per_tick = 1000000 / (uint64_t)w->ticks;
-            if ((cfg->stime_limit_us && s * us_per_tick >= cfg->stime_limit_us) ||
-                (cfg->ustime_limit_us && (u + s) * us_per_tick >= cfg->ustime_limit_us))
+            if (s * us_per_tick >= cfg->stime_limit_us)
                 return SIO_KILL_CPU_TIME;
         }
         if (*sleep_ns > 10000000)
@@ -194,6 +202,16 @@ static int jail_fail(const struct jail_args *a, const char *error)
 static uint64_t us_to_ms_up(uint64_t us)
 {
     return (us + 999) / 1000;
+}
+
+/* --utimelimit and --ustimelimit both limit precise CPU time (user +
+ * system: tick-sampled user time alone can be dodged); the lower wins. */
+static uint64_t cpu_limit_us(const struct jail_config *cfg)
+{
+    uint64_t a = cfg->utime_limit_us, b = cfg->ustime_limit_us;
+    if (!a)
+        return b;
+    return b && b < a ? b : a;
 }
 
 static int jail_run(void *arg)
@@ -259,7 +277,7 @@ static int jail_run(void *arg)
     spec.stdout_fd = 1;
     spec.stderr_fd = cfg->pass_stderr ? 2 : src.devnull_fd;
     spec.mem_limit_kib = cfg->memory_limit_kib;
-    spec.time_limit_ms = us_to_ms_up(cfg->utime_limit_us);
+    spec.time_limit_ms = us_to_ms_up(cpu_limit_us(cfg));
     spec.real_time_limit_ms = us_to_ms_up(cfg->rtime_limit_us);
     spec.output_limit_bytes = cfg->output_limit_bytes;
     spec.trace = 1;
@@ -272,6 +290,17 @@ static int jail_run(void *arg)
     spec.hooks = &hooks;
     spec.child_hook = jail_drop_privileges;
     spec.child_hook_arg = cfg;
+    spec.switch_ids = a->switch_ids;
+    spec.run_uid = a->run_uid;
+    spec.run_gid = a->run_gid;
+    spec.cgroup_procs_fd = a->cgroup_procs_fd;
+    /* Quotas: descriptors (hence pipe buffers), pending signals, message
+     * queues, locked memory; processes when the uid is the run's own. */
+    int is_static = cfg->seccomp && cfg->policy == SIO_POLICY_STATIC;
+    spec.confine_quotas = 1;
+    spec.max_open_files = is_static ? JAIL_STATIC_MAX_FILES : JAIL_MAX_FILES;
+    if (a->switch_ids)
+        spec.max_processes = is_static ? 1 : JAIL_MAX_PROCESSES;
 
     struct outcome o;
     memset(&o, 0, sizeof o);
@@ -311,9 +340,9 @@ static void write_report(const struct jail_config *cfg, const struct outcome *o)
         in.time_limit_ms = cfg->rtime_limit_us / 1000;
         break;
     case JAIL_OITIME:
-        time_ms = r->user_us / 1000;
+        time_ms = r->cpu_us / 1000;
         in.time_used_ms = time_ms;
-        in.time_limit_ms = cfg->utime_limit_us / 1000;
+        in.time_limit_ms = cpu_limit_us(cfg) / 1000;
         break;
     default:
         if (o->perf_used) {
@@ -322,9 +351,9 @@ static void write_report(const struct jail_config *cfg, const struct outcome *o)
             in.time_used_ms = o->instructions;
             in.time_limit_ms = cfg->instruction_limit;
         } else {
-            time_ms = r->user_us / 1000;
+            time_ms = r->cpu_us / 1000;
             in.time_used_ms = time_ms;
-            in.time_limit_ms = cfg->utime_limit_us / 1000;
+            in.time_limit_ms = cpu_limit_us(cfg) / 1000;
         }
         break;
     }
@@ -334,12 +363,12 @@ static void write_report(const struct jail_config *cfg, const struct outcome *o)
     if (cfg->format == JAIL_HUMAN) {
         dprintf(cfg->results_fd,
                 "Verdict: %s (%s)\nExit status: %d\nTime: %" PRIu64 " ms%s\n"
-                "Instructions: %" PRIu64 "\nUser time: %" PRIu64 " ms\n"
+                "Instructions: %" PRIu64 "\nCPU time: %" PRIu64 " ms\n"
                 "Real time: %" PRIu64 " ms\nMemory: %" PRIu64 " KiB\n"
                 "Syscalls: %" PRIu64 "\n",
                 code_word(v.code), v.text, status, time_ms,
-                o->perf_used ? " (instructions / 2e9 per s)" : " (user CPU)",
-                o->instructions, r->user_us / 1000, r->wall_us / 1000,
+                o->perf_used ? " (instructions / 2e9 per s)" : " (CPU time)",
+                o->instructions, r->cpu_us / 1000, r->wall_us / 1000,
                 r->peak_vm_kib, r->syscalls);
         return;
     }
@@ -410,7 +439,34 @@ int main(int argc, char **argv)
     int sync[2], result[2];
     if (pipe2(sync, O_CLOEXEC) < 0 || pipe2(result, O_CLOEXEC) < 0)
         return fatal("pipe: %s", strerror(errno));
-    struct jail_args args = {&cfg, program, inside, sync[0], result[1]};
+    /* Root runs the program as a uid/gid of its own: leased here unless
+     * the caller (Sio2JailExecutor) leased it and says which. */
+    struct sio_ids lease = {(uid_t)-1, (gid_t)-1, -1};
+    uid_t run_uid = (uid_t)-1;
+    gid_t run_gid = (gid_t)-1;
+    if (sio_ids_available()) {
+        if (cfg.run_uid < 0 && sio_ids_acquire(&lease, err, sizeof err) < 0)
+            return fatal("%s", err);
+        run_uid = cfg.run_uid >= 0 ? (uid_t)cfg.run_uid : lease.uid;
+        run_gid = cfg.run_gid >= 0 ? (gid_t)cfg.run_gid
+                  : cfg.run_uid >= 0 ? (gid_t)cfg.run_uid : lease.gid;
+    }
+    struct sio_memcg cg;
+    sio_memcg_init(&cg);
+    if (run_uid != (uid_t)-1 && cfg.memory_limit_kib &&
+        (sio_memcg_open(&cg, run_uid, err, sizeof err) < 0 ||
+         sio_memcg_prepare(&cg, sio_memcg_limit_bytes(cfg.memory_limit_kib), err,
+                           sizeof err) < 0))
+        return fatal("%s", err);
+    struct jail_args args = {
+        .cfg = &cfg, .program_outside = program, .program = inside,
+        .sync_fd = sync[0], .result_fd = result[1],
+        .switch_ids = run_uid != (uid_t)-1,
+        /* In the user namespace the pair is mapped to 1 (see below). */
+        .run_uid = cfg.ns_user ? 1 : run_uid,
+        .run_gid = cfg.ns_user ? 1 : run_gid,
+        .cgroup_procs_fd = cg.version ? cg.procs_fd : -1,
+    };
     void *stack = mmap(NULL, STACK_SIZE, PROT_READ | PROT_WRITE,
                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
     if (stack == MAP_FAILED)
@@ -426,7 +482,8 @@ int main(int argc, char **argv)
     close(sync[0]);
     close(result[1]);
     if (cfg.ns_user &&
-        jail_write_id_maps(jail, getuid(), getgid(), err, sizeof err) < 0) {
+        jail_write_id_maps(jail, getuid(), getgid(), run_uid, run_gid, err,
+                           sizeof err) < 0) {
         kill(jail, SIGKILL);
         waitpid(jail, NULL, 0);
         return fatal("%s", err);
@@ -457,6 +514,14 @@ int main(int argc, char **argv)
                  status);
         return fatal("%s", err);
     }
+    if (cg.version) {
+        uint64_t peak;
+        sio_memcg_finish(&cg, &peak, &o.res.memcg_oom);
+        o.res.memcg_version = cg.version;
+        o.res.memcg_peak_kib = peak / 1024;
+    }
+    sio_memcg_close(&cg);
+    sio_ids_release(&lease);
     if (!o.supervised)
         return fatal("%s", o.error);
     write_report(&cfg, &o);

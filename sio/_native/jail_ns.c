@@ -29,7 +29,6 @@
 #include <unistd.h>
 
 #define STAGING "/tmp"
-#define NOBODY 65534
 
 static int fail(char *err, size_t len, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -125,19 +124,30 @@ static int write_file(const char *path, const char *text)
     return got == (ssize_t)len ? 0 : -1;
 }
 
-int jail_write_id_maps(pid_t child, uid_t uid, gid_t gid, char *err,
-                       size_t errlen)
+int jail_write_id_maps(pid_t child, uid_t uid, gid_t gid, uid_t run_uid,
+                       gid_t run_gid, char *err, size_t errlen)
 {
-    char path[64], map[64];
+    char path[64], map[96];
+    int own_pair = run_uid != (uid_t)-1;
+    /* An unprivileged map needs setgroups denied; the privileged one
+     * keeps setgroups so the program can drop its groups. */
     snprintf(path, sizeof path, "/proc/%d/setgroups", (int)child);
-    if (write_file(path, "deny") < 0 && errno != ENOENT)
+    if (!own_pair && write_file(path, "deny") < 0 && errno != ENOENT)
         return fail(err, errlen, "cannot write %s", path);
     snprintf(path, sizeof path, "/proc/%d/gid_map", (int)child);
-    snprintf(map, sizeof map, "0 %u 1\n", (unsigned)gid);
+    if (own_pair)
+        snprintf(map, sizeof map, "0 %u 1\n1 %u 1\n", (unsigned)gid,
+                 (unsigned)run_gid);
+    else
+        snprintf(map, sizeof map, "0 %u 1\n", (unsigned)gid);
     if (write_file(path, map) < 0)
         return fail(err, errlen, "cannot write %s", path);
     snprintf(path, sizeof path, "/proc/%d/uid_map", (int)child);
-    snprintf(map, sizeof map, "0 %u 1\n", (unsigned)uid);
+    if (own_pair)
+        snprintf(map, sizeof map, "0 %u 1\n1 %u 1\n", (unsigned)uid,
+                 (unsigned)run_uid);
+    else
+        snprintf(map, sizeof map, "0 %u 1\n", (unsigned)uid);
     if (write_file(path, map) < 0)
         return fail(err, errlen, "cannot write %s", path);
     return 0;
@@ -344,15 +354,8 @@ int jail_setup_filesystem(const struct jail_config *cfg,
 
 int jail_drop_privileges(const void *arg)
 {
-    const struct jail_config *cfg = arg;
+    (void)arg;
     /* Only raw syscalls: this runs between fork and exec. */
-    if (!cfg->ns_user && geteuid() == 0) {
-        gid_t nobody = NOBODY;
-        if (syscall(SYS_setgroups, 1, &nobody) < 0 ||
-            syscall(SYS_setresgid, NOBODY, NOBODY, NOBODY) < 0 ||
-            syscall(SYS_setresuid, NOBODY, NOBODY, NOBODY) < 0)
-            return -1;
-    }
     /* Root (in the namespace) must not get capabilities back at exec.
      * Without CAP_SETPCAP (an unprivileged caller with no user namespace)
      * this fails, but such a program has no capabilities to regain. */

@@ -25,9 +25,11 @@ int jail_open_sources(const struct jail_config *cfg, const char *program,
                       struct jail_sources *src, char *err, size_t errlen);
 void jail_close_sources(const struct jail_config *cfg, struct jail_sources *src);
 
-/* In the parent: map the child's root to our uid/gid. */
-int jail_write_id_maps(pid_t child, uid_t uid, gid_t gid, char *err,
-                       size_t errlen);
+/* In the parent: map the child's root to our uid/gid, and when run_uid is
+ * not -1 (we are root), 1 to the run's own uid/gid: the jail's first
+ * process sets up as root, the program runs as 1. */
+int jail_write_id_maps(pid_t child, uid_t uid, gid_t gid, uid_t run_uid,
+                       gid_t run_gid, char *err, size_t errlen);
 
 /* In the jail (new mount namespace, full capabilities there): build the
  * read-only root from the binds, mount a procfs for the supervisor (kept
@@ -38,8 +40,8 @@ int jail_setup_filesystem(const struct jail_config *cfg,
                           const struct jail_sources *src, int *proc_fd,
                           char *err, size_t errlen);
 
-/* Child hook (async-signal-safe): drop every capability for good; without
- * a user namespace a root caller's program becomes nobody. */
+/* Child hook (async-signal-safe): drop every capability for good (the
+ * supervisor has already switched to the run's ids where it could). */
 int jail_drop_privileges(const void *cfg);
 
 #endif

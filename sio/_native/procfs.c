@@ -142,3 +142,118 @@ int sio_proc_start_brk(int proc_dirfd, pid_t pid, uint64_t *start_brk)
     }
     return -1;
 }
+
+int sio_proc_fd_flags(int proc_dirfd, pid_t pid, int fd, int *flags)
+{
+    char name[32], buf[512];
+    snprintf(name, sizeof name, "fdinfo/%d", fd);
+    int f = sio_proc_open(proc_dirfd, pid, name);
+    if (f < 0)
+        return -1;
+    ssize_t got = read_small(f, buf, sizeof buf);
+    close(f);
+    if (got <= 0)
+        return -1;
+    const char *p = strstr(buf, "flags:");
+    if (!p)
+        return -1;
+    char *end;
+    errno = 0;
+    unsigned long v = strtoul(p + 6, &end, 8);
+    if (errno || end == p + 6)
+        return -1;
+    *flags = (int)v;
+    return 0;
+}
+
+static uint64_t overlap(uint64_t lo, uint64_t hi, uint64_t start, uint64_t end)
+{
+    uint64_t a = lo > start ? lo : start;
+    uint64_t b = hi < end ? hi : end;
+    return b > a ? b - a : 0;
+}
+
+/* One "lo-hi" range at the start of a line; 0 when the line has none. */
+static int parse_range(const char *line, uint64_t *lo, uint64_t *hi)
+{
+    char *end;
+    errno = 0;
+    unsigned long long a = strtoull(line, &end, 16);
+    if (errno || end == line || *end != '-')
+        return 0;
+    const char *second = end + 1;
+    unsigned long long b = strtoull(second, &end, 16);
+    if (errno || end == second)
+        return 0;
+    *lo = a;
+    *hi = b;
+    return 1;
+}
+
+uint64_t sio_parse_maps_overlap(const char *text, uint64_t start, uint64_t end)
+{
+    uint64_t total = 0;
+    for (const char *line = text; *line;) {
+        uint64_t lo, hi;
+        if (parse_range(line, &lo, &hi))
+            total += overlap(lo, hi, start, end);
+        const char *nl = strchr(line, '\n');
+        if (!nl)
+            break;
+        line = nl + 1;
+    }
+    return total;
+}
+
+int sio_proc_mapped_bytes(int proc_dirfd, pid_t pid, uint64_t start,
+                          uint64_t end, uint64_t *bytes)
+{
+    int fd = sio_proc_open(proc_dirfd, pid, "maps");
+    if (fd < 0)
+        return -1;
+    /* Lines are read whole into buf; a line longer than buf (a very long
+     * path name) is skipped past its range, which fits easily. */
+    char buf[8192];
+    size_t have = 0;
+    int at_line_start = 1;
+    uint64_t total = 0;
+    for (;;) {
+        ssize_t got = read(fd, buf + have, sizeof buf - 1 - have);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0) {
+            int saved = errno;
+            close(fd);
+            errno = saved;
+            return -1;
+        }
+        if (got == 0)
+            break;
+        have += (size_t)got;
+        buf[have] = '\0';
+        char *p = buf;
+        char *nl;
+        while ((nl = strchr(p, '\n')) != NULL) {
+            *nl = '\0';
+            uint64_t lo, hi;
+            if (at_line_start && parse_range(p, &lo, &hi))
+                total += overlap(lo, hi, start, end);
+            at_line_start = 1;
+            p = nl + 1;
+        }
+        size_t rest = have - (size_t)(p - buf);
+        if (rest == sizeof buf - 1) {
+            /* One line fills the buffer: account its range, drop the rest. */
+            uint64_t lo, hi;
+            if (at_line_start && parse_range(buf, &lo, &hi))
+                total += overlap(lo, hi, start, end);
+            at_line_start = 0;
+            rest = 0;
+        }
+        memmove(buf, p, rest);
+        have = rest;
+    }
+    close(fd);
+    *bytes = total;
+    return 0;
+}

@@ -24,6 +24,18 @@ int sio_proc_statm_size_kib(int statm_fd, uint64_t *size_kib);
 /* start_brk of a process (field 48 of /proc/PID/stat). */
 int sio_proc_start_brk(int proc_dirfd, pid_t pid, uint64_t *start_brk);
 
+/* Open-file flags of descriptor fd of a process (the "flags:" line of
+ * /proc/PID/fdinfo/FD). */
+int sio_proc_fd_flags(int proc_dirfd, pid_t pid, int fd, int *flags);
+
+/* Bytes of [start, end) already mapped in a process (from /proc/PID/maps). */
+int sio_proc_mapped_bytes(int proc_dirfd, pid_t pid, uint64_t start,
+                          uint64_t end, uint64_t *bytes);
+
+/* Overlap of the "lo-hi" ranges at the start of each line of a maps text
+ * with [start, end); the text may end inside a line. Exposed for tests. */
+uint64_t sio_parse_maps_overlap(const char *text, uint64_t start, uint64_t end);
+
 /* Parse "VmPeak:" and "VmHWM:" out of the text of a status file.
  * Exposed for unit tests. Returns 0 when both were found. */
 int sio_parse_status_peaks(const char *text, uint64_t *vm_peak_kib,

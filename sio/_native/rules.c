@@ -15,6 +15,10 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+/* glibc's __O_TMPFILE includes O_DIRECTORY (opendir's flag); this is the
+ * kernel's bit alone. */
+#define KERNEL_O_TMPFILE 020000000
+
 static void allow(struct sio_decision *d)
 {
     d->action = SIO_ALLOW;
@@ -158,7 +162,7 @@ void sio_rule_file(pid_t pid, const struct sio_syscall *sc, int files_mode,
     }
     if (pc.is_open &&
         ((pc.flags & O_ACCMODE) != O_RDONLY ||
-         (pc.flags & (O_CREAT | O_TRUNC | O_APPEND | __O_TMPFILE)))) {
+         (pc.flags & (O_CREAT | O_TRUNC | O_APPEND | KERNEL_O_TMPFILE)))) {
         deny(d, EPERM);
         return;
     }
@@ -178,6 +182,20 @@ static uint64_t page_align(uint64_t bytes)
     return (bytes + 4095) & ~(uint64_t)4095;
 }
 
+/* What a MAP_FIXED mapping adds: its length less what it replaces. Only
+ * read from /proc when the whole length would not fit. */
+static uint64_t fixed_map_growth(pid_t pid, const struct sio_memory_limits *lim,
+                                 uint64_t addr, uint64_t len, uint64_t estimate_kib)
+{
+    if (estimate_kib + len / 1024 <= lim->mem_limit_kib)
+        return len;
+    uint64_t mapped;
+    if (addr + len < addr ||
+        sio_proc_mapped_bytes(lim->proc_dirfd, pid, addr, addr + len, &mapped) < 0)
+        return len;
+    return mapped < len ? len - mapped : 0;
+}
+
 void sio_rule_memory(pid_t pid, const struct sio_syscall *sc,
                      const struct sio_memory_limits *lim,
                      struct sio_memory_state *st, uint64_t *peak_vm_kib,
@@ -185,14 +203,18 @@ void sio_rule_memory(pid_t pid, const struct sio_syscall *sc,
 {
     const uint64_t *a = sc->args;
     uint64_t growth = 0;
+    int fixed = 0;
     switch (sc->nr) {
     case SYS_mmap:
-        /* MAP_FIXED replaces what is there: no reliable growth. */
-        if (!((int)a[3] & MAP_FIXED))
-            growth = page_align(a[1]);
+        growth = page_align(a[1]);
+        /* MAP_FIXED replaces what is there (MAP_FIXED_NOREPLACE fails
+         * instead, so it grows by its whole length). */
+        fixed = ((int)a[3] & (MAP_FIXED | MAP_FIXED_NOREPLACE)) == MAP_FIXED;
         break;
     case SYS_mremap:
-        if (a[2] > a[1])
+        if ((int)a[3] & MREMAP_DONTUNMAP)
+            growth = page_align(a[2]);  /* the old mapping stays */
+        else if (a[2] > a[1])
             growth = page_align(a[2]) - page_align(a[1]);
         break;
     case SYS_brk:
@@ -207,7 +229,6 @@ void sio_rule_memory(pid_t pid, const struct sio_syscall *sc,
     default:
         break;
     }
-    const uint64_t growth_kib = page_align(growth) / 1024;
     if (!lim->mem_limit_kib) {
         /* Nothing to decide; the peak is read at the exit event. */
         allow(d);
@@ -215,7 +236,8 @@ void sio_rule_memory(pid_t pid, const struct sio_syscall *sc,
     }
     /* Read the real size only when the bound says the limit is near:
      * most allocations are decided without touching /proc. */
-    if (!st->estimate_known || st->estimate_kib + growth_kib > lim->mem_limit_kib) {
+    if (!st->estimate_known ||
+        st->estimate_kib + page_align(growth) / 1024 > lim->mem_limit_kib) {
         uint64_t current_kib = 0;
         if (st->statm_fd < 0)
             st->statm_fd = sio_proc_open(lim->proc_dirfd, pid, "statm");
@@ -227,15 +249,39 @@ void sio_rule_memory(pid_t pid, const struct sio_syscall *sc,
                 *peak_vm_kib = current_kib;
         }
     }
+    if (fixed)
+        growth = fixed_map_growth(pid, lim, a[0], growth, st->estimate_kib);
+    const uint64_t growth_kib = page_align(growth) / 1024;
     uint64_t after_kib = st->estimate_kib + growth_kib;
     if (after_kib > lim->mem_limit_kib) {
-        if (after_kib > *peak_vm_kib)
-            *peak_vm_kib = after_kib;
+        /* Report the program as over its limit, not the size of whatever
+         * it asked for (a 1 TiB reservation is not 1 TiB used). */
+        uint64_t shown = lim->mem_limit_kib + sio_as_margin_kib(lim->mem_limit_kib);
+        if (after_kib < shown)
+            shown = after_kib;
+        if (shown > *peak_vm_kib)
+            *peak_vm_kib = shown;
         kill_for(d, SIO_KILL_MEMORY);
         return;
     }
     st->estimate_kib = after_kib;
     allow(d);
+}
+
+void sio_rule_fd_flags(pid_t pid, const struct sio_syscall *sc, int proc_dirfd,
+                       struct sio_decision *d)
+{
+    int fd = (int)sc->args[0];
+    int wanted = (int)sc->args[2];
+    int current;
+    if ((wanted & O_APPEND) ||
+        sio_proc_fd_flags(proc_dirfd, pid, fd, &current) < 0 ||
+        !(current & O_APPEND)) {
+        /* Unreadable: a bad descriptor, which the call itself reports. */
+        allow(d);
+        return;
+    }
+    deny(d, EPERM);
 }
 
 void sio_rule_signal(pid_t pid, const struct sio_syscall *sc,

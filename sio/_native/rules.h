@@ -58,6 +58,12 @@ void sio_rule_memory(pid_t pid, const struct sio_syscall *sc,
 void sio_rule_signal(pid_t pid, const struct sio_syscall *sc,
                      struct sio_decision *d);
 
+/* fcntl(F_SETFL): refused with EPERM when it would clear O_APPEND (an
+ * output file opened for appending stays so, so its size is all the
+ * program ever wrote). */
+void sio_rule_fd_flags(pid_t pid, const struct sio_syscall *sc, int proc_dirfd,
+                       struct sio_decision *d);
+
 /* Is path (as the program passed it, relative to local_root when not
  * absolute) inside local_root without going through ".."? Exposed for
  * unit tests. */

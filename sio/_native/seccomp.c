@@ -19,7 +19,10 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/ioctl.h>
+#include <sched.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
+#include <linux/sockios.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -30,7 +33,7 @@ static const char *const static_allowed[] = {
     /* I/O on descriptors the program already has */
     "read", "write", "readv", "writev", "pread64", "pwrite64", "preadv",
     "preadv2", "pwritev", "pwritev2", "lseek", "close", "fstat", "dup",
-    "dup2", "dup3", "fcntl", "ftruncate", "fsync", "fdatasync",
+    "dup2", "dup3", "fsync", "fdatasync",
     "fadvise64", "sendfile", "splice", "tee", "copy_file_range",
     "getdents64", "poll", "ppoll", "select", "pselect6", "pipe", "pipe2",
     /* memory */
@@ -74,6 +77,33 @@ static const char *const path_syscalls[] = {
 /* ioctl requests a static program may make (isatty and friends). */
 static const unsigned long allowed_ioctls[] = {TCGETS, TIOCGWINSZ, FIONREAD};
 
+/* fcntl commands a static program may make at full speed. Missing on
+ * purpose: the ones that route signals or kernel notifications to another
+ * process (F_SETOWN, F_SETOWN_EX, F_SETSIG, F_SETLEASE, F_NOTIFY), that
+ * grow kernel buffers (F_SETPIPE_SZ) and F_SETFL, which the tracer decides
+ * (clearing O_APPEND would let a program rewrite its output). */
+static const unsigned allowed_fcntls[] = {
+    F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_SETFD, F_GETFL, F_GETLK, F_SETLK,
+    F_SETLKW, F_OFD_GETLK, F_OFD_SETLK, F_OFD_SETLKW, F_GETOWN, F_GETOWN_EX,
+    F_GETSIG, F_GETLEASE, F_GETPIPE_SZ, F_GET_SEALS,
+};
+
+/* What every policy refuses, even for otherwise unrestricted programs:
+ * delivering signals or notifications to a process of the program's
+ * choosing through a descriptor (a pid or process group as its owner), and
+ * growing pipe buffers past the default. */
+static const unsigned refused_fcntls[] = {
+    F_SETOWN, F_SETOWN_EX, F_SETSIG, F_SETLEASE, F_NOTIFY, F_SETPIPE_SZ,
+};
+static const unsigned long refused_ioctls[] = {
+    FIOSETOWN, SIOCSPGRP, TIOCSPGRP, TIOCSTI, TIOCSCTTY,
+};
+
+/* Memory the kernel would hold for the program outside its address space. */
+static const char *const kernel_memory_syscalls[] = {
+    "memfd_create", "memfd_secret", "shmget", "msgget", "mq_open",
+};
+
 /* prctl options with no effect outside the program. */
 static const int allowed_prctls[] = {
     PR_GET_NAME, PR_SET_NAME, PR_GET_DUMPABLE, PR_GET_TIMERSLACK,
@@ -81,8 +111,11 @@ static const int allowed_prctls[] = {
 };
 
 /* Open flags that make an open writing. */
+/* glibc's __O_TMPFILE includes O_DIRECTORY; only the kernel's own bit
+ * means "create an unnamed file", O_DIRECTORY alone is opendir(). */
+#define KERNEL_O_TMPFILE 020000000
 #define OPEN_WRITE_BITS \
-    (O_WRONLY | O_RDWR | O_CREAT | O_TRUNC | O_APPEND | __O_TMPFILE)
+    (O_WRONLY | O_RDWR | O_CREAT | O_TRUNC | O_APPEND | KERNEL_O_TMPFILE)
 
 struct builder {
     scmp_filter_ctx ctx;
@@ -157,6 +190,44 @@ static int add_by_size(struct builder *b, const char *name, unsigned arg,
     return add(b, SCMP_ACT_ALLOW, name, 1, &small);
 }
 
+/* action when the low 32 bits of arg equal value (the kernel reads these
+ * arguments as int: the upper half must not be a way around the rule). */
+static int add_by_value(struct builder *b, const char *name, unsigned arg,
+                        uint64_t value, uint32_t action)
+{
+    struct scmp_arg_cmp eq = SCMP_CMP(arg, SCMP_CMP_MASKED_EQ, 0xffffffffULL,
+                                      value & 0xffffffffULL);
+    return add(b, action, name, 1, &eq);
+}
+
+/* The rules every policy shares; refused calls fail with errno in the
+ * permissive and observe policies and are RV in the static one (whose
+ * default action already forbids most of them). */
+static int add_containment_rules(struct builder *b, uint32_t refuse)
+{
+    size_t i;
+    for (i = 0; i < sizeof refused_fcntls / sizeof *refused_fcntls; i++)
+        if (add_by_value(b, "fcntl", 1, refused_fcntls[i], refuse) < 0)
+            return -1;
+    for (i = 0; i < sizeof refused_ioctls / sizeof *refused_ioctls; i++)
+        if (add_by_value(b, "ioctl", 1, refused_ioctls[i], refuse) < 0)
+            return -1;
+    return 0;
+}
+
+/* Processes the tracer cannot lose: a child made with CLONE_UNTRACED would
+ * escape ptrace's auto-attach (and with it time accounting and the final
+ * kill). clone3 passes its flags in memory a filter cannot read: ENOSYS
+ * makes libc fall back to clone. */
+static int add_process_rules(struct builder *b)
+{
+    struct scmp_arg_cmp untraced = SCMP_CMP(0, SCMP_CMP_MASKED_EQ,
+                                            CLONE_UNTRACED, CLONE_UNTRACED);
+    if (add(b, SCMP_ACT_ERRNO(EPERM), "clone", 1, &untraced) < 0)
+        return -1;
+    return add_plain(b, SCMP_ACT_ERRNO(ENOSYS), "clone3");
+}
+
 static int add_memory_rules(struct builder *b, unsigned flags)
 {
     if (!(flags & SIO_PF_TRACE_MEMORY)) {
@@ -222,6 +293,11 @@ static int build_static(struct builder *b, unsigned flags)
         if (add(b, SCMP_ACT_ALLOW, "ioctl", 1, &c) < 0)
             return -1;
     }
+    for (i = 0; i < sizeof allowed_fcntls / sizeof *allowed_fcntls; i++)
+        if (add_by_value(b, "fcntl", 1, allowed_fcntls[i], SCMP_ACT_ALLOW) < 0)
+            return -1;
+    if (add_by_value(b, "fcntl", 1, F_SETFL, SCMP_ACT_TRACE(SIO_TAG_FDFLAGS)) < 0)
+        return -1;
     for (i = 0; i < sizeof allowed_prctls / sizeof *allowed_prctls; i++) {
         struct scmp_arg_cmp c = SCMP_CMP(0, SCMP_CMP_EQ,
                                          (uint64_t)allowed_prctls[i]);
@@ -254,6 +330,13 @@ static int build_permissive(struct builder *b, unsigned flags)
     struct scmp_arg_cmp raising = SCMP_CMP(2, SCMP_CMP_NE, 0);
     if (add(b, forbid, "prlimit64", 1, &raising) < 0)
         return -1;
+    for (i = 0; i < sizeof kernel_memory_syscalls / sizeof *kernel_memory_syscalls;
+         i++)
+        if (add_plain(b, SCMP_ACT_ERRNO(EPERM), kernel_memory_syscalls[i]) < 0)
+            return -1;
+    if (add_containment_rules(b, SCMP_ACT_ERRNO(EPERM)) < 0 ||
+        add_process_rules(b) < 0)
+        return -1;
     if (flags & SIO_PF_TRACE_MEMORY) {
         if (add_memory_rules(b, flags) < 0)
             return -1;
@@ -267,6 +350,9 @@ static int build_observe(struct builder *b, unsigned flags)
         snprintf(b->err, b->errlen, "seccomp: the observe policy has no file rules");
         return -1;
     }
+    if (add_containment_rules(b, SCMP_ACT_ERRNO(EPERM)) < 0 ||
+        add_process_rules(b) < 0)
+        return -1;
     return add_memory_rules(b, flags);
 }
 
@@ -328,9 +414,11 @@ int sio_policy_build(int policy, unsigned flags, struct sock_fprog *out,
     uint32_t def = policy == SIO_POLICY_STATIC
                        ? SCMP_ACT_TRACE(SIO_TAG_FORBIDDEN)
                        : SCMP_ACT_ALLOW;
-    /* Unprotected runs may use any ABI; isolated ones may not. */
+    /* Isolated runs are killed for a foreign ABI (int 0x80, x32); measured
+     * unprotected runs get ENOSYS, since their rules (no signal routing, no
+     * untraced children) would not hold for the i386 syscall numbers. */
     uint32_t badarch = policy == SIO_POLICY_OBSERVE
-                           ? SCMP_ACT_ALLOW
+                           ? SCMP_ACT_ERRNO(ENOSYS)
                            : SCMP_ACT_TRACE(SIO_TAG_BADARCH);
     b.default_action = def;
     b.ctx = seccomp_init(def);
@@ -399,6 +487,11 @@ void sio_syscall_name(uint32_t audit_arch, uint64_t nr, char *buf, size_t len)
         abi = " (x32 ABI)";
     } else if (audit_arch != AUDIT_ARCH_X86_64) {
         abi = " (foreign ABI)";
+    }
+    if ((int64_t)(int32_t)nr < 0 || nr > 0xffffffffULL) {
+        /* Not a syscall of any ABI (e.g. syscall(-1)). */
+        snprintf(buf, len, "#%lld", (long long)(int32_t)nr);
+        return;
     }
     char *name = NULL;
     if (nr <= 0x7fffffffULL)

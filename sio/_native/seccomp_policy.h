@@ -48,6 +48,8 @@ enum sio_trace_tag {
     SIO_TAG_FILE = 3,
     SIO_TAG_MEMORY = 4,
     SIO_TAG_SIGNAL = 5,
+    SIO_TAG_FDFLAGS = 6,  /* fcntl(F_SETFL): may not clear O_APPEND */
+
 };
 
 /* Policy by its command-line name ("default"/"static"/"supervised",

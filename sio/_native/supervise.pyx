@@ -60,6 +60,13 @@ cdef extern from "supervisor.h" nogil:
         int single_threaded
         int keep_process_group
         const sio_hooks *hooks
+        int switch_ids
+        unsigned run_uid
+        unsigned run_gid
+        uint64_t max_open_files
+        uint64_t max_processes
+        int confine_quotas
+        int cgroup_procs_fd
 
     struct sio_result:
         int exited
@@ -68,6 +75,8 @@ cdef extern from "supervisor.h" nogil:
         int term_signal
         uint64_t user_us
         uint64_t sys_us
+        uint64_t cpu_us
+        uint64_t tracer_us
         uint64_t wall_us
         uint64_t peak_vm_kib
         uint64_t peak_rss_kib
@@ -79,9 +88,33 @@ cdef extern from "supervisor.h" nogil:
         int exec_errno
         int internal_error
         char detail[256]
+        int memcg_version
+        int memcg_oom
+        uint64_t memcg_peak_kib
 
     uint64_t sio_as_margin_kib(uint64_t mem_limit_kib)
     int sio_supervise(const sio_spec *spec, sio_result *res)
+
+
+cdef extern from "confine.h" nogil:
+    int sio_supervise_confined(sio_spec *spec, unsigned id, sio_result *res)
+    uint64_t sio_memcg_limit_bytes(uint64_t mem_limit_kib)
+
+
+cdef extern from "memcg.h" nogil:
+    uint64_t sio_memcg_parse_counter(const char *text, const char *key)
+    int sio_memcg_available()
+
+
+cdef extern from "uidpool.h" nogil:
+    struct sio_ids:
+        unsigned uid
+        unsigned gid
+        int slot
+    int sio_ids_available()
+    int sio_ids_acquire(sio_ids *ids, char *err, size_t errlen)
+    void sio_ids_release(sio_ids *ids)
+    int sio_ids_parse_range(const char *text, unsigned *first, unsigned *count)
 
 
 cdef extern from "seccomp_policy.h" nogil:
@@ -120,6 +153,20 @@ cdef extern from "rules.h" nogil:
 cdef extern from "procfs.h" nogil:
     int sio_parse_status_peaks(const char *text, uint64_t *vm_peak_kib,
                                uint64_t *vm_hwm_kib)
+    uint64_t sio_parse_maps_overlap(const char *text, uint64_t start, uint64_t end)
+
+
+cdef extern from "supervisor.h" nogil:
+    enum:
+        SIO_QUOTA_SIGPENDING
+        SIO_QUOTA_MSGQUEUE
+        SIO_QUOTA_MEMLOCK
+
+#: Pending signals, POSIX message-queue bytes and locked memory (bytes) a
+#: run gets with ``confine_quotas``.
+QUOTA_SIGPENDING = SIO_QUOTA_SIGPENDING
+QUOTA_MSGQUEUE = SIO_QUOTA_MSGQUEUE
+QUOTA_MEMLOCK = SIO_QUOTA_MEMLOCK
 
 
 class SupervisionError(RuntimeError):
@@ -167,6 +214,10 @@ cdef class Result:
     cdef readonly int term_signal
     cdef readonly unsigned long long user_us
     cdef readonly unsigned long long sys_us
+    cdef readonly unsigned long long cpu_us
+    cdef readonly unsigned long long tracer_us
+    cdef readonly object memory_bound
+    cdef readonly unsigned long long memcg_peak_kib
     cdef readonly unsigned long long wall_us
     cdef readonly unsigned long long peak_vm_kib
     cdef readonly unsigned long long peak_rss_kib
@@ -182,6 +233,12 @@ cdef class Result:
         return self.user_us // 1000
 
     @property
+    def cpu_ms(self):
+        """Precise CPU time of the whole run, user + system: what the time
+        limit was judged on."""
+        return self.cpu_us // 1000
+
+    @property
     def wall_ms(self):
         return self.wall_us // 1000
 
@@ -193,12 +250,12 @@ cdef class Result:
         return self.exit_code
 
     def __repr__(self):
-        return ('<Result %s %r exit=%s signal=%s user=%dms wall=%dms '
+        return ('<Result %s %r exit=%s signal=%s cpu=%dms wall=%dms '
                 'vm=%dKiB rss=%dKiB syscalls=%d>' % (
                     self.code, self.text,
                     self.exit_code if self.exited else None,
                     self.term_signal if self.signaled else None,
-                    self.user_us // 1000, self.wall_us // 1000,
+                    self.cpu_us // 1000, self.wall_us // 1000,
                     self.peak_vm_kib, self.peak_rss_kib, self.syscalls))
 
 
@@ -257,6 +314,50 @@ cdef const sock_fprog *_filter_for(object policy, object files,
     return prog
 
 
+cdef class Ids:
+    """A uid/gid pair leased for one run at a time (see :func:`lease_ids`).
+
+    ``leased`` is false when this process cannot switch ids (it is not
+    root): programs then keep the worker's unprivileged ids. A context
+    manager; :meth:`release` gives the pair back for the next run.
+    """
+
+    cdef sio_ids _ids
+    cdef readonly bint active
+
+    @property
+    def leased(self):
+        return self._ids.slot >= 0
+
+    @property
+    def uid(self):
+        return self._ids.uid if self._ids.slot >= 0 else None
+
+    @property
+    def gid(self):
+        return self._ids.gid if self._ids.slot >= 0 else None
+
+    def release(self):
+        if self.active:
+            sio_ids_release(&self._ids)
+            self.active = False
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.release()
+
+    def __dealloc__(self):
+        if self.active:
+            sio_ids_release(&self._ids)
+
+    def __repr__(self):
+        if not self.leased:
+            return '<Ids: the caller\'s own>'
+        return '<Ids uid=%d gid=%d>' % (self._ids.uid, self._ids.gid)
+
+
 def run(path, argv, env, *, cwd=None, int stdin=-1, int stdout=-1,
         int stderr=-1, unsigned long long mem_limit_kib=0,
         unsigned long long time_limit_ms=0,
@@ -264,7 +365,10 @@ def run(path, argv, env, *, cwd=None, int stdin=-1, int stdout=-1,
         unsigned long long output_limit_bytes=0, bint trace=False,
         bint follow_forks=False, policy=None, files=None,
         bint trace_memory=False, local_root=None,
-        bint single_threaded=False, bint ignore_return=False):
+        bint single_threaded=False, bint ignore_return=False,
+        Ids ids=None, unsigned long long max_open_files=0,
+        unsigned long long max_processes=0, bint confine_quotas=False,
+        bint memcg=False):
     """Run one program under supervision and return its :class:`Result`.
 
     ``path`` is what execve gets (relative paths are relative to ``cwd``);
@@ -276,6 +380,13 @@ def run(path, argv, env, *, cwd=None, int stdin=-1, int stdout=-1,
     ``'local-readonly'``) makes path syscalls stop for a decision, inside
     ``local_root`` for the latter; ``trace_memory`` makes brk and big
     mmap/mremap stop for memory accounting.
+
+    Confinement: ``ids`` (a leased :class:`Ids`) runs the program as that
+    uid/gid with no capabilities; ``max_open_files`` and ``max_processes``
+    are its RLIMIT_NOFILE and RLIMIT_NPROC; ``confine_quotas`` gives it
+    small pending-signal, message-queue and locked-memory quotas; ``memcg``
+    puts it in the memory cgroup of its ids (when one can be made) limited
+    to the memory limit plus a little kernel memory.
     """
     cdef sio_spec spec
     cdef sio_result res
@@ -319,13 +430,30 @@ def run(path, argv, env, *, cwd=None, int stdin=-1, int stdout=-1,
     spec.spawn_mode = SIO_SPAWN_VFORK
     spec.single_threaded = single_threaded
     spec.hooks = NULL
+    spec.max_open_files = max_open_files
+    spec.max_processes = max_processes
+    spec.confine_quotas = confine_quotas
+    spec.cgroup_procs_fd = -1
+    cdef unsigned cg_id = 0
+    cdef bint confined = memcg and ids is not None and ids.leased
+    if ids is not None:
+        if not ids.active:
+            raise SupervisionError('the ids were released already')
+        if ids.leased:
+            spec.switch_ids = 1
+            spec.run_uid = ids._ids.uid
+            spec.run_gid = ids._ids.gid
+            cg_id = ids._ids.uid
 
     with nogil:
-        sio_supervise(&spec, &res)
+        if confined:
+            sio_supervise_confined(&spec, cg_id, &res)
+        else:
+            sio_supervise(&spec, &res)
 
     vin.mem_limit_kib = mem_limit_kib
     vin.time_limit_ms = time_limit_ms
-    vin.time_used_ms = res.user_us // 1000
+    vin.time_used_ms = res.cpu_us // 1000
     vin.ignore_return = ignore_return
     sio_decide_verdict(&res, &vin, &verdict)
 
@@ -338,6 +466,15 @@ def run(path, argv, env, *, cwd=None, int stdin=-1, int stdout=-1,
     out.term_signal = res.term_signal
     out.user_us = res.user_us
     out.sys_us = res.sys_us
+    out.cpu_us = res.cpu_us
+    out.tracer_us = res.tracer_us
+    out.memcg_peak_kib = res.memcg_peak_kib
+    if res.memcg_version:
+        out.memory_bound = 'cgroup-v%d' % res.memcg_version
+    elif mem_limit_kib:
+        out.memory_bound = 'rlimit'
+    else:
+        out.memory_bound = None
     out.wall_us = res.wall_us
     out.peak_vm_kib = res.peak_vm_kib
     out.peak_rss_kib = res.peak_rss_kib
@@ -418,3 +555,58 @@ def instructions_to_ms(unsigned long long instructions):
 def ms_to_instructions(unsigned long long ms):
     """Instructions in ``ms`` milliseconds at 2*10^9 a second."""
     return sio_ms_to_instructions(ms)
+
+
+def lease_ids():
+    """Lease a uid/gid of its own for a run: from ``SIO_RUN_UIDS`` (default
+    1900000000-1900000999) when this process is root, held with a lock in
+    ``SIO_RUN_UIDS_DIR`` (default /run/sioworkers/uids) so no other run on
+    the machine shares it. Raises :class:`SupervisionError` when no pair can
+    be had."""
+    cdef char err[256]
+    cdef Ids out = Ids.__new__(Ids)
+    cdef int rc
+    with nogil:
+        rc = sio_ids_acquire(&out._ids, err, sizeof(err))
+    if rc < 0:
+        raise SupervisionError((<bytes>err).decode(errors='replace'))
+    out.active = True
+    return out
+
+
+def ids_available():
+    """Does this process run programs under uids of their own (is it root)?"""
+    return bool(sio_ids_available())
+
+
+def _parse_uid_range(text):
+    """Unit-test hook: (first, count) of a SIO_RUN_UIDS value, or None."""
+    cdef bytes t = _as_bytes(text, 'text')
+    cdef unsigned first = 0, count = 0
+    if sio_ids_parse_range(t, &first, &count) < 0:
+        return None
+    return first, count
+
+
+def _parse_maps_overlap(text, unsigned long long start, unsigned long long end):
+    """Unit-test hook: bytes of [start, end) covered by a maps text."""
+    cdef bytes t = _as_bytes(text, 'text')
+    return sio_parse_maps_overlap(t, start, end)
+
+
+def _memcg_counter(text, key):
+    """Unit-test hook: the counter ``key`` of a memory.events text."""
+    cdef bytes t = _as_bytes(text, 'text')
+    cdef bytes k = _as_bytes(key, 'key')
+    return sio_memcg_parse_counter(t, k)
+
+
+def memcg_limit_bytes(unsigned long long mem_limit_kib):
+    """The memory cgroup limit (bytes) of a run with this memory limit."""
+    return sio_memcg_limit_bytes(mem_limit_kib)
+
+
+def memcg_version():
+    """The memory cgroup version runs get on this machine (1 or 2), or 0
+    when none can be made (not root, or no memory controller to use)."""
+    return sio_memcg_available()

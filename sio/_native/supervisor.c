@@ -41,24 +41,24 @@
 
 /* Stages of the child's set-up, reported through the error pipe. */
 enum child_stage {
-    STAGE_SIGNALS = 1, STAGE_SETPGID, STAGE_FDS, STAGE_CHDIR, STAGE_RLIMIT,
-    STAGE_PDEATHSIG, STAGE_HOOK, STAGE_TRACEME, STAGE_STOP, STAGE_NNP,
-    STAGE_SECCOMP, STAGE_EXEC,
+    STAGE_SIGNALS = 1, STAGE_SETPGID, STAGE_FDS, STAGE_CHDIR, STAGE_CGROUP,
+    STAGE_RLIMIT, STAGE_IDS, STAGE_PDEATHSIG, STAGE_HOOK, STAGE_TRACEME,
+    STAGE_STOP, STAGE_NNP, STAGE_SECCOMP, STAGE_EXEC,
 };
 
 static const char *const stage_names[] = {
     "", "resetting signals", "setpgid", "setting up descriptors", "chdir",
-    "setrlimit", "PR_SET_PDEATHSIG", "the set-up hook", "PTRACE_TRACEME",
-    "stopping", "PR_SET_NO_NEW_PRIVS", "loading seccomp filter", "execve",
+    "joining the cgroup", "setrlimit", "switching to the run's uid/gid",
+    "PR_SET_PDEATHSIG", "the set-up hook", "PTRACE_TRACEME", "stopping",
+    "PR_SET_NO_NEW_PRIVS", "loading seccomp filter", "execve",
 };
 
-/* Kernel ABI of the CPU-time clocks of a whole process: user time only
- * (CPUCLOCK_VIRT) and user+system (CPUCLOCK_SCHED). */
-static clockid_t process_user_clock(pid_t pid)
-{
-    return (clockid_t)((~(unsigned)pid << 3) | 1);
-}
+/* Tracer CPU is checked against its budget every this many stops. */
+#define TRACER_CHECK_EVERY 64
 
+/* Kernel ABI of the CPU-time clock of a whole process: the scheduler's
+ * runtime of all its threads, user + system (CPUCLOCK_SCHED). Precise,
+ * unlike the tick-sampled utime/stime split. */
 static clockid_t process_cpu_clock(pid_t pid)
 {
     return (clockid_t)((~(unsigned)pid << 3) | 2);
@@ -73,6 +73,14 @@ static uint64_t mono_ns(void)
 {
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
+    return ts_ns(&t);
+}
+
+static uint64_t thread_cpu_ns(void)
+{
+    struct timespec t;
+    if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t) < 0)
+        return 0;
     return ts_ns(&t);
 }
 
@@ -91,8 +99,8 @@ struct child_ctx {
     int fds[3];
     int err_fd;
     int nlimits;
-    int limit_resource[6];
-    struct rlimit limit_value[6];
+    int limit_resource[12];
+    struct rlimit limit_value[12];
     sigset_t empty_mask;
 };
 
@@ -159,6 +167,15 @@ static int child_main(void *arg)
     }
     if (s->cwd && chdir(s->cwd) < 0)
         child_fail(c, STAGE_CHDIR);
+    /* Under ids of its own the program may not be able to reach its file
+     * (a private job directory): it is opened here, and executed through
+     * the descriptor. */
+    int exe_fd = -1;
+    if (s->switch_ids) {
+        exe_fd = open(s->path, O_PATH | O_CLOEXEC);
+        if (exe_fd < 0)
+            child_fail(c, STAGE_EXEC);
+    }
     if (c->pin_cpu >= 0) {
         cpu_set_t one;
         CPU_ZERO(&one);
@@ -166,9 +183,23 @@ static int child_main(void *arg)
         /* Only a placement hint: a failure costs speed, not correctness. */
         (void)sched_setaffinity(0, sizeof one, &one);
     }
+    if (s->cgroup_procs_fd > 0 && write(s->cgroup_procs_fd, "0", 1) != 1)
+        child_fail(c, STAGE_CGROUP);
     for (int i = 0; i < c->nlimits; i++)
         if (setrlimit(c->limit_resource[i], &c->limit_value[i]) < 0)
             child_fail(c, STAGE_RLIMIT);
+    if (s->switch_ids) {
+        /* Raw syscalls: libc's wrappers would signal the other threads of
+         * a process this child may share memory with. Leaving uid 0 for
+         * good clears every capability. */
+        if (syscall(SYS_setgroups, 0, NULL) < 0 ||
+            syscall(SYS_setresgid, s->run_gid, s->run_gid, s->run_gid) < 0 ||
+            syscall(SYS_setresuid, s->run_uid, s->run_uid, s->run_uid) < 0)
+            child_fail(c, STAGE_IDS);
+        if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+            child_fail(c, STAGE_NNP);
+    }
+    /* After the identity change, which clears it. */
     if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
         child_fail(c, STAGE_PDEATHSIG);
     if (s->child_hook && s->child_hook(s->child_hook_arg) < 0)
@@ -185,6 +216,13 @@ static int child_main(void *arg)
             child_fail(c, STAGE_NNP);
         if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, s->filter) < 0)
             child_fail(c, STAGE_SECCOMP);
+    }
+    if (exe_fd >= 0) {
+        syscall(SYS_execveat, exe_fd, "", s->argv, s->envp, AT_EMPTY_PATH);
+        /* ENOENT: a script, whose interpreter cannot open a descriptor
+         * closed at exec; by its path, then. */
+        if (errno != ENOENT)
+            child_fail(c, STAGE_EXEC);
     }
     execve(s->path, s->argv, s->envp);
     child_fail(c, STAGE_EXEC);
@@ -212,9 +250,11 @@ struct run {
     int root_pidfd;
     int root_reaped;
     uint64_t t0_ns;
-    uint64_t dead_user_ns;    /* CPU of processes that are gone */
-    uint64_t dead_cpu_ns;
-    uint64_t user_at_kill_ns; /* what the watchdog read when it killed */
+    uint64_t dead_cpu_ns;     /* CPU of processes that are gone */
+    uint64_t cpu_at_kill_ns;  /* what the watchdog read when it killed */
+    uint64_t reaped_cpu_ns;   /* the root's rusage, user + system */
+    uint64_t tracer_t0_ns;    /* the tracer's thread CPU clock at start */
+    uint64_t tracer_budget_ns;/* 0: none */
     uint64_t cpus;            /* how many CPUs the program can use at once */
     struct tracee *tracees;
     size_t ntracees, cap;
@@ -281,22 +321,19 @@ static void remove_tracee(struct run *r, pid_t pid)
     *t = r->tracees[--r->ntracees];
 }
 
-/* Called with mu held: user and user+system CPU of every live process plus
- * what the dead ones used. */
-static void tree_cpu_ns(struct run *r, uint64_t *user, uint64_t *total)
+/* Called with mu held: CPU (user + system, precise) of every live process
+ * plus what the dead ones used. */
+static uint64_t tree_cpu_ns(struct run *r)
 {
-    *user = r->dead_user_ns;
-    *total = r->dead_cpu_ns;
+    uint64_t total = r->dead_cpu_ns;
     for (size_t i = 0; i < r->ntracees; i++) {
         struct tracee *t = &r->tracees[i];
         struct timespec ts;
-        if (!t->clock_live)
-            continue;
-        if (clock_gettime(process_user_clock(t->pid), &ts) == 0)
-            *user += ts_ns(&ts);
-        if (clock_gettime(process_cpu_clock(t->pid), &ts) == 0)
-            *total += ts_ns(&ts);
+        if (t->clock_live &&
+            clock_gettime(process_cpu_clock(t->pid), &ts) == 0)
+            total += ts_ns(&ts);
     }
+    return total;
 }
 
 /* Called with mu held. Record the reason (first wins) and kill the root
@@ -381,6 +418,11 @@ static int prepare_child(struct run *r)
         {RLIMIT_CORE, 0, 1},
         /* Backstop only: the watchdog kills far more precisely. */
         {RLIMIT_CPU, (s->time_limit_ms + 999) / 1000 + 1, s->time_limit_ms != 0},
+        {RLIMIT_NOFILE, s->max_open_files, s->max_open_files != 0},
+        {RLIMIT_NPROC, s->max_processes, s->max_processes != 0},
+        {RLIMIT_SIGPENDING, SIO_QUOTA_SIGPENDING, s->confine_quotas},
+        {RLIMIT_MSGQUEUE, SIO_QUOTA_MSGQUEUE, s->confine_quotas},
+        {RLIMIT_MEMLOCK, SIO_QUOTA_MEMLOCK, s->confine_quotas},
     };
     c->nlimits = 0;
     for (size_t i = 0; i < sizeof want / sizeof *want; i++) {
@@ -483,7 +525,13 @@ static void on_seccomp_stop(struct run *r, struct tracee *t)
         kill_everything(r, SIO_KILL_SUPERVISOR);
         return;
     }
-    r->res->syscalls++;
+    if (++r->res->syscalls % TRACER_CHECK_EVERY == 0 && r->tracer_budget_ns &&
+        thread_cpu_ns() - r->tracer_t0_ns >= r->tracer_budget_ns) {
+        /* The program makes the supervisor work for it: what it costs the
+         * worker is bounded like its own time. */
+        kill_everything(r, SIO_KILL_CPU_TIME);
+        return;
+    }
     struct sio_syscall sc = {.nr = info.seccomp.nr};
     memcpy(sc.args, info.seccomp.args, sizeof sc.args);
     struct sio_decision d = {0};
@@ -500,6 +548,9 @@ static void on_seccomp_stop(struct run *r, struct tracee *t)
     }
     case SIO_TAG_SIGNAL:
         sio_rule_signal(t->pid, &sc, &d);
+        break;
+    case SIO_TAG_FDFLAGS:
+        sio_rule_fd_flags(t->pid, &sc, r->spec->proc_dirfd, &d);
         break;
     default:  /* SIO_TAG_FORBIDDEN, SIO_TAG_BADARCH */
         forbid_syscall(r, info.arch, sc.nr);
@@ -541,8 +592,6 @@ static void on_exit_event(struct run *r, struct tracee *t)
     if (t->is_process && t->clock_live) {
         struct timespec ts;
         pthread_mutex_lock(&r->mu);
-        if (clock_gettime(process_user_clock(t->pid), &ts) == 0)
-            r->dead_user_ns += ts_ns(&ts);
         if (clock_gettime(process_cpu_clock(t->pid), &ts) == 0)
             r->dead_cpu_ns += ts_ns(&ts);
         t->clock_live = 0;
@@ -671,15 +720,10 @@ static void on_exited(struct run *r, pid_t pid, int status,
         if (ru) {
             res->user_us = (uint64_t)ru->ru_utime.tv_sec * 1000000 +
                            (uint64_t)ru->ru_utime.tv_usec;
-            /* rusage scales user time to the precise total, the CPU clock
-             * the watchdog reads does not; both measure the same thing and
-             * the verdict followed the clock. */
-            pthread_mutex_lock(&r->mu);
-            if (r->user_at_kill_ns / 1000 > res->user_us)
-                res->user_us = r->user_at_kill_ns / 1000;
-            pthread_mutex_unlock(&r->mu);
             res->sys_us = (uint64_t)ru->ru_stime.tv_sec * 1000000 +
                           (uint64_t)ru->ru_stime.tv_usec;
+            /* The split is tick-sampled, the sum is the precise runtime. */
+            r->reaped_cpu_ns = (res->user_us + res->sys_us) * 1000;
         }
     }
     pthread_mutex_lock(&r->mu);
@@ -887,18 +931,17 @@ static void check_limits(struct sio_watch *w, uint64_t *sleep_ns)
             sleep = wall_limit - elapsed;
     }
     if (cpu_limit) {
-        /* The limit is on user time, as the verdict is; a program that
-         * spins in the kernel instead is stopped at twice the limit. */
-        uint64_t user, total;
-        tree_cpu_ns(r, &user, &total);
-        if (user >= cpu_limit || total >= 2 * cpu_limit) {
-            r->user_at_kill_ns = user;
+        /* User and system time alike: where the scheduler's ticks land
+         * must not decide how much of the work counts. */
+        uint64_t total = tree_cpu_ns(r);
+        if (total >= cpu_limit) {
+            r->cpu_at_kill_ns = total;
             kill_program_locked(r, SIO_KILL_CPU_TIME);
             *sleep_ns = KILLED_RECHECK_NS;
             goto out;
         }
         /* The program cannot burn CPU faster than cpus seconds a second. */
-        uint64_t left = (cpu_limit - user) / r->cpus;
+        uint64_t left = (cpu_limit - total) / r->cpus;
         if (left < sleep)
             sleep = left;
     }
@@ -966,6 +1009,9 @@ int sio_supervise(const struct sio_spec *spec, struct sio_result *res)
         CPU_SET(r.child.pin_cpu, &one);
         pinned = sched_setaffinity(0, sizeof one, &one) == 0;
     }
+    r.tracer_t0_ns = thread_cpu_ns();
+    if (spec->trace)
+        r.tracer_budget_ns = spec->time_limit_ms * 1000000ULL;
     pid_t pid = spawn_child(&r);
     /* Our copy of the write end must go before the pipe is read. */
     close(r.err_pipe[1]);
@@ -992,6 +1038,18 @@ int sio_supervise(const struct sio_spec *spec, struct sio_result *res)
     wait_loop(&r);
     if (watching)
         sio_watch_remove(&r.watch);
+    res->tracer_us = (thread_cpu_ns() - r.tracer_t0_ns) / 1000;
+    {
+        /* Every process's runtime was read at its exit event; the root's
+         * rusage adds children it reaped itself; a kill may have come
+         * after a reading the events missed. The largest is the truth. */
+        uint64_t cpu = r.dead_cpu_ns;
+        if (r.reaped_cpu_ns > cpu)
+            cpu = r.reaped_cpu_ns;
+        if (r.cpu_at_kill_ns > cpu)
+            cpu = r.cpu_at_kill_ns;
+        res->cpu_us = cpu / 1000;
+    }
     read_child_error(&r);
     if (spec->hooks && spec->hooks->finished)
         spec->hooks->finished(spec->hooks->ctx, res);

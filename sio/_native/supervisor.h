@@ -80,7 +80,8 @@ struct sio_spec {
     int stdin_fd, stdout_fd, stderr_fd;   /* -1: /dev/null */
 
     uint64_t mem_limit_kib;       /* 0: none. RLIMIT_AS = limit + margin */
-    uint64_t time_limit_ms;       /* user CPU time (2x for user+system); 0: none */
+    uint64_t time_limit_ms;       /* CPU time of the whole run, user + system,
+                                     as the scheduler counts it; 0: none */
     uint64_t real_time_limit_ms;  /* wall clock; 0: none */
     uint64_t output_limit_bytes;  /* RLIMIT_FSIZE; 0: none */
 
@@ -95,6 +96,23 @@ struct sio_spec {
                                      traced, it then runs on the caller's
                                      CPU and the caller stays there */
     int keep_process_group;       /* do not make the program a group leader */
+
+    /* Identity: with switch_ids the program runs as run_uid/run_gid with no
+     * supplementary groups, no capabilities and no_new_privs (the caller
+     * must be able to setuid; see uidpool.h for where the ids come from). */
+    int switch_ids;
+    uid_t run_uid;
+    gid_t run_gid;
+    /* Per-run quotas of what the kernel would otherwise let a program take
+     * from the resources its uid shares: open files (hence pipe buffers),
+     * processes of its uid, pending signals, POSIX message queues, locked
+     * memory. 0: leave the limit inherited. */
+    uint64_t max_open_files;      /* RLIMIT_NOFILE */
+    uint64_t max_processes;       /* RLIMIT_NPROC (counts the run's uid) */
+    int confine_quotas;           /* SIGPENDING, MSGQUEUE, MEMLOCK small */
+    /* A descriptor of the cgroup.procs file the program joins before exec
+     * (a memory cgroup that bounds kernel-held memory too); 0 or -1: none. */
+    int cgroup_procs_fd;
     const struct sio_hooks *hooks;
     /* Extra set-up in the child right before tracing starts (e.g. dropping
      * capabilities). Only async-signal-safe calls; return 0, or -1 with
@@ -109,7 +127,12 @@ struct sio_result {
     int signaled;                 /* term_signal is valid */
     int term_signal;
 
-    uint64_t user_us, sys_us;     /* CPU of the program and waited children */
+    uint64_t user_us, sys_us;     /* CPU of the program and waited children
+                                     (the split is tick-sampled) */
+    uint64_t cpu_us;              /* precise CPU time of every process and
+                                     thread of the run, user + system: what
+                                     time limits are judged on */
+    uint64_t tracer_us;           /* CPU the supervisor spent on its stops */
     uint64_t wall_us;
     uint64_t peak_vm_kib;         /* VmPeak (or traced estimate) */
     uint64_t peak_rss_kib;        /* VmHWM */
@@ -122,6 +145,9 @@ struct sio_result {
                                      its image did not fit the limit) */
     int exec_errno;
     int internal_error;           /* supervision failed: see detail */
+    int memcg_version;            /* the run's memory cgroup (1, 2); 0: none */
+    int memcg_oom;                /* the kernel killed it at the cgroup limit */
+    uint64_t memcg_peak_kib;      /* peak of everything the cgroup charged */
     char detail[256];             /* forbidden syscall name or error text */
 };
 
@@ -131,6 +157,11 @@ uint64_t sio_as_margin_kib(uint64_t mem_limit_kib);
 
 /* Smallest mmap/mremap length the memory rules trace (bytes). */
 #define SIO_TRACED_MAP_MIN (64 * 1024)
+
+/* Quotas set by confine_quotas. */
+#define SIO_QUOTA_SIGPENDING 64
+#define SIO_QUOTA_MSGQUEUE 0
+#define SIO_QUOTA_MEMLOCK (64 * 1024)
 
 /* Run the program. Returns 0 when res describes a supervised run (whatever
  * its outcome), -1 when supervision failed (res->internal_error set). */

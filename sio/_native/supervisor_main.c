@@ -22,8 +22,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "confine.h"
 #include "seccomp_policy.h"
 #include "supervisor.h"
+#include "uidpool.h"
 #include "verdict.h"
 
 extern char **environ;
@@ -92,17 +94,32 @@ int main(int argc, char **argv)
         .files_mode = local_open ? SIO_FILES_LOCAL_READONLY : SIO_FILES_FORBID,
         .local_root = cwd, .proc_dirfd = -1, .single_threaded = 1,
     };
+    /* As root, the program runs as a uid/gid of its own (uidpool.h). */
+    struct sio_ids ids;
+    if (sio_ids_acquire(&ids, err, sizeof err) < 0) {
+        fprintf(stderr, "supervisor: %s\n", err);
+        return 2;
+    }
+    spec.switch_ids = ids.slot >= 0;
+    spec.run_uid = ids.uid;
+    spec.run_gid = ids.gid;
+    spec.confine_quotas = 1;
+    spec.max_open_files = 64;
+    spec.max_processes = spec.switch_ids ? 1 : 0;
     struct sio_result res;
-    if (sio_supervise(&spec, &res) < 0) {
+    int rc = spec.switch_ids ? sio_supervise_confined(&spec, ids.uid, &res)
+                             : sio_supervise(&spec, &res);
+    sio_ids_release(&ids);
+    if (rc < 0) {
         fprintf(stderr, "supervisor: %s\n", res.detail);
         return 2;
     }
-    struct sio_verdict_input in = {mem, time, res.user_us / 1000, 0};
+    struct sio_verdict_input in = {mem, time, res.cpu_us / 1000, 0};
     struct sio_verdict v;
     sio_decide_verdict(&res, &in, &v);
     int status = res.exited ? res.exit_code : res.signaled ? 128 + res.term_signal : 0;
     dprintf(report_fd, "%s %d %" PRIu64 " 0 %" PRIu64 " %" PRIu64 "\n%s\n",
-            sio_code_name(v.code), status, res.user_us / 1000, res.peak_vm_kib,
+            sio_code_name(v.code), status, res.cpu_us / 1000, res.peak_vm_kib,
             res.syscalls, v.text);
     return 0;
 }

@@ -91,12 +91,21 @@ void sio_decide_verdict(const struct sio_result *r,
     default:
         break;
     }
+    if (r->memcg_oom && !(r->exited && r->exit_code == 0)) {
+        set(v, SIO_MLE, "memory limit exceeded");
+        return;
+    }
     if (in->mem_limit_kib && (r->peak_vm_kib > in->mem_limit_kib ||
                               died_at_memory_limit(r, in->mem_limit_kib))) {
         set(v, SIO_MLE, "memory limit exceeded");
         return;
     }
     if (in->time_limit_ms && in->time_used_ms > in->time_limit_ms) {
+        set(v, SIO_TLE, "time limit exceeded");
+        return;
+    }
+    if (r->signaled && r->term_signal == SIGXCPU && in->time_limit_ms) {
+        /* RLIMIT_CPU, our own backstop of the time limit. */
         set(v, SIO_TLE, "time limit exceeded");
         return;
     }

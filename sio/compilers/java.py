@@ -49,7 +49,8 @@ class JavaCompiler(Compiler):
 
     def command(self, source, sources, extra_args):
         heap_kib = int(self.environ.get('compilation_mem_limit') or (1 << 20))
-        os.makedirs(tempcwd('classes'), exist_ok=True)
+        # javac makes the directory itself, owned by whoever it runs as
+        # (the run's own uid when the worker is root).
         return ['javac', f'-J-Xmx{max(heap_kib // 2, 65536)}k', '-J-XX:+UseSerialGC',
                 '-J-Xshare:auto', '-encoding', 'UTF-8', '-d', 'classes', *extra_args,
                 source, *sources]

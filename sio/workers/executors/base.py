@@ -47,11 +47,25 @@ class Limits:
     output_limit: int | None = None
 
 
+#: The largest limits accepted (KiB, ms, ms, bytes): beyond them the
+#: arithmetic of the limits (address space = limit + margin, times in ns)
+#: could wrap. The same bounds as the bundled sio2jail's.
+MAX_LIMITS = {
+    'mem_limit': 1 << 40,          # 1 PiB
+    'time_limit': 1 << 40,         # about 35 years
+    'real_time_limit': 1 << 40,
+    'output_limit': 1 << 62,
+}
+
+
 def _check_limit(name: str, value: Any, source: str) -> int | None:
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0 \
+            or value != value:
         raise ValueError(f'{source} must be a non-negative number, not {value!r}')
+    if value > MAX_LIMITS[name]:
+        raise ValueError(f'{source} is out of range: {value!r} (at most {MAX_LIMITS[name]})')
     return int(value)
 
 

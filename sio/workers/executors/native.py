@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from sio._native import supervise
 from sio.workers.executors.base import Invocation
 from sio.workers.executors.command import parse, resolve_program
+from sio.workers.executors.confinement import run_identity
 from sio.workers.executors.results import Outcome, from_native, system_error
 
 SHELL = '/bin/sh'
@@ -41,11 +42,49 @@ def plan(call: Invocation, shell: str) -> Program:
     return Program(path, parsed.argv, parsed.redirects, parsed.stderr_to_stdout)
 
 
+@dataclass(frozen=True)
+class Confinement:
+    """What a run may take beyond its limits: RLIMIT_NOFILE and RLIMIT_NPROC
+    (0: inherited; processes only count with ids of its own), the small
+    signal/message-queue/locked-memory quotas, its own memory cgroup, and
+    the access to the job directory its ids get."""
+
+    open_files: int = 0
+    processes: int = 0
+    quotas: bool = True
+    memcg: bool = True
+    directory_access: str = 'x'
+
+
 def run(call: Invocation, program: Program, *, trace: bool, follow_forks: bool = False,
         policy: str | None = None, files: str | None = None, trace_memory: bool = False,
-        single_threaded: bool = False, ignore_return: bool = False):
+        single_threaded: bool = False, ignore_return: bool = False,
+        confinement: Confinement | None = None):
     """Run ``program`` for ``call``; the native Result, or an SE
-    :class:`Outcome` when the run could not even start."""
+    :class:`Outcome` when the run could not even start. With a
+    ``confinement`` the program runs under ids of its own (see
+    :mod:`sio.workers.executors.confinement`)."""
+    if confinement is None:
+        return _run(call, program, None, None, trace=trace, follow_forks=follow_forks,
+                    policy=policy, files=files, trace_memory=trace_memory,
+                    single_threaded=single_threaded, ignore_return=ignore_return)
+    try:
+        identity = run_identity(call.cwd, confinement.directory_access)
+        ids = identity.__enter__()
+    except (supervise.SupervisionError, OSError) as exc:
+        return system_error(f'cannot give the program ids of its own: {exc}')
+    try:
+        return _run(call, program, ids, confinement, trace=trace,
+                    follow_forks=follow_forks, policy=policy, files=files,
+                    trace_memory=trace_memory, single_threaded=single_threaded,
+                    ignore_return=ignore_return)
+    finally:
+        identity.__exit__(None, None, None)
+
+
+def _run(call: Invocation, program: Program, ids, confinement: Confinement | None, *,
+         trace: bool, follow_forks: bool, policy: str | None, files: str | None,
+         trace_memory: bool, single_threaded: bool, ignore_return: bool):
     limits = call.limits
     fds = {0: call.stdin, 1: call.stdout, 2: call.stderr}
     with contextlib.ExitStack() as stack:
@@ -70,9 +109,23 @@ def run(call: Invocation, program: Program, *, trace: bool, follow_forks: bool =
                 trace=trace, follow_forks=follow_forks, policy=policy, files=files,
                 trace_memory=trace_memory,
                 local_root=os.path.realpath(call.cwd) if files else None,
-                single_threaded=single_threaded, ignore_return=ignore_return)
+                single_threaded=single_threaded, ignore_return=ignore_return,
+                **_confinement_options(ids, confinement))
         except (supervise.SupervisionError, ValueError, TypeError) as exc:
             return system_error(f'supervisor error: {exc}')
+
+
+def _confinement_options(ids, confinement: Confinement | None) -> dict:
+    if confinement is None:
+        return {}
+    leased = ids is not None and ids.leased
+    return {
+        'ids': ids,
+        'max_open_files': confinement.open_files,
+        'max_processes': confinement.processes if leased else 0,
+        'confine_quotas': confinement.quotas,
+        'memcg': confinement.memcg,
+    }
 
 
 def _fd(fd: int | None) -> int:

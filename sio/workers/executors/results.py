@@ -3,8 +3,10 @@
 Every checking executor (native or jail) describes a run as an
 :class:`Outcome`; :func:`to_renv` gives the keys contest systems read:
 ``result_code``, ``result_string``, ``time_used``, ``mem_used``,
-``num_syscalls``, ``return_code``, ``real_time_used`` and ``exit_signal``
-(only when a signal ended the program).
+``num_syscalls``, ``return_code``, ``real_time_used``, ``exit_signal``
+(only when a signal ended the program) and ``memory_bound`` (what held the
+memory limit: ``'cgroup-v1'``/``'cgroup-v2'``, a memory cgroup bounding
+kernel-held memory too, or ``'rlimit'``, the address space alone).
 """
 
 from dataclasses import dataclass
@@ -22,6 +24,7 @@ class Outcome:
     mem_kib: int = 0
     syscalls: int = 0
     wall_ms: int = 0
+    memory_bound: str | None = None
 
     @property
     def return_code(self) -> int:
@@ -39,10 +42,11 @@ def from_native(result, mem: str = 'vm') -> Outcome:
         text=result.text,
         exit_code=result.exit_code if result.exited else None,
         signal=result.term_signal if result.signaled else None,
-        time_ms=result.user_ms,
+        time_ms=result.cpu_ms,
         mem_kib=result.peak_vm_kib if mem == 'vm' else result.peak_rss_kib,
         syscalls=result.syscalls,
         wall_ms=result.wall_ms,
+        memory_bound=result.memory_bound,
     )
 
 
@@ -63,4 +67,6 @@ def to_renv(outcome: Outcome) -> dict:
     }
     if outcome.signal is not None:
         renv['exit_signal'] = outcome.signal
+    if outcome.memory_bound is not None:
+        renv['memory_bound'] = outcome.memory_bound
     return renv

@@ -9,6 +9,7 @@ import threading
 from sio._native import helper_path, supervise
 from sio.workers.executors import native
 from sio.workers.executors.base import BaseExecutor, Invocation, Limits
+from sio.workers.executors.confinement import run_identity
 from sio.workers.executors.results import Outcome, system_error, to_renv
 from sio.workers.executors.supervised import checking_defaults
 
@@ -67,9 +68,12 @@ class Sio2JailExecutor(BaseExecutor):
     seccomp policy for static programs, memory/output/time limits.
 
     time_used is instructions / 2*10^9 per second (``time_measure:
-    'instructions'``); where hardware counters are unavailable it is user
-    CPU time (``time_measure: 'cpu'``, with a warning in the log), or SE
-    when ``SIO2JAIL_REQUIRE_PERF=1``. mem_used is peak virtual memory.
+    'instructions'``); where hardware counters are unavailable it is the
+    precise CPU time, user + system (``time_measure: 'cpu'``, with a
+    warning in the log), or SE when ``SIO2JAIL_REQUIRE_PERF=1``. mem_used
+    is peak virtual memory. As root, the program runs as a uid/gid of its
+    own (mapped inside the jail's user namespace) and in its own memory
+    cgroup where one can be made (``memory_bound``).
 
     Options: ``binds`` (list of ``(outside, inside, read_only)``),
     ``policy`` (``'default'`` or ``'permissive'``), ``measure`` (``'cpu'``
@@ -160,6 +164,29 @@ class Sio2JailExecutor(BaseExecutor):
             cmd, measure = self.jail_command(call, program)
         except (native.NeedsShell, FileNotFoundError, RuntimeError) as exc:
             return to_renv(system_error(str(exc)))
+        # The jail needs root's powers to build itself; the program runs as
+        # ids leased here (the jail maps them inside its user namespace),
+        # lent the job directory for reading (binds of it, e.g. a checker's).
+        try:
+            identity = run_identity(call.cwd, 'rx')
+            ids = identity.__enter__()
+        except (supervise.SupervisionError, OSError) as exc:
+            return to_renv(system_error(f'cannot give the program ids of its own: {exc}'))
+        try:
+            if ids.leased:
+                at = cmd.index('--')
+                cmd[at:at] = ['--uid', str(ids.uid), '--gid', str(ids.gid)]
+            renv = self._run_jail(call, program, cmd)
+        finally:
+            identity.__exit__(None, None, None)
+        if renv.get('result_code') != 'SE':
+            renv['time_measure'] = measure
+            if call.limits.mem_limit:
+                version = supervise.memcg_version() if ids.leased else 0
+                renv['memory_bound'] = f'cgroup-v{version}' if version else 'rlimit'
+        return renv
+
+    def _run_jail(self, call: Invocation, program: native.Program, cmd: list) -> dict:
         # The report comes on the jail's stderr (-f 2): a pipe, read when
         # the jail is done (it is a few lines, far below a pipe's buffer).
         read_end, write_end = os.pipe2(os.O_CLOEXEC)
@@ -191,9 +218,7 @@ class Sio2JailExecutor(BaseExecutor):
         except ValueError:
             message = text.strip().splitlines()[-1] if text.strip() else outcome.text
             return to_renv(system_error(f'sio2jail failed: {message}', outcome.wall_ms))
-        renv = to_renv(parsed)
-        renv['time_measure'] = measure
-        return renv
+        return to_renv(parsed)
 
 
 class RealTimeSio2JailExecutor(Sio2JailExecutor):

@@ -9,6 +9,8 @@ DEFAULT_MEM_LIMIT_KIB = 64 * 1024
 DEFAULT_TIME_LIMIT_MS = 30_000
 DEFAULT_OUTPUT_LIMIT = 50 * 1024 * 1024
 MINIMAL_PATH = b'/usr/local/bin:/usr/bin:/bin'
+#: Descriptors a static program may hold (also bounds its pipe buffers).
+STATIC_OPEN_FILES = 64
 
 
 def checking_defaults(limits: Limits) -> Limits:
@@ -32,10 +34,20 @@ class SupervisedExecutor(BaseExecutor):
       with ``allow_local_open=True`` read-only opens inside the working
       directory succeed and other opens fail with EPERM/EACCES;
     * fork/clone/vfork/clone3, a second execve, sockets, ptrace, signals to
-      other processes, personality, most prctl calls, mount, limit raising
-      and foreign ABIs (``int 0x80``, x32) are RV
-      ``intercepted forbidden syscall NAME``;
-    * time_used is user CPU ms, mem_used peak virtual memory KiB;
+      other processes, routing signals through a descriptor
+      (``fcntl(F_SETOWN/F_SETOWN_EX/F_SETSIG/F_SETLEASE/F_NOTIFY)``),
+      growing pipe buffers, truncating files, personality, most prctl
+      calls, mount, limit raising and foreign ABIs (``int 0x80``, x32) are
+      RV ``intercepted forbidden syscall NAME``; clearing O_APPEND from its
+      output fails with EPERM;
+    * as root, the program runs as a uid/gid of its own with no
+      capabilities (see :mod:`~sio.workers.executors.confinement`), at
+      most 64 descriptors and small signal/message-queue quotas, and in a
+      memory cgroup of its own where one can be made (``memory_bound`` in
+      the renv says which bound held: ``'cgroup-v1'``, ``'cgroup-v2'`` or
+      ``'rlimit'``);
+    * time_used is the precise CPU time (user + system) in ms, judged
+      against the time limit; mem_used peak virtual memory KiB;
     * ``ignore_return=True`` makes a non-zero exit code OK.
 
     The command runs directly (no shell); simple redirections
@@ -47,6 +59,9 @@ class SupervisedExecutor(BaseExecutor):
 
     def __init__(self, allow_local_open: bool = False):
         self.allow_local_open = allow_local_open
+        self.confinement = native.Confinement(
+            open_files=STATIC_OPEN_FILES, processes=1,
+            directory_access='rx' if allow_local_open else 'x')
 
     def base_env(self) -> dict[bytes, bytes]:
         return {b'PATH': MINIMAL_PATH}
@@ -63,5 +78,6 @@ class SupervisedExecutor(BaseExecutor):
             call, program, trace=True, policy='static',
             files='local-readonly' if self.allow_local_open else 'forbid',
             trace_memory=True, single_threaded=True,
-            ignore_return=bool(call.options.get('ignore_return', False)))
+            ignore_return=bool(call.options.get('ignore_return', False)),
+            confinement=self.confinement)
         return to_renv(native.outcome_of(result, mem='vm'))

@@ -21,14 +21,28 @@ class UnprotectedExecutor(BaseExecutor):
         return {'return_code': outcome.return_code, 'real_time_used': outcome.wall_ms}
 
 
+#: Descriptors and processes (threads count) of a measured unprotected run
+#: under ids of its own: enough for compilers and the JVM.
+DETAILED_CONFINEMENT = native.Confinement(open_files=1024, processes=512,
+                                          directory_access='rwx')
+
+
 class DetailedUnprotectedExecutor(BaseExecutor):
-    """Runs the command without isolation but measured like a submission:
+    """Runs the command without a sandbox but measured like a submission:
     directly (no shell) unless the command needs shell syntax, with the
     native supervisor's precise CPU-time and wall-time kill of the whole
     process tree, rlimits, and the checking executors' renv:
-    ``result_code``, ``result_string``, ``time_used`` (user CPU ms),
-    ``mem_used`` (peak RSS, KiB), ``num_syscalls``, ``return_code``,
-    ``real_time_used``.
+    ``result_code``, ``result_string``, ``time_used`` (precise CPU ms, user
+    + system, of every process of the run), ``mem_used`` (peak RSS, KiB),
+    ``num_syscalls``, ``return_code``, ``real_time_used``.
+
+    The program sees the host's files, but never holds the worker's
+    powers: as root it runs as a uid/gid of its own with no capabilities
+    (the job directory lent to it for writing), its children cannot leave
+    the trace (``CLONE_UNTRACED`` is EPERM, ``clone3`` ENOSYS so libc uses
+    clone), routing signals through descriptors is EPERM, and it gets
+    small signal/message-queue quotas and, with a memory limit, a memory
+    cgroup where one can be made.
     """
 
     def _execute(self, call: Invocation) -> dict:
@@ -37,12 +51,14 @@ class DetailedUnprotectedExecutor(BaseExecutor):
         except FileNotFoundError as exc:
             return to_renv(system_error(f'cannot execute the program: {exc}'))
         # Tracing stops at exec, fork and exit events (how every descendant
-        # is found and killed, and how the peak RSS of the program, not of
-        # this process it was cloned from, is read) and, with a memory
-        # limit, at allocations (how an allocation refused by the limit
-        # becomes MLE). Every other syscall runs untouched.
+        # is found, timed and killed, and how the peak RSS of the program,
+        # not of this process it was cloned from, is read) and, with a
+        # memory limit, at allocations (how an allocation refused by the
+        # limit becomes MLE). The observe policy's few refusals keep every
+        # child traced and every signal at home; other syscalls run
+        # untouched.
         mem_limited = bool(call.limits.mem_limit)
         result = native.run(call, program, trace=True, follow_forks=True,
-                            policy='observe' if mem_limited else None,
-                            trace_memory=mem_limited)
+                            policy='observe', trace_memory=mem_limited,
+                            confinement=DETAILED_CONFINEMENT)
         return to_renv(native.outcome_of(result, mem='rss'))
