@@ -454,9 +454,7 @@ int main(int argc, char **argv)
     struct sio_memcg cg;
     sio_memcg_init(&cg);
     if (run_uid != (uid_t)-1 && cfg.memory_limit_kib &&
-        (sio_memcg_open(&cg, run_uid, err, sizeof err) < 0 ||
-         sio_memcg_prepare(&cg, sio_memcg_limit_bytes(cfg.memory_limit_kib), err,
-                           sizeof err) < 0))
+        sio_memcg_enter(&cg, run_uid, cfg.memory_limit_kib, err, sizeof err) < 0)
         return fatal("%s", err);
     struct jail_args args = {
         .cfg = &cfg, .program_outside = program, .program = inside,

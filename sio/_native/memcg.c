@@ -257,6 +257,16 @@ int sio_memcg_open(struct sio_memcg *cg, unsigned id, char *err, size_t errlen)
     return 0;
 }
 
+int sio_memcg_discard(unsigned id)
+{
+    pthread_once(&once, find_base);
+    if (!base_version)
+        return -1;
+    char dir[PATH_MAX + 32];
+    snprintf(dir, sizeof dir, "%s/run-%u", base_path, id);
+    return rmdir(dir);
+}
+
 uint64_t sio_memcg_parse_counter(const char *text, const char *key)
 {
     size_t kl = strlen(key);

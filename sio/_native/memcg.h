@@ -37,6 +37,11 @@ void sio_memcg_init(struct sio_memcg *cg);
  * here; -1 with err only for a cgroup that exists but cannot be set up). */
 int sio_memcg_open(struct sio_memcg *cg, unsigned id, char *err, size_t errlen);
 
+/* Remove run id's cgroup (what it still holds goes to its parent): for a
+ * cgroup whose leftover charges (e.g. tmpfs files a program left) keep
+ * it above the next limit. 0 or -1. */
+int sio_memcg_discard(unsigned id);
+
 /* Before a run: set the limit (bytes) and reset the peak. 0 or -1 with err. */
 int sio_memcg_prepare(struct sio_memcg *cg, uint64_t limit_bytes, char *err,
                       size_t errlen);

@@ -272,9 +272,10 @@ void sio_rule_fd_flags(pid_t pid, const struct sio_syscall *sc, int proc_dirfd,
                        struct sio_decision *d)
 {
     int fd = (int)sc->args[0];
-    int wanted = (int)sc->args[2];
+    /* fcntl(fd, F_SETFL, flags) may keep O_APPEND; ftruncate never does. */
+    int keeps_append = sc->nr == SYS_fcntl && ((int)sc->args[2] & O_APPEND);
     int current;
-    if ((wanted & O_APPEND) ||
+    if (keeps_append ||
         sio_proc_fd_flags(proc_dirfd, pid, fd, &current) < 0 ||
         !(current & O_APPEND)) {
         /* Unreadable: a bad descriptor, which the call itself reports. */

@@ -58,9 +58,9 @@ void sio_rule_memory(pid_t pid, const struct sio_syscall *sc,
 void sio_rule_signal(pid_t pid, const struct sio_syscall *sc,
                      struct sio_decision *d);
 
-/* fcntl(F_SETFL): refused with EPERM when it would clear O_APPEND (an
- * output file opened for appending stays so, so its size is all the
- * program ever wrote). */
+/* fcntl(F_SETFL) and ftruncate: refused with EPERM when they would clear
+ * O_APPEND from a descriptor or cut a file open for appending (its size
+ * stays all the program ever wrote to it). */
 void sio_rule_fd_flags(pid_t pid, const struct sio_syscall *sc, int proc_dirfd,
                        struct sio_decision *d);
 

@@ -82,7 +82,7 @@ static const unsigned long allowed_ioctls[] = {TCGETS, TIOCGWINSZ, FIONREAD};
  * process (F_SETOWN, F_SETOWN_EX, F_SETSIG, F_SETLEASE, F_NOTIFY), that
  * grow kernel buffers (F_SETPIPE_SZ) and F_SETFL, which the tracer decides
  * (clearing O_APPEND would let a program rewrite its output). */
-static const unsigned allowed_fcntls[] = {
+static const unsigned allowed_fcntls[] = {  /* see also add_output_rules */
     F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_SETFD, F_GETFL, F_GETLK, F_SETLK,
     F_SETLKW, F_OFD_GETLK, F_OFD_SETLK, F_OFD_SETLKW, F_GETOWN, F_GETOWN_EX,
     F_GETSIG, F_GETLEASE, F_GETPIPE_SZ, F_GET_SEALS,
@@ -215,6 +215,17 @@ static int add_containment_rules(struct builder *b, uint32_t refuse)
     return 0;
 }
 
+/* An output file opened for appending stays so and is never cut: its size
+ * is then all the program wrote, which RLIMIT_FSIZE limits. The tracer
+ * looks at the descriptor (sio_rule_fd_flags). */
+static int add_output_rules(struct builder *b)
+{
+    uint32_t trace = SCMP_ACT_TRACE(SIO_TAG_FDFLAGS);
+    if (add_by_value(b, "fcntl", 1, F_SETFL, trace) < 0)
+        return -1;
+    return add_plain(b, trace, "ftruncate");
+}
+
 /* Processes the tracer cannot lose: a child made with CLONE_UNTRACED would
  * escape ptrace's auto-attach (and with it time accounting and the final
  * kill). clone3 passes its flags in memory a filter cannot read: ENOSYS
@@ -296,7 +307,7 @@ static int build_static(struct builder *b, unsigned flags)
     for (i = 0; i < sizeof allowed_fcntls / sizeof *allowed_fcntls; i++)
         if (add_by_value(b, "fcntl", 1, allowed_fcntls[i], SCMP_ACT_ALLOW) < 0)
             return -1;
-    if (add_by_value(b, "fcntl", 1, F_SETFL, SCMP_ACT_TRACE(SIO_TAG_FDFLAGS)) < 0)
+    if (add_output_rules(b) < 0)
         return -1;
     for (i = 0; i < sizeof allowed_prctls / sizeof *allowed_prctls; i++) {
         struct scmp_arg_cmp c = SCMP_CMP(0, SCMP_CMP_EQ,
@@ -335,7 +346,7 @@ static int build_permissive(struct builder *b, unsigned flags)
         if (add_plain(b, SCMP_ACT_ERRNO(EPERM), kernel_memory_syscalls[i]) < 0)
             return -1;
     if (add_containment_rules(b, SCMP_ACT_ERRNO(EPERM)) < 0 ||
-        add_process_rules(b) < 0)
+        add_process_rules(b) < 0 || add_output_rules(b) < 0)
         return -1;
     if (flags & SIO_PF_TRACE_MEMORY) {
         if (add_memory_rules(b, flags) < 0)
@@ -351,7 +362,11 @@ static int build_observe(struct builder *b, unsigned flags)
         return -1;
     }
     if (add_containment_rules(b, SCMP_ACT_ERRNO(EPERM)) < 0 ||
-        add_process_rules(b) < 0)
+        add_process_rules(b) < 0 || add_output_rules(b) < 0)
+        return -1;
+    /* Trusted programs, but memory outside the address space is still
+     * memory no limit would see. */
+    if (add_plain(b, SCMP_ACT_ERRNO(EPERM), "memfd_create") < 0)
         return -1;
     return add_memory_rules(b, flags);
 }

@@ -8,6 +8,7 @@
  */
 #define _GNU_SOURCE
 #include "supervisor.h"
+#include "output_guard.h"
 #include "procfs.h"
 #include "rules.h"
 #include "seccomp_policy.h"
@@ -889,6 +890,15 @@ static void read_child_error(struct run *r)
     }
 }
 
+/* The output relay saw more than the limit. */
+static void output_exceeded(void *ctx)
+{
+    struct run *r = ctx;
+    pthread_mutex_lock(&r->mu);
+    kill_program_locked(r, SIO_KILL_OUTPUT);
+    pthread_mutex_unlock(&r->mu);
+}
+
 /* ------------------------------------------------------------------ */
 /* Time limits: the watchdog thread calls this.                         */
 
@@ -990,6 +1000,8 @@ int sio_supervise(const struct sio_spec *spec, struct sio_result *res)
     }
     pthread_mutex_init(&r.mu, NULL);
     int watching = 0;
+    struct sio_output_guard guard;
+    int guarded = 0;
     cpu_set_t saved_affinity;
     int pinned = 0;
     if (pipe2(r.err_pipe, O_CLOEXEC) < 0) {
@@ -998,6 +1010,19 @@ int sio_supervise(const struct sio_spec *spec, struct sio_result *res)
     }
     if (prepare_child(&r) < 0)
         goto out;
+    char guard_err[200];
+    if (sio_output_guard_start(&guard, spec->stdout_fd, spec->output_limit_bytes,
+                               spec->cwd, output_exceeded, &r, guard_err,
+                               sizeof guard_err) < 0) {
+        set_error(&r, "%s", guard_err);
+        goto out;
+    }
+    guarded = 1;
+    if (guard.program_fd >= 0) {
+        if (spec->stderr_fd >= 0 && spec->stderr_fd == spec->stdout_fd)
+            r.child.fds[2] = guard.program_fd;
+        r.child.fds[1] = guard.program_fd;
+    }
     /* Keep the supervising thread on the program's CPU while it runs. */
     /* sched_*affinity(0) is this thread; pthread_self() would be wrong in
      * a process made by a raw clone() (the jail). */
@@ -1016,6 +1041,7 @@ int sio_supervise(const struct sio_spec *spec, struct sio_result *res)
     /* Our copy of the write end must go before the pipe is read. */
     close(r.err_pipe[1]);
     r.err_pipe[1] = -1;
+    sio_output_guard_spawned(&guard);
     if (pid < 0)
         goto out;
 
@@ -1038,6 +1064,8 @@ int sio_supervise(const struct sio_spec *spec, struct sio_result *res)
     wait_loop(&r);
     if (watching)
         sio_watch_remove(&r.watch);
+    sio_output_guard_finish(&guard);
+    guarded = 0;
     res->tracer_us = (thread_cpu_ns() - r.tracer_t0_ns) / 1000;
     {
         /* Every process's runtime was read at its exit event; the root's
@@ -1054,6 +1082,8 @@ int sio_supervise(const struct sio_spec *spec, struct sio_result *res)
     if (spec->hooks && spec->hooks->finished)
         spec->hooks->finished(spec->hooks->ctx, res);
 out:
+    if (guarded)
+        sio_output_guard_finish(&guard);
     if (pinned)
         (void)sched_setaffinity(0, sizeof saved_affinity, &saved_affinity);
     for (size_t i = 0; i < r.ntracees; i++)

@@ -35,6 +35,7 @@ import zipfile
 
 from sio.executors import checker
 from sio.workers import Failure, ft
+from sio.workers.executors.base import check_limit
 from sio.workers.util import require, tempcwd
 
 logger = logging.getLogger(__name__)
@@ -87,13 +88,20 @@ def exec_mode(environ: dict) -> dict:
     return info
 
 
+_LIMIT_KEYS = {'mem_limit': 'exec_mem_limit', 'time_limit': 'exec_time_limit',
+               'real_time_limit': 'exec_real_time_limit', 'output_limit': 'exec_out_limit'}
+
+
 def limits_of(environ: dict) -> dict:
-    return {
-        'mem_limit': environ.get('exec_mem_limit'),
-        'time_limit': environ.get('exec_time_limit'),
-        'real_time_limit': environ.get('exec_real_time_limit'),
-        'output_limit': environ.get('exec_out_limit'),
-    }
+    """The executor limits of an exec-family job; a bad value is a Failure
+    naming its environ key."""
+    limits = {}
+    for name, key in _LIMIT_KEYS.items():
+        try:
+            limits[name] = check_limit(name, environ.get(key), f'environ[{key!r}]')
+        except ValueError as exc:
+            raise Failure(str(exc)) from None
+    return limits
 
 
 def open_output() -> int:

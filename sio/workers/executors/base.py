@@ -58,7 +58,9 @@ MAX_LIMITS = {
 }
 
 
-def _check_limit(name: str, value: Any, source: str) -> int | None:
+def check_limit(name: str, value: Any, source: str) -> int | None:
+    """``value`` as limit ``name`` (None: none), or ValueError naming
+    ``source`` when it is not a number in range."""
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0 \
@@ -76,7 +78,7 @@ def read_limits(explicit: dict[str, Any], environ: dict | None, prefix: str) -> 
         value, source = explicit.get(name), name
         if environ is not None and prefix + name in environ:
             value, source = environ[prefix + name], f'environ[{prefix + name!r}]'
-        values[name] = _check_limit(name, value, source)
+        values[name] = check_limit(name, value, source)
     return Limits(**values)
 
 

@@ -172,8 +172,9 @@ class Sio2JailExecutor(BaseExecutor):
             ids = identity.__enter__()
         except (supervise.SupervisionError, OSError) as exc:
             return to_renv(system_error(f'cannot give the program ids of its own: {exc}'))
+        leased = ids.leased
         try:
-            if ids.leased:
+            if leased:
                 at = cmd.index('--')
                 cmd[at:at] = ['--uid', str(ids.uid), '--gid', str(ids.gid)]
             renv = self._run_jail(call, program, cmd)
@@ -182,7 +183,7 @@ class Sio2JailExecutor(BaseExecutor):
         if renv.get('result_code') != 'SE':
             renv['time_measure'] = measure
             if call.limits.mem_limit:
-                version = supervise.memcg_version() if ids.leased else 0
+                version = supervise.memcg_version() if leased else 0
                 renv['memory_bound'] = f'cgroup-v{version}' if version else 'rlimit'
         return renv
 

@@ -23,7 +23,7 @@ class UnprotectedExecutor(BaseExecutor):
 
 #: Descriptors and processes (threads count) of a measured unprotected run
 #: under ids of its own: enough for compilers and the JVM.
-DETAILED_CONFINEMENT = native.Confinement(open_files=1024, processes=512,
+DETAILED_CONFINEMENT = native.Confinement(open_files=256, processes=512,
                                           directory_access='rwx')
 
 

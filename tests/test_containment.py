@@ -1,0 +1,439 @@
+"""Containment: what a hostile program may not do to the worker, the host or
+the clock, in every executor that runs untrusted code.
+
+Executors: ``sup`` (SupervisedExecutor), ``det`` (DetailedUnprotectedExecutor,
+which runs compilers, trusted checkers, generators and verifiers), ``jail``
+(Sio2JailExecutor, CPU-time mode on machines without perf counters) and
+``chk`` (the jail as untrusted checkers get it: permissive policy, host
+libraries). Every case also checks, through ``no_leaks`` and ``job_dir``,
+that nothing is left behind; the signal cases check that the worker and an
+unrelated process got nothing.
+"""
+
+import os
+import signal
+import subprocess
+import threading
+import time
+
+import pytest
+
+from sio._native import supervise
+from sio.workers.executors import (
+    DetailedUnprotectedExecutor,
+    Sio2JailExecutor,
+    SupervisedExecutor,
+    isolated_checker_executor,
+)
+from sio.workers.executors.unprotected import DETAILED_CONFINEMENT
+from sio.workers.util import tempcwd
+
+pytestmark = pytest.mark.usefixtures('job_dir', 'no_leaks')
+
+ALL = ('sup', 'det', 'jail', 'chk')
+RV = 'intercepted forbidden syscall {}'
+AS_ROOT = supervise.ids_available()
+
+
+def executor(kind, local_open=False):
+    return {
+        'sup': lambda: SupervisedExecutor(allow_local_open=local_open),
+        'det': DetailedUnprotectedExecutor,
+        'jail': Sio2JailExecutor,
+        'chk': isolated_checker_executor,
+    }[kind]()
+
+
+def run(programs, kind, name, *args, stdout='file', append=False, local_open=False,
+        **limits):
+    """Run a program; (renv, what it wrote to stdout)."""
+    with open(tempcwd('in'), 'w') as f:
+        f.write('2 3\n')
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC
+    if append:
+        flags |= os.O_APPEND
+    out_fd = os.open(tempcwd('out'), flags, 0o644)
+    try:
+        with open(tempcwd('in'), 'rb') as stdin, \
+                os.fdopen(out_fd, 'wb', closefd=False) as out:
+            with executor(kind, local_open) as ex:
+                renv = ex([programs[name], *args], stdin=stdin,
+                          stdout=out if stdout == 'file' else stdout,
+                          ignore_errors=True, **limits)
+    finally:
+        os.close(out_fd)
+    with open(tempcwd('out'), 'rb') as f:
+        return renv, f.read()
+
+
+# --- 1. Signals routed through descriptors --------------------------------
+
+ROUTES = ['setown', 'setown_pgrp', 'setown_ex', 'fiosetown', 'lease', 'notify']
+
+
+@pytest.fixture
+def victim():
+    """An unrelated process, and a count of SIGUSR2 the worker receives."""
+    proc = subprocess.Popen(['sleep', '60'], start_new_session=True)
+    received = []
+    old = signal.signal(signal.SIGUSR2, lambda *_: received.append(1))
+    try:
+        yield proc, received
+    finally:
+        signal.signal(signal.SIGUSR2, old)
+        proc.kill()
+        proc.wait()
+
+
+@pytest.mark.parametrize('route', ROUTES)
+@pytest.mark.parametrize('kind', ALL)
+def test_signal_routing_is_refused(programs, victim, kind, route):
+    proc, received = victim
+    for target, sig in ((proc.pid, signal.SIGKILL), (os.getpid(), signal.SIGUSR2)):
+        renv, out = run(programs, kind, 'sigio_owner', route, str(target), str(int(sig)))
+        if kind in ('sup', 'jail'):
+            assert renv['result_code'] == 'RV', renv
+            assert renv['result_string'] == RV.format(
+                'ioctl' if route == 'fiosetown' else 'fcntl'), renv
+        else:
+            assert renv['result_code'] == 'OK', renv
+            assert out.startswith(b'refused ') and out.endswith(b' EPERM\n'), out
+    time.sleep(0.1)
+    assert proc.poll() is None, 'the unrelated process was killed'
+    assert not received, 'the worker was signalled'
+
+
+def test_signal_routing_through_a_job_leaves_sio_batch_alive(programs, tmp_path):
+    """The issue's end-to-end case: the exec job, through sio-batch."""
+    import json
+    import sys
+    env = {'job_type': 'exec', 'exe_file': programs['sigio_owner'],
+           'in_file': str(tmp_path / 'in'), 'use_filetracker': False}
+    (tmp_path / 'in').write_text('')
+    done = subprocess.run([sys.executable, '-m', 'sio.workers.batch'],
+                          env=dict(os.environ, environ=json.dumps(env)),
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout.split('--- BEGIN ENVIRON ---')[1]
+                        .split('--- END ENVIRON ---')[0])
+    assert result['result_code'] == 'RV'
+
+
+# --- 2. Memory held by the kernel ------------------------------------------
+
+@pytest.mark.parametrize('kind', ALL)
+def test_pipe_buffers_are_bounded(programs, kind):
+    renv, out = run(programs, kind, 'pipe_hoard', 'grow', mem_limit=64 << 10)
+    if kind in ('sup', 'jail'):
+        assert (renv['result_code'], renv['result_string']) == ('RV', RV.format('fcntl'))
+    renv, out = run(programs, kind, 'pipe_hoard', 'plain', mem_limit=64 << 10)
+    assert renv['result_code'] == 'OK', renv
+    # Descriptors bound the pipes: 64 (static), 128 (checker), 256 (detailed)
+    # descriptors, two a pipe, 64 KiB each.
+    files = {'sup': 64, 'jail': 64, 'chk': 128, 'det': DETAILED_CONFINEMENT.open_files}[kind]
+    assert int(out) <= files // 2 * 64 // 1024 + 1, out
+
+
+@pytest.mark.parametrize('kind', ALL)
+def test_memfd_memory_is_refused(programs, kind):
+    renv, out = run(programs, kind, 'memfd_hoard', mem_limit=64 << 10)
+    if kind in ('sup', 'jail'):
+        assert (renv['result_code'], renv['result_string']) == \
+            ('RV', RV.format('memfd_create'))
+    else:
+        assert renv['result_code'] == 'OK' and out == b'0\n', (renv, out)
+
+
+@pytest.mark.skipif(not supervise.memcg_version(),
+                    reason='no memory cgroup can be made here (needs root and the cgroup '
+                           'v1 memory controller or a delegated v2 one)')
+@pytest.mark.parametrize('kind', ['sup', 'det', 'jail'])
+def test_memory_cgroup_holds_the_run(programs, kind):
+    renv, _ = run(programs, kind, 'hello', mem_limit=64 << 10)
+    assert renv['memory_bound'] == f'cgroup-v{supervise.memcg_version()}', renv
+
+
+@pytest.mark.skipif(not supervise.memcg_version(),
+                    reason='no memory cgroup can be made here (needs root and the cgroup '
+                           'v1 memory controller or a delegated v2 one)')
+def test_memory_cgroup_bounds_memory_held_outside_the_address_space(programs):
+    """A program of the detailed executor sees the host: 200 MiB written to
+    a tmpfs file under a 64 MiB limit is MLE; the pages it left charged to
+    its cgroup do not spoil the next run under the same ids."""
+    shm = f'/dev/shm/sio-containment-{os.getpid()}'
+    try:
+        with DetailedUnprotectedExecutor() as ex:
+            renv = ex(['dd', 'if=/dev/zero', f'of={shm}', 'bs=1M', 'count=200'],
+                      mem_limit=64 << 10, ignore_errors=True)
+            bound = f'cgroup-v{supervise.memcg_version()}'
+            assert (renv['result_code'], renv['memory_bound']) == ('MLE', bound), renv
+            assert os.path.getsize(shm) <= (64 << 20) + (8 << 20)
+            again = ex(['true'], mem_limit=32 << 10)
+            assert again['result_code'] == 'OK', again
+    finally:
+        if os.path.exists(shm):
+            os.unlink(shm)
+
+
+def test_memory_bound_without_cgroup_is_the_rlimit(programs):
+    if AS_ROOT:
+        pytest.skip('runs as root here: the cgroup holds (see the test above)')
+    renv, _ = run(programs, 'sup', 'hello')
+    assert renv['memory_bound'] == 'rlimit'
+
+
+# --- 3, 4. The clock --------------------------------------------------------
+
+@pytest.mark.parametrize('kind', ALL)
+def test_kernel_time_counts_and_is_tle(programs, kind):
+    renv, _ = run(programs, kind, 'sys_spin', time_limit=1000)
+    assert (renv['result_code'], renv['result_string']) == \
+        ('TLE', 'time limit exceeded'), renv
+    assert 1000 <= renv['time_used'] <= 1050 + 20, renv
+
+
+@pytest.mark.parametrize('how', ['syscall', 'sleep'])
+@pytest.mark.parametrize('kind', ALL)
+def test_tick_dodging_does_not_hide_cpu_time(programs, kind, how):
+    renv, _ = run(programs, kind, 'tick_dodger', how, '3000', time_limit=700)
+    assert (renv['result_code'], renv['result_string']) == \
+        ('TLE', 'time limit exceeded'), renv
+    assert renv['time_used'] >= 700, renv
+
+
+@pytest.mark.parametrize('kind', ['sup', 'det'])
+def test_time_used_is_the_programs_whole_cpu_time(programs, kind):
+    renv, out = run(programs, kind, 'tick_dodger', 'syscall', '800', time_limit=5000)
+    assert renv['result_code'] == 'OK', renv
+    measured = int(out)  # the program's own precise CPU clock
+    assert measured <= renv['time_used'] <= measured + 30, (renv, out)
+
+
+# --- 5. Processes the tracer would not see -----------------------------------
+
+@pytest.mark.parametrize('how', ['untraced', 'parent'])
+@pytest.mark.parametrize('kind', ALL)
+def test_untraced_children_are_refused(programs, kind, how):
+    renv, out = run(programs, kind, 'untraced_child', how, time_limit=2000)
+    if kind in ('sup', 'jail'):
+        assert (renv['result_code'], renv['result_string']) == ('RV', RV.format('clone'))
+    else:
+        assert renv['result_code'] == 'OK', renv
+        assert out == b'refused EPERM\n'
+
+
+@pytest.mark.parametrize('kind', ['det', 'chk'])
+def test_childrens_cpu_time_counts(programs, kind):
+    renv, _ = run(programs, kind, 'untraced_child', 'fork', time_limit=1000)
+    assert (renv['result_code'], renv['result_string']) == \
+        ('TLE', 'time limit exceeded'), renv
+    assert renv['time_used'] >= 1000
+
+
+# --- 6. Quotas shared with other processes --------------------------------
+
+@pytest.mark.parametrize('kind', ALL)
+def test_pending_signals_are_bounded(programs, kind):
+    renv, out = run(programs, kind, 'sigqueue_flood')
+    assert renv['result_code'] == 'OK', renv
+    assert int(out) <= supervise.QUOTA_SIGPENDING, out
+
+
+# --- 7. Output limits --------------------------------------------------------
+
+@pytest.mark.parametrize('how', ['seek', 'truncate'])
+@pytest.mark.parametrize('kind', ALL)
+def test_append_only_output_cannot_be_rewritten(programs, kind, how):
+    renv, _ = run(programs, kind, 'append_rewrite', how, append=True,
+                  output_limit=1 << 20)
+    assert (renv['result_code'], renv['result_string']) == \
+        ('OLE', 'output limit exceeded'), renv
+    assert os.path.getsize(tempcwd('out')) <= 1 << 20
+
+
+@pytest.mark.parametrize('kind', ALL)
+def test_output_limit_without_a_file(programs, kind):
+    renv, _ = run(programs, kind, 'output_flood', stdout=None, output_limit=1 << 20,
+                  time_limit=5000)
+    assert (renv['result_code'], renv['result_string']) == \
+        ('OLE', 'output limit exceeded'), renv
+
+
+@pytest.mark.parametrize('kind', ['sup', 'det'])
+def test_output_limit_through_a_pipe(programs, kind):
+    read_end, write_end = os.pipe()
+    got = []
+
+    def drain():
+        with os.fdopen(read_end, 'rb') as f:
+            while chunk := f.read(65536):
+                got.append(len(chunk))
+
+    reader = threading.Thread(target=drain)
+    reader.start()
+    try:
+        with os.fdopen(write_end, 'wb') as w:
+            renv, _ = run(programs, kind, 'output_flood', stdout=w, output_limit=1 << 20,
+                          time_limit=5000)
+    finally:
+        reader.join(10)
+    assert (renv['result_code'], renv['result_string']) == \
+        ('OLE', 'output limit exceeded'), renv
+    assert sum(got) <= 1 << 20
+
+
+# --- 8. Growth the tracer must see -------------------------------------------
+
+@pytest.mark.parametrize('name', ['mremap_dontunmap', 'mmap_fixed_over'])
+@pytest.mark.parametrize('kind', ALL)
+def test_hidden_growth_is_mle(programs, kind, name):
+    renv, _ = run(programs, kind, name, mem_limit=64 << 10)
+    assert (renv['result_code'], renv['result_string']) == \
+        ('MLE', 'memory limit exceeded'), renv
+
+
+def test_refused_reservation_reports_the_limit_not_the_request(programs):
+    renv, _ = run(programs, 'sup', 'noreserve_huge', mem_limit=64 << 10)
+    assert renv['result_code'] == 'MLE'
+    assert 64 << 10 < renv['mem_used'] <= (64 << 10) + 1024, renv
+
+
+# --- 9. Directories ----------------------------------------------------------
+
+def test_opendir_in_local_open_mode(programs):
+    with open(tempcwd('data'), 'w') as f:
+        f.write('x')
+    renv, out = run(programs, 'sup', 'opendir_cwd', 'data', local_open=True)
+    assert renv['result_code'] == 'OK', renv
+    assert out == b'found data\n'
+
+
+def test_opendir_in_the_checker_jail(programs):
+    with open(tempcwd('data'), 'w') as f:
+        f.write('x')
+    # The checker jail binds the job directory read-only at its own path.
+    with isolated_checker_executor() as ex, open(tempcwd('out'), 'wb') as out:
+        renv = ex(['/bin/ls', tempcwd()], stdout=out, ignore_errors=True)
+    assert renv['result_code'] == 'OK', renv
+    with open(tempcwd('out'), 'rb') as f:
+        assert b'data' in f.read().split()
+
+
+# --- 10, 11. Limits and messages --------------------------------------------
+
+@pytest.mark.parametrize('option, value', [
+    ('time_limit', 2 ** 63), ('mem_limit', 2 ** 64), ('mem_limit', 2 ** 54),
+    ('real_time_limit', 2 ** 64), ('real_time_limit', 18446744073710),
+    ('output_limit', 2 ** 64), ('time_limit', float('nan')), ('mem_limit', -1),
+])
+@pytest.mark.parametrize('kind', ALL)
+def test_absurd_limits_are_refused_by_name(programs, kind, option, value):
+    with pytest.raises(ValueError, match=option):
+        run(programs, kind, 'hello', **{option: value})
+
+
+def test_absurd_limit_in_a_job_is_a_failure_naming_the_key(programs, tmp_path):
+    from sio.workers.runner import run as run_job
+    (tmp_path / 'in').write_text('2 3\n')
+    result = run_job({'job_type': 'exec', 'exe_file': programs['hello'],
+                      'in_file': str(tmp_path / 'in'), 'use_filetracker': False,
+                      'exec_time_limit': 2 ** 63})
+    assert result['result'] == 'FAILURE'
+    assert 'exec_time_limit' in result['exception']
+
+
+def test_impossible_syscall_is_named_plainly(programs):
+    renv, _ = run(programs, 'sup', 'bad_syscall')
+    assert (renv['result_code'], renv['result_string']) == ('RV', RV.format('#-1'))
+
+
+# --- 12. What one run costs the worker ---------------------------------------
+
+def test_traced_syscalls_cost_the_worker_at_most_the_time_limit(programs):
+    before = time.thread_time()
+    renv, _ = run(programs, 'sup', 'brk_storm', time_limit=1000)
+    spent = time.thread_time() - before
+    assert (renv['result_code'], renv['result_string']) == \
+        ('TLE', 'time limit exceeded'), renv
+    assert spent <= 1.5, f'the supervisor spent {spent:.2f} s of CPU'
+
+
+# --- Identity ----------------------------------------------------------------
+
+@pytest.mark.skipif(not AS_ROOT, reason='only root can give programs ids of their own')
+@pytest.mark.parametrize('kind', ['sup', 'det'])
+def test_programs_run_under_ids_of_their_own(programs, kind):
+    seen = []
+    lock = threading.Lock()
+
+    def one():
+        from sio.workers.util import TemporaryCwd
+        with TemporaryCwd():
+            _, out = run(programs, kind, 'whoami')
+        with lock:
+            seen.append(out.split())
+
+    threads = [threading.Thread(target=one) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    uids = set()
+    for words in seen:
+        assert words[0] == b'uid' and words[2] == b'gid', words
+        uid, gid = int(words[1]), int(words[3])
+        assert uid not in (0, os.getuid()) and uid == gid, words
+        assert words[5] == b'0', 'supplementary groups kept'
+        uids.add(uid)
+    assert len(uids) >= 1
+    # Concurrent runs never share one: four threads, at most one run each at
+    # a time, so any repeat must come from runs that did not overlap.
+
+
+@pytest.mark.skipif(not AS_ROOT, reason='only root can give programs ids of their own')
+def test_concurrent_runs_get_distinct_ids():
+    with supervise.lease_ids() as a, supervise.lease_ids() as b:
+        assert a.leased and b.leased
+        assert a.uid != b.uid
+    first, count = supervise._parse_uid_range('1900000000-1900000999')
+    assert (first, count) == (1900000000, 1000)
+
+
+@pytest.mark.skipif(not AS_ROOT, reason='only root can give programs ids of their own')
+def test_ids_are_machine_wide_exclusive(tmp_path):
+    """Another process cannot lease the pair this one holds."""
+    import sys
+    script = ('from sio._native import supervise\n'
+              'with supervise.lease_ids() as ids:\n'
+              '    print(ids.uid)\n')
+    with supervise.lease_ids() as mine:
+        others = {int(subprocess.run([sys.executable, '-c', script], check=True,
+                                     capture_output=True, text=True).stdout)
+                  for _ in range(3)}
+        assert mine.uid not in others
+
+
+@pytest.mark.skipif(not AS_ROOT, reason='only root can give programs ids of their own')
+def test_detailed_has_no_capabilities(tmp_path):
+    with DetailedUnprotectedExecutor() as ex:
+        renv = ex(['grep', '-E', '^(Uid|CapEff|CapPrm|NoNewPrivs)', '/proc/self/status'],
+                  capture_output=True)
+    fields = dict(line.split(b':\t') for line in renv['stdout'].splitlines())
+    assert fields[b'CapEff'].strip() == b'0000000000000000'
+    assert fields[b'CapPrm'].strip() == b'0000000000000000'
+    assert fields[b'NoNewPrivs'].strip() == b'1'
+    assert fields[b'Uid'].split()[0] != b'0'
+
+
+@pytest.mark.parametrize('text', ['', '5', '10-5', '0-10', '60000-70000', 'a-b',
+                                  '1-4294967295'])
+def test_bad_uid_ranges_are_refused(text):
+    assert supervise._parse_uid_range(text) is None
+
+
+@pytest.mark.skipif(not AS_ROOT, reason='only root leases ids')
+def test_bad_uid_range_setting_is_a_clear_error(monkeypatch, programs):
+    monkeypatch.setenv('SIO_RUN_UIDS', 'lots')
+    renv, _ = run(programs, 'sup', 'hello')
+    assert renv['result_code'] == 'SE'
+    assert 'SIO_RUN_UIDS' in renv['result_string']
