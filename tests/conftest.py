@@ -126,12 +126,16 @@ def _open_fds():
     return set(os.listdir('/proc/self/fd'))
 
 
-def _is_uid_lock(fd):
+def _kept_by_design(fd):
+    """Descriptors the native core keeps for later runs: the locks of uids
+    this process leased, the control files of their memory cgroups."""
     lock_dir = os.environ.get('SIO_RUN_UIDS_DIR') or '/run/sioworkers/uids'
     try:
-        return os.path.dirname(os.readlink(f'/proc/self/fd/{fd}')) == lock_dir
+        target = os.readlink(f'/proc/self/fd/{fd}')
     except OSError:
         return False
+    return (os.path.dirname(target) == lock_dir or
+            os.path.basename(os.path.dirname(os.path.dirname(target))) == 'sioworkers')
 
 
 @pytest.fixture
@@ -151,11 +155,10 @@ def no_leaks():
     assert not leftover, f'processes left behind: {leftover}'
     assert not zombies, f'zombie children: {zombies}'
     leaked = _open_fds() - before_fds
-    # listdir's own descriptor may show up; so may the locks of uids this
-    # process leased for its runs (kept for its next runs by design).
-    # Anything else is a leak.
+    # listdir's own descriptor may show up, and what the native core keeps
+    # for later runs by design. Anything else is a leak.
     leaked = {fd for fd in leaked if os.path.exists(f'/proc/self/fd/{fd}')
-              and not _is_uid_lock(fd)}
+              and not _kept_by_design(fd)}
     assert not leaked, 'descriptors leaked: ' + ', '.join(
         f'{fd}->{os.readlink(f"/proc/self/fd/{fd}")}' for fd in leaked)
 

@@ -3,8 +3,10 @@
  */
 #include "confine.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 uint64_t sio_memcg_limit_bytes(uint64_t mem_limit_kib)
 {
@@ -31,20 +33,55 @@ int sio_memcg_enter(struct sio_memcg *cg, unsigned id, uint64_t mem_limit_kib,
     return ok ? 0 : -1;
 }
 
-int sio_supervise_confined(struct sio_spec *spec, unsigned id, struct sio_result *res)
+static int setup_error(struct sio_result *res, const char *err)
 {
-    struct sio_memcg cg;
+    memset(res, 0, sizeof *res);
+    res->internal_error = 1;
+    snprintf(res->detail, sizeof res->detail, "%s", err);
+    return -1;
+}
+
+int sio_supervise_confined(struct sio_spec *spec, const struct sio_confinement *c,
+                           struct sio_result *res)
+{
     char err[256];
+    struct sio_ids ids = c->ids;
+    int leased_here = 0;
+    if (c->lease_ids && ids.slot < 0) {
+        if (sio_ids_acquire(&ids, err, sizeof err) < 0)
+            return setup_error(res, err);
+        leased_here = ids.slot >= 0;
+    }
+    int own = ids.slot >= 0;
+    spec->switch_ids = own;
+    spec->run_uid = ids.uid;
+    spec->run_gid = ids.gid;
+    if (!own)
+        spec->max_processes = 0;  /* it would count the caller's processes */
+
+    int rc = -1;
+    struct stat lent;
+    int lending = own && c->lend_bits && spec->cwd;
+    if (lending) {
+        if (stat(spec->cwd, &lent) < 0 || chown(spec->cwd, (uid_t)-1, ids.gid) < 0 ||
+            chmod(spec->cwd, (lent.st_mode & 07707) | (c->lend_bits & S_IRWXG)) < 0) {
+            snprintf(err, sizeof err, "cannot lend %s to the run's group: %s",
+                     spec->cwd, strerror(errno));
+            if (lent.st_gid != ids.gid)
+                (void)chown(spec->cwd, (uid_t)-1, lent.st_gid);
+            setup_error(res, err);
+            goto release;
+        }
+    }
+    struct sio_memcg cg;
     sio_memcg_init(&cg);
-    if (spec->mem_limit_kib &&
-        sio_memcg_enter(&cg, id, spec->mem_limit_kib, err, sizeof err) < 0) {
-        memset(res, 0, sizeof *res);
-        res->internal_error = 1;
-        snprintf(res->detail, sizeof res->detail, "%s", err);
-        return -1;
+    if (own && c->memcg && spec->mem_limit_kib &&
+        sio_memcg_enter(&cg, ids.uid, spec->mem_limit_kib, err, sizeof err) < 0) {
+        setup_error(res, err);
+        goto give_back;
     }
     spec->cgroup_procs_fd = cg.version ? cg.procs_fd : -1;
-    int rc = sio_supervise(spec, res);
+    rc = sio_supervise(spec, res);
     spec->cgroup_procs_fd = -1;
     if (cg.version) {
         uint64_t peak;
@@ -53,5 +90,15 @@ int sio_supervise_confined(struct sio_spec *spec, unsigned id, struct sio_result
         res->memcg_peak_kib = peak / 1024;
     }
     sio_memcg_close(&cg);
+give_back:
+    if (lending && (chmod(spec->cwd, lent.st_mode & 07777) < 0 ||
+                    chown(spec->cwd, (uid_t)-1, lent.st_gid) < 0) && rc == 0) {
+        snprintf(err, sizeof err, "cannot take %s back from the run's group: %s",
+                 spec->cwd, strerror(errno));
+        rc = setup_error(res, err);
+    }
+release:
+    if (leased_here)
+        sio_ids_release(&ids);
     return rc;
 }

@@ -1,13 +1,29 @@
 /*
- * confine.h - what a run gets besides ptrace and seccomp: its own memory
- * cgroup (memcg.h) around sio_supervise(), for callers that already hold
- * the run's ids (uidpool.h).
+ * confine.h - a run under ids of its own: what the program gets besides
+ * ptrace and seccomp. Around sio_supervise(): the uid/gid pair (uidpool.h),
+ * the working directory lent to the pair's group, and a memory cgroup
+ * (memcg.h), each given back when the run is over.
  */
 #ifndef SIO_CONFINE_H
 #define SIO_CONFINE_H
 
+#include <sys/stat.h>
+
 #include "memcg.h"
 #include "supervisor.h"
+#include "uidpool.h"
+
+struct sio_confinement {
+    /* Lease a pair for the run when this process can switch ids; or use
+     * the one given in ids (ids.slot >= 0). */
+    int lease_ids;
+    struct sio_ids ids;
+    /* Lend spec->cwd to the pair's group with these permission bits
+     * (S_IRWXG subsets; 0: not at all) for the run. */
+    mode_t lend_bits;
+    /* Run in the pair's memory cgroup when spec->mem_limit_kib is set. */
+    int memcg;
+};
 
 /* The cgroup limit for a memory limit: limit, address-space margin and
  * kernel slack, in bytes. */
@@ -19,9 +35,10 @@ uint64_t sio_memcg_limit_bytes(uint64_t mem_limit_kib);
 int sio_memcg_enter(struct sio_memcg *cg, unsigned id, uint64_t mem_limit_kib,
                     char *err, size_t errlen);
 
-/* sio_supervise() inside run id's memory cgroup when spec->mem_limit_kib is
- * set and cgroups can be used (spec->cgroup_procs_fd is filled in here).
- * Fills res->memcg_*. Same return as sio_supervise(). */
-int sio_supervise_confined(struct sio_spec *spec, unsigned id, struct sio_result *res);
+/* sio_supervise() confined as c says (spec's identity fields are filled
+ * in here). Fills res->memcg_*. Same return as sio_supervise(); a
+ * confinement that cannot be set up is an internal error. */
+int sio_supervise_confined(struct sio_spec *spec, const struct sio_confinement *c,
+                           struct sio_result *res);
 
 #endif

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
+static void cache_after_fork(void);
 static int base_version;            /* 0: unusable */
 static char base_path[PATH_MAX];    /* SUBTREE/sioworkers */
 
@@ -192,6 +193,7 @@ static int try_base(int version)
 
 static void find_base(void)
 {
+    pthread_atfork(NULL, NULL, cache_after_fork);
     if (geteuid() != 0)
         return;  /* only root (or a delegated owner) may make them */
     if (try_base(2) == 0)
@@ -228,18 +230,15 @@ void sio_memcg_init(struct sio_memcg *cg)
     cg->procs_fd = cg->limit_fd = cg->swap_fd = cg->peak_fd = cg->events_fd = -1;
 }
 
-int sio_memcg_open(struct sio_memcg *cg, unsigned id, char *err, size_t errlen)
+static int open_uncached(struct sio_memcg *cg, unsigned id, char *err, size_t errlen)
 {
     sio_memcg_init(cg);
-    pthread_once(&once, find_base);
-    if (!base_version)
-        return 0;
     char dir[PATH_MAX + 32];
     snprintf(dir, sizeof dir, "%s/run-%u", base_path, id);
     if (mkdir(dir, 0755) < 0 && errno != EEXIST)
         return fail(err, errlen, "cannot create", dir);
     int v1 = base_version == 1;
-    cg->procs_fd = open_in(dir, "cgroup.procs", O_WRONLY);
+    cg->procs_fd = open_in(dir, v1 ? "tasks" : "cgroup.procs", O_WRONLY);
     cg->limit_fd = open_in(dir, v1 ? "memory.limit_in_bytes" : "memory.max", O_RDWR);
     cg->events_fd = open_in(dir, v1 ? "memory.oom_control" : "memory.events", O_RDONLY);
     if (cg->procs_fd < 0 || cg->limit_fd < 0 || cg->events_fd < 0) {
@@ -257,11 +256,82 @@ int sio_memcg_open(struct sio_memcg *cg, unsigned id, char *err, size_t errlen)
     return 0;
 }
 
+/* The control files of the cgroups this process used, kept open: opening
+ * them costs more than a whole run's use of them. */
+struct cached {
+    unsigned id;
+    struct sio_memcg cg;
+};
+static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct cached *cache;
+static size_t ncache, capcache;
+
+static void forget_cache(void)
+{
+    for (size_t i = 0; i < ncache; i++) {
+        cache[i].cg.cached = 0;
+        sio_memcg_close(&cache[i].cg);
+    }
+    ncache = 0;
+}
+
+/* A child of fork() shares the descriptors but not the runs. */
+static void cache_after_fork(void)
+{
+    pthread_mutex_init(&cache_lock, NULL);
+    forget_cache();
+}
+
+int sio_memcg_open(struct sio_memcg *cg, unsigned id, char *err, size_t errlen)
+{
+    sio_memcg_init(cg);
+    pthread_once(&once, find_base);
+    if (!base_version)
+        return 0;
+    pthread_mutex_lock(&cache_lock);
+    for (size_t i = 0; i < ncache; i++) {
+        if (cache[i].id == id) {
+            *cg = cache[i].cg;
+            pthread_mutex_unlock(&cache_lock);
+            return 0;
+        }
+    }
+    int rc = open_uncached(cg, id, err, errlen);
+    if (rc == 0) {
+        if (ncache == capcache) {
+            size_t cap = capcache ? capcache * 2 : 4;
+            struct cached *c = realloc(cache, cap * sizeof *c);
+            if (c) {
+                cache = c;
+                capcache = cap;
+            }
+        }
+        if (ncache < capcache) {
+            cg->cached = 1;
+            cache[ncache].id = id;
+            cache[ncache].cg = *cg;
+            ncache++;
+        }
+    }
+    pthread_mutex_unlock(&cache_lock);
+    return rc;
+}
+
 int sio_memcg_discard(unsigned id)
 {
     pthread_once(&once, find_base);
     if (!base_version)
         return -1;
+    pthread_mutex_lock(&cache_lock);
+    for (size_t i = 0; i < ncache; i++) {
+        if (cache[i].id == id) {
+            cache[i].cg.cached = 0;
+            sio_memcg_close(&cache[i].cg);
+            cache[i] = cache[--ncache];
+            break;
+        }
+    }
+    pthread_mutex_unlock(&cache_lock);
     char dir[PATH_MAX + 32];
     snprintf(dir, sizeof dir, "%s/run-%u", base_path, id);
     return rmdir(dir);
@@ -324,6 +394,10 @@ void sio_memcg_finish(struct sio_memcg *cg, uint64_t *peak_bytes, int *oom_kille
 
 void sio_memcg_close(struct sio_memcg *cg)
 {
+    if (cg->cached) {  /* the cache keeps them for the next run */
+        sio_memcg_init(cg);
+        return;
+    }
     int *fds[] = {&cg->procs_fd, &cg->limit_fd, &cg->swap_fd, &cg->peak_fd,
                   &cg->events_fd};
     for (size_t i = 0; i < sizeof fds / sizeof *fds; i++) {

@@ -7,7 +7,8 @@
  * controller, or cgroup v2 with the memory controller enabled for the
  * worker's subtree. The cgroups are SUBTREE/sioworkers/run-ID, where
  * SUBTREE is the worker's own memory cgroup and ID the run's leased uid
- * (uidpool.h), so one exists per uid in use and is reused by its next run.
+ * (uidpool.h), so one exists per uid in use and is reused by its next run;
+ * a process keeps the control files of the cgroups it used open.
  * Where none can be made, runs go on without one and say so
  * (sio_memcg_open sets version 0).
  */
@@ -19,12 +20,15 @@
 
 struct sio_memcg {
     int version;       /* 1 or 2; 0: no cgroup for this run */
-    int procs_fd;      /* cgroup.procs: the program writes "0" to join */
+    int procs_fd;      /* v1 tasks, v2 cgroup.procs: the program writes "0"
+                          there to join (moving one thread is several times
+                          cheaper than moving a process in v1) */
     int limit_fd;      /* memory.limit_in_bytes | memory.max */
     int swap_fd;       /* memory.memsw.limit_in_bytes | memory.swap.max; -1 */
     int peak_fd;       /* memory.max_usage_in_bytes | memory.peak; -1 */
     int events_fd;     /* memory.oom_control | memory.events */
     uint64_t oom_kills_before;
+    int cached;        /* the descriptors belong to the process-wide cache */
 };
 
 /* Kernel memory a run may hold beyond its limit and address-space margin. */

@@ -96,16 +96,6 @@ cdef extern from "supervisor.h" nogil:
     int sio_supervise(const sio_spec *spec, sio_result *res)
 
 
-cdef extern from "confine.h" nogil:
-    int sio_supervise_confined(sio_spec *spec, unsigned id, sio_result *res)
-    uint64_t sio_memcg_limit_bytes(uint64_t mem_limit_kib)
-
-
-cdef extern from "memcg.h" nogil:
-    uint64_t sio_memcg_parse_counter(const char *text, const char *key)
-    int sio_memcg_available()
-
-
 cdef extern from "uidpool.h" nogil:
     struct sio_ids:
         unsigned uid
@@ -115,6 +105,23 @@ cdef extern from "uidpool.h" nogil:
     int sio_ids_acquire(sio_ids *ids, char *err, size_t errlen)
     void sio_ids_release(sio_ids *ids)
     int sio_ids_parse_range(const char *text, unsigned *first, unsigned *count)
+
+
+cdef extern from "confine.h" nogil:
+    struct sio_confinement:
+        int lease_ids
+        sio_ids ids
+        unsigned lend_bits
+        int memcg
+    int sio_supervise_confined(sio_spec *spec, const sio_confinement *c,
+                               sio_result *res)
+    uint64_t sio_memcg_limit_bytes(uint64_t mem_limit_kib)
+
+
+cdef extern from "memcg.h" nogil:
+    uint64_t sio_memcg_parse_counter(const char *text, const char *key)
+    int sio_memcg_available()
+
 
 
 cdef extern from "seccomp_policy.h" nogil:
@@ -184,6 +191,8 @@ _KILL_REASONS = {
     SIO_KILL_INSTRUCTIONS: 'instructions',
     SIO_KILL_SUPERVISOR: 'supervisor',
 }
+
+_LEND_BITS = {'x': 0o010, 'rx': 0o050, 'rwx': 0o070}
 
 _FILES_MODES = {
     'forbid': SIO_FILES_FORBID,
@@ -366,7 +375,8 @@ def run(path, argv, env, *, cwd=None, int stdin=-1, int stdout=-1,
         bint follow_forks=False, policy=None, files=None,
         bint trace_memory=False, local_root=None,
         bint single_threaded=False, bint ignore_return=False,
-        Ids ids=None, unsigned long long max_open_files=0,
+        Ids ids=None, bint own_ids=False, lend=None,
+        unsigned long long max_open_files=0,
         unsigned long long max_processes=0, bint confine_quotas=False,
         bint memcg=False):
     """Run one program under supervision and return its :class:`Result`.
@@ -381,12 +391,16 @@ def run(path, argv, env, *, cwd=None, int stdin=-1, int stdout=-1,
     ``local_root`` for the latter; ``trace_memory`` makes brk and big
     mmap/mremap stop for memory accounting.
 
-    Confinement: ``ids`` (a leased :class:`Ids`) runs the program as that
-    uid/gid with no capabilities; ``max_open_files`` and ``max_processes``
-    are its RLIMIT_NOFILE and RLIMIT_NPROC; ``confine_quotas`` gives it
-    small pending-signal, message-queue and locked-memory quotas; ``memcg``
-    puts it in the memory cgroup of its ids (when one can be made) limited
-    to the memory limit plus a little kernel memory.
+    Confinement: ``own_ids`` runs the program as a uid/gid pair leased
+    for this run (see :func:`lease_ids`; nothing changes where this
+    process cannot switch ids), ``ids`` as a pair the caller leased; with
+    either, ``lend`` (``'x'``, ``'rx'``, ``'rwx'``) lends ``cwd`` to the
+    pair's group for the run. ``max_open_files`` and ``max_processes`` are
+    its RLIMIT_NOFILE and RLIMIT_NPROC (processes only with a pair of its
+    own); ``confine_quotas`` gives it small pending-signal, message-queue
+    and locked-memory quotas; ``memcg`` puts it in the memory cgroup of its
+    pair (when one can be made) limited to the memory limit plus a little
+    kernel memory.
     """
     cdef sio_spec spec
     cdef sio_result res
@@ -434,20 +448,25 @@ def run(path, argv, env, *, cwd=None, int stdin=-1, int stdout=-1,
     spec.max_processes = max_processes
     spec.confine_quotas = confine_quotas
     spec.cgroup_procs_fd = -1
-    cdef unsigned cg_id = 0
-    cdef bint confined = memcg and ids is not None and ids.leased
+    cdef sio_confinement conf
+    memset(&conf, 0, sizeof(conf))
+    conf.ids.slot = -1
+    conf.lease_ids = own_ids
+    conf.memcg = memcg
+    if lend is not None:
+        if lend not in _LEND_BITS:
+            raise SupervisionError('lend must be one of %s, not %r'
+                                   % (sorted(_LEND_BITS), lend))
+        conf.lend_bits = _LEND_BITS[lend]
     if ids is not None:
         if not ids.active:
             raise SupervisionError('the ids were released already')
-        if ids.leased:
-            spec.switch_ids = 1
-            spec.run_uid = ids._ids.uid
-            spec.run_gid = ids._ids.gid
-            cg_id = ids._ids.uid
+        conf.ids = ids._ids
+    cdef bint confined = own_ids or ids is not None
 
     with nogil:
         if confined:
-            sio_supervise_confined(&spec, cg_id, &res)
+            sio_supervise_confined(&spec, &conf, &res)
         else:
             sio_supervise(&spec, &res)
 

@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "confine.h"
@@ -94,22 +95,18 @@ int main(int argc, char **argv)
         .files_mode = local_open ? SIO_FILES_LOCAL_READONLY : SIO_FILES_FORBID,
         .local_root = cwd, .proc_dirfd = -1, .single_threaded = 1,
     };
-    /* As root, the program runs as a uid/gid of its own (uidpool.h). */
-    struct sio_ids ids;
-    if (sio_ids_acquire(&ids, err, sizeof err) < 0) {
-        fprintf(stderr, "supervisor: %s\n", err);
-        return 2;
-    }
-    spec.switch_ids = ids.slot >= 0;
-    spec.run_uid = ids.uid;
-    spec.run_gid = ids.gid;
+    /* As root, the program runs as a uid/gid of its own (uidpool.h), in
+     * its memory cgroup, lent the directory when it may read there. */
     spec.confine_quotas = 1;
     spec.max_open_files = 64;
-    spec.max_processes = spec.switch_ids ? 1 : 0;
+    spec.max_processes = 1;
+    struct sio_confinement confinement = {
+        .lease_ids = 1, .ids = {(uid_t)-1, (gid_t)-1, -1},
+        .lend_bits = local_open ? S_IRGRP | S_IXGRP : 0, .memcg = 1,
+    };
+    spec.cwd = cwd;
     struct sio_result res;
-    int rc = spec.switch_ids ? sio_supervise_confined(&spec, ids.uid, &res)
-                             : sio_supervise(&spec, &res);
-    sio_ids_release(&ids);
+    int rc = sio_supervise_confined(&spec, &confinement, &res);
     if (rc < 0) {
         fprintf(stderr, "supervisor: %s\n", res.detail);
         return 2;

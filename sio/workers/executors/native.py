@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from sio._native import supervise
 from sio.workers.executors.base import Invocation
 from sio.workers.executors.command import parse, resolve_program
-from sio.workers.executors.confinement import run_identity
 from sio.workers.executors.results import Outcome, from_native, system_error
 
 SHELL = '/bin/sh'
@@ -47,13 +46,14 @@ class Confinement:
     """What a run may take beyond its limits: RLIMIT_NOFILE and RLIMIT_NPROC
     (0: inherited; processes only count with ids of its own), the small
     signal/message-queue/locked-memory quotas, its own memory cgroup, and
-    the access to the job directory its ids get."""
+    the access to the job directory its ids get (None: none; the program
+    is started through a descriptor opened before the switch)."""
 
     open_files: int = 0
     processes: int = 0
     quotas: bool = True
     memcg: bool = True
-    directory_access: str = 'x'
+    directory_access: str | None = None
 
 
 def run(call: Invocation, program: Program, *, trace: bool, follow_forks: bool = False,
@@ -64,25 +64,12 @@ def run(call: Invocation, program: Program, *, trace: bool, follow_forks: bool =
     :class:`Outcome` when the run could not even start. With a
     ``confinement`` the program runs under ids of its own (see
     :mod:`sio.workers.executors.confinement`)."""
-    if confinement is None:
-        return _run(call, program, None, None, trace=trace, follow_forks=follow_forks,
-                    policy=policy, files=files, trace_memory=trace_memory,
-                    single_threaded=single_threaded, ignore_return=ignore_return)
-    try:
-        identity = run_identity(call.cwd, confinement.directory_access)
-        ids = identity.__enter__()
-    except (supervise.SupervisionError, OSError) as exc:
-        return system_error(f'cannot give the program ids of its own: {exc}')
-    try:
-        return _run(call, program, ids, confinement, trace=trace,
-                    follow_forks=follow_forks, policy=policy, files=files,
-                    trace_memory=trace_memory, single_threaded=single_threaded,
-                    ignore_return=ignore_return)
-    finally:
-        identity.__exit__(None, None, None)
+    return _run(call, program, confinement, trace=trace, follow_forks=follow_forks,
+                policy=policy, files=files, trace_memory=trace_memory,
+                single_threaded=single_threaded, ignore_return=ignore_return)
 
 
-def _run(call: Invocation, program: Program, ids, confinement: Confinement | None, *,
+def _run(call: Invocation, program: Program, confinement: Confinement | None, *,
          trace: bool, follow_forks: bool, policy: str | None, files: str | None,
          trace_memory: bool, single_threaded: bool, ignore_return: bool):
     limits = call.limits
@@ -110,19 +97,19 @@ def _run(call: Invocation, program: Program, ids, confinement: Confinement | Non
                 trace_memory=trace_memory,
                 local_root=os.path.realpath(call.cwd) if files else None,
                 single_threaded=single_threaded, ignore_return=ignore_return,
-                **_confinement_options(ids, confinement))
+                **_confinement_options(confinement))
         except (supervise.SupervisionError, ValueError, TypeError) as exc:
             return system_error(f'supervisor error: {exc}')
 
 
-def _confinement_options(ids, confinement: Confinement | None) -> dict:
+def _confinement_options(confinement: Confinement | None) -> dict:
     if confinement is None:
         return {}
-    leased = ids is not None and ids.leased
     return {
-        'ids': ids,
+        'own_ids': True,
+        'lend': confinement.directory_access,
         'max_open_files': confinement.open_files,
-        'max_processes': confinement.processes if leased else 0,
+        'max_processes': confinement.processes,
         'confine_quotas': confinement.quotas,
         'memcg': confinement.memcg,
     }
