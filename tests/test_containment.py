@@ -3,11 +3,11 @@ the clock, in every executor that runs untrusted code.
 
 Executors: ``sup`` (SupervisedExecutor), ``det`` (DetailedUnprotectedExecutor,
 which runs compilers, trusted checkers, generators and verifiers), ``jail``
-(Sio2JailExecutor, CPU-time mode on machines without perf counters) and
-``chk`` (the jail as untrusted checkers get it: permissive policy, host
-libraries). Every case also checks, through ``no_leaks`` and ``job_dir``,
-that nothing is left behind; the signal cases check that the worker and an
-unrelated process got nothing.
+(Sio2JailExecutor, CPU-time mode on machines without perf counters), ``rt``
+(RealTimeSio2JailExecutor) and ``chk`` (the jail as untrusted checkers get
+it: permissive policy, host libraries). Every case also checks, through
+``no_leaks`` and ``job_dir``, that nothing is left behind; the signal cases
+check that the worker and an unrelated process got nothing.
 """
 
 import os
@@ -21,6 +21,7 @@ import pytest
 from sio._native import supervise
 from sio.workers.executors import (
     DetailedUnprotectedExecutor,
+    RealTimeSio2JailExecutor,
     Sio2JailExecutor,
     SupervisedExecutor,
     isolated_checker_executor,
@@ -30,7 +31,9 @@ from sio.workers.util import tempcwd
 
 pytestmark = pytest.mark.usefixtures('job_dir', 'no_leaks')
 
-ALL = ('sup', 'det', 'jail', 'chk')
+ALL = ('sup', 'det', 'jail', 'rt', 'chk')
+CPU_TIMED = ('sup', 'det', 'jail', 'chk')  # rt measures the wall clock
+STATIC = ('sup', 'jail', 'rt')  # the static policy: refusals are RV
 RV = 'intercepted forbidden syscall {}'
 AS_ROOT = supervise.ids_available()
 
@@ -40,6 +43,7 @@ def executor(kind, local_open=False):
         'sup': lambda: SupervisedExecutor(allow_local_open=local_open),
         'det': DetailedUnprotectedExecutor,
         'jail': Sio2JailExecutor,
+        'rt': RealTimeSio2JailExecutor,
         'chk': isolated_checker_executor,
     }[kind]()
 
@@ -91,7 +95,7 @@ def test_signal_routing_is_refused(programs, victim, kind, route):
     proc, received = victim
     for target, sig in ((proc.pid, signal.SIGKILL), (os.getpid(), signal.SIGUSR2)):
         renv, out = run(programs, kind, 'sigio_owner', route, str(target), str(int(sig)))
-        if kind in ('sup', 'jail'):
+        if kind in STATIC:
             assert renv['result_code'] == 'RV', renv
             assert renv['result_string'] == RV.format(
                 'ioctl' if route == 'fiosetown' else 'fcntl'), renv
@@ -124,20 +128,21 @@ def test_signal_routing_through_a_job_leaves_sio_batch_alive(programs, tmp_path)
 @pytest.mark.parametrize('kind', ALL)
 def test_pipe_buffers_are_bounded(programs, kind):
     renv, out = run(programs, kind, 'pipe_hoard', 'grow', mem_limit=64 << 10)
-    if kind in ('sup', 'jail'):
+    if kind in STATIC:
         assert (renv['result_code'], renv['result_string']) == ('RV', RV.format('fcntl'))
     renv, out = run(programs, kind, 'pipe_hoard', 'plain', mem_limit=64 << 10)
     assert renv['result_code'] == 'OK', renv
     # Descriptors bound the pipes: 64 (static), 128 (checker), 256 (detailed)
     # descriptors, two a pipe, 64 KiB each.
-    files = {'sup': 64, 'jail': 64, 'chk': 128, 'det': DETAILED_CONFINEMENT.open_files}[kind]
+    files = {'sup': 64, 'jail': 64, 'rt': 64, 'chk': 128,
+             'det': DETAILED_CONFINEMENT.open_files}[kind]
     assert int(out) <= files // 2 * 64 // 1024 + 1, out
 
 
 @pytest.mark.parametrize('kind', ALL)
 def test_memfd_memory_is_refused(programs, kind):
     renv, out = run(programs, kind, 'memfd_hoard', mem_limit=64 << 10)
-    if kind in ('sup', 'jail'):
+    if kind in STATIC:
         assert (renv['result_code'], renv['result_string']) == \
             ('RV', RV.format('memfd_create'))
     else:
@@ -147,16 +152,17 @@ def test_memfd_memory_is_refused(programs, kind):
 @pytest.mark.skipif(not supervise.memcg_version(),
                     reason='no memory cgroup can be made here (needs root and the cgroup '
                            'v1 memory controller or a delegated v2 one)')
-@pytest.mark.parametrize('kind', ['det', 'jail', 'chk'])
+@pytest.mark.parametrize('kind', ['det', 'chk'])
 def test_memory_cgroup_holds_the_run(programs, kind):
     renv, _ = run(programs, kind, 'hello', mem_limit=64 << 10)
     assert renv['memory_bound'] == f'cgroup-v{supervise.memcg_version()}', renv
 
 
-def test_static_programs_are_bounded_by_the_address_space(programs):
-    """Supervised: the policy leaves nothing to hold outside the address
-    space (the cases above), so no cgroup is joined."""
-    renv, _ = run(programs, 'sup', 'hello', mem_limit=64 << 10)
+@pytest.mark.parametrize('kind', STATIC)
+def test_static_programs_are_bounded_by_the_address_space(programs, kind):
+    """The static policy leaves nothing to hold outside the address space
+    (the cases above), so no cgroup is joined."""
+    renv, _ = run(programs, kind, 'hello', mem_limit=64 << 10)
     assert renv['memory_bound'] == 'rlimit'
 
 
@@ -191,7 +197,7 @@ def test_memory_bound_without_cgroup_is_the_rlimit(programs):
 
 # --- 3, 4. The clock --------------------------------------------------------
 
-@pytest.mark.parametrize('kind', ALL)
+@pytest.mark.parametrize('kind', CPU_TIMED)
 def test_kernel_time_counts_and_is_tle(programs, kind):
     renv, _ = run(programs, kind, 'sys_spin', time_limit=1000)
     assert (renv['result_code'], renv['result_string']) == \
@@ -200,7 +206,7 @@ def test_kernel_time_counts_and_is_tle(programs, kind):
 
 
 @pytest.mark.parametrize('how', ['syscall', 'sleep'])
-@pytest.mark.parametrize('kind', ALL)
+@pytest.mark.parametrize('kind', CPU_TIMED)
 def test_tick_dodging_does_not_hide_cpu_time(programs, kind, how):
     renv, _ = run(programs, kind, 'tick_dodger', how, '3000', time_limit=700)
     assert (renv['result_code'], renv['result_string']) == \
@@ -222,7 +228,7 @@ def test_time_used_is_the_programs_whole_cpu_time(programs, kind):
 @pytest.mark.parametrize('kind', ALL)
 def test_untraced_children_are_refused(programs, kind, how):
     renv, out = run(programs, kind, 'untraced_child', how, time_limit=2000)
-    if kind in ('sup', 'jail'):
+    if kind in STATIC:
         assert (renv['result_code'], renv['result_string']) == ('RV', RV.format('clone'))
     else:
         assert renv['result_code'] == 'OK', renv

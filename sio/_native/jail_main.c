@@ -23,6 +23,7 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -396,6 +397,25 @@ static char *find_program(const char *name)
     return NULL;
 }
 
+/* Output to /dev/null is limited like output to a file: the program gets
+ * an unnamed append-only file instead (made here, outside the jail, whose
+ * root is read-only), which RLIMIT_FSIZE limits. Other kinds of stdout are
+ * relayed and counted inside (output_guard.h). */
+static int limit_null_output(void)
+{
+    struct stat st;
+    if (fstat(1, &st) < 0 || !S_ISCHR(st.st_mode) || major(st.st_rdev) != 1 ||
+        minor(st.st_rdev) != 3)
+        return 0;
+    const char *dir = getenv("TMPDIR");
+    int fd = open(dir && *dir ? dir : "/tmp", O_TMPFILE | O_WRONLY | O_APPEND, 0600);
+    if (fd < 0)
+        return errno == EOPNOTSUPP || errno == EISDIR ? 0 : -1;  /* relay instead */
+    int rc = dup2(fd, 1) < 0 ? -1 : 0;
+    close(fd);
+    return rc;
+}
+
 static int fatal(const char *fmt, const char *detail)
 {
     fprintf(stderr, "sio2jail: ");
@@ -431,6 +451,8 @@ int main(int argc, char **argv)
                 cfg.results_fd);
         return EXIT_BAD_ARGS;
     }
+    if (cfg.output_limit_bytes && limit_null_output() < 0)
+        return fatal("cannot set up the output limit: %s", strerror(errno));
     char *program = find_program(cfg.argv[0]);
     if (!program)
         return fatal("cannot find the program %s", cfg.argv[0]);
@@ -451,9 +473,12 @@ int main(int argc, char **argv)
         run_gid = cfg.run_gid >= 0 ? (gid_t)cfg.run_gid
                   : cfg.run_uid >= 0 ? (gid_t)cfg.run_uid : lease.gid;
     }
+    /* A memory cgroup for programs that could make the kernel hold memory
+     * outside their address space; the static policy leaves them none. */
+    int is_static = cfg.seccomp && cfg.policy == SIO_POLICY_STATIC;
     struct sio_memcg cg;
     sio_memcg_init(&cg);
-    if (run_uid != (uid_t)-1 && cfg.memory_limit_kib &&
+    if (run_uid != (uid_t)-1 && cfg.memory_limit_kib && !is_static &&
         sio_memcg_enter(&cg, run_uid, cfg.memory_limit_kib, err, sizeof err) < 0)
         return fatal("%s", err);
     struct jail_args args = {

@@ -44,16 +44,20 @@ def lent_directory(path: str, gid: int, access: str) -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def run_identity(cwd: str, access: str = 'x') -> Iterator[supervise.Ids]:
-    """Lease the ids one run runs under and lend it ``cwd``.
+def run_identity(cwd: str, access: str | None = 'x') -> Iterator[supervise.Ids]:
+    """Lease the ids one run runs under and lend it ``cwd`` (unless
+    ``access`` is None).
 
     Yields a :class:`~sio._native.supervise.Ids`; ``ids.leased`` is false
-    (and nothing is lent) when this process cannot switch ids.
+    (and nothing is lent) when this process cannot switch ids. The native
+    executors do the same in C around each run (``supervise.run(own_ids=
+    True, lend=...)``); this is for runs whose ids another program applies
+    (the jail).
     """
-    if access not in _ACCESS_BITS:
+    if access is not None and access not in _ACCESS_BITS:
         raise ValueError(f'access must be one of {sorted(_ACCESS_BITS)}, not {access!r}')
     with supervise.lease_ids() as ids:
-        if not ids.leased:
+        if not ids.leased or access is None:
             yield ids
             return
         with lent_directory(cwd, ids.gid, access):

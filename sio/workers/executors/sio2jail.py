@@ -72,8 +72,9 @@ class Sio2JailExecutor(BaseExecutor):
     precise CPU time, user + system (``time_measure: 'cpu'``, with a
     warning in the log), or SE when ``SIO2JAIL_REQUIRE_PERF=1``. mem_used
     is peak virtual memory. As root, the program runs as a uid/gid of its
-    own (mapped inside the jail's user namespace) and in its own memory
-    cgroup where one can be made (``memory_bound``).
+    own (mapped inside the jail's user namespace); with the permissive
+    policy it also gets a memory cgroup where one can be made
+    (``memory_bound``).
 
     Options: ``binds`` (list of ``(outside, inside, read_only)``),
     ``policy`` (``'default'`` or ``'permissive'``), ``measure`` (``'cpu'``
@@ -166,9 +167,9 @@ class Sio2JailExecutor(BaseExecutor):
             return to_renv(system_error(str(exc)))
         # The jail needs root's powers to build itself; the program runs as
         # ids leased here (the jail maps them inside its user namespace),
-        # lent the job directory for reading (binds of it, e.g. a checker's).
+        # lent the job directory for reading when it is bound (a checker's).
         try:
-            identity = run_identity(call.cwd, 'rx')
+            identity = run_identity(call.cwd, 'rx' if call.options.get('binds') else None)
             ids = identity.__enter__()
         except (supervise.SupervisionError, OSError) as exc:
             return to_renv(system_error(f'cannot give the program ids of its own: {exc}'))
@@ -183,7 +184,9 @@ class Sio2JailExecutor(BaseExecutor):
         if renv.get('result_code') != 'SE':
             renv['time_measure'] = measure
             if call.limits.mem_limit:
-                version = supervise.memcg_version() if leased else 0
+                # Only programs the static policy does not bound get one.
+                permissive = call.options.get('policy') == 'permissive'
+                version = supervise.memcg_version() if leased and permissive else 0
                 renv['memory_bound'] = f'cgroup-v{version}' if version else 'rlimit'
         return renv
 
