@@ -371,6 +371,36 @@ def test_traced_syscalls_cost_the_worker_at_most_the_time_limit(programs):
     assert spent <= 1.5, f'the supervisor spent {spent:.2f} s of CPU'
 
 
+@pytest.mark.parametrize('kind', STATIC)
+def test_failing_execs_tell_nothing_about_the_host(programs, kind):
+    renv, out = run(programs, kind, 'exec_probe')
+    assert (renv['result_code'], renv['result_string']) == ('RV', RV.format('execve'))
+    assert out == b''
+
+
+@pytest.mark.parametrize('args, message', [
+    (['--seccomp', 'maybe'], 'option --seccomp takes on or off, not maybe'),
+    (['--utimelimit', '12xs'], 'bad time value for --utimelimit'),
+    (['--rtimelimit', '18446744073710ms'], 'bad time value for --rtimelimit'),
+    (['-m', '18446744073709550592b'], '--memory-limit 18446744073709550592b is too large'),
+    (['-m', '18446744073709551615b'], '--memory-limit 18446744073709551615b is too large'),
+    (['--output-limit', '99999999999g'], 'bad --output-limit value'),
+    (['-b', '/etc:relative'], 'bad --bind value (OUT:/IN[:ro|rw] expected, IN absolute): '
+                              '/etc:relative'),
+    (['--uid', '0'], 'bad --uid value'),
+    (['--'], 'no program given'),
+    (['--', ''], 'no program given'),
+])
+def test_jail_refuses_bad_options_by_name(args, message):
+    from sio._native import helper_path
+    done = subprocess.run([helper_path('sio2jail'), *args, *([] if '--' in args else
+                                                             ['/bin/true'])],
+                          capture_output=True, text=True, timeout=30)
+    assert done.returncode == 1, done
+    assert message in done.stderr, done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+
+
 # --- Identity ----------------------------------------------------------------
 
 @pytest.mark.skipif(not AS_ROOT, reason='only root can give programs ids of their own')

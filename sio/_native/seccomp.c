@@ -49,8 +49,6 @@ static const char *const static_allowed[] = {
     "getuid", "geteuid", "getgid", "getegid", "getresuid", "getresgid",
     "getgroups", "getpgrp", "getpgid", "getsid", "getrlimit", "sysinfo",
     "getcwd", "restart_syscall",
-    /* a second exec is refused by the tracer at its exec event */
-    "execve", "execveat",
 };
 
 /* Forbidden even by the permissive policy. */
@@ -307,6 +305,17 @@ static int build_static(struct builder *b, unsigned flags)
     for (i = 0; i < sizeof allowed_fcntls / sizeof *allowed_fcntls; i++)
         if (add_by_value(b, "fcntl", 1, allowed_fcntls[i], SCMP_ACT_ALLOW) < 0)
             return -1;
+    /* The one exec: the supervisor's, through its descriptor (the program
+     * cannot have that descriptor: it is closed at exec and above its
+     * descriptor limit). Any other execve/execveat is RV before it runs,
+     * so failing ones tell nothing about the host's files; a second exec
+     * that got through anyway is refused at its exec event. */
+    struct scmp_arg_cmp exec_fd[] = {
+        SCMP_CMP(0, SCMP_CMP_MASKED_EQ, 0xffffffffULL, SIO_EXEC_FD),
+        SCMP_CMP(4, SCMP_CMP_MASKED_EQ, 0xffffffffULL, AT_EMPTY_PATH),
+    };
+    if (add(b, SCMP_ACT_ALLOW, "execveat", 2, exec_fd) < 0)
+        return -1;
     if (add_output_rules(b) < 0)
         return -1;
     for (i = 0; i < sizeof allowed_prctls / sizeof *allowed_prctls; i++) {

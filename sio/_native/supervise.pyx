@@ -384,7 +384,8 @@ def run(path, argv, env, *, cwd=None, int stdin=-1, int stdout=-1,
     ``path`` is what execve gets (relative paths are relative to ``cwd``);
     ``argv`` and ``env`` (``'NAME=value'`` items) are passed as they are.
     Descriptors -1 mean /dev/null. Limits of 0 mean none; the time limit is
-    user CPU time. ``trace`` follows the program with ptrace (needed for
+    on the precise CPU time (user + system) of every process of the run.
+    ``trace`` follows the program with ptrace (needed for
     memory peaks, ``policy`` and ``follow_forks``); ``policy`` is a seccomp
     policy name (``'static'``, ``'permissive'``); ``files`` (``'forbid'`` or
     ``'local-readonly'``) makes path syscalls stop for a decision, inside

@@ -168,14 +168,18 @@ static int child_main(void *arg)
     }
     if (s->cwd && chdir(s->cwd) < 0)
         child_fail(c, STAGE_CHDIR);
-    /* Under ids of its own the program may not be able to reach its file
-     * (a private job directory): it is opened here, and executed through
-     * the descriptor. */
-    int exe_fd = -1;
-    if (s->switch_ids) {
-        exe_fd = open(s->path, O_PATH | O_CLOEXEC);
-        if (exe_fd < 0)
-            child_fail(c, STAGE_EXEC);
+    /* The program is executed through a descriptor opened here, at a
+     * number the static policy knows (SIO_EXEC_FD): under ids of its own it
+     * may not be able to reach its file (a private job directory), and the
+     * policy lets no other exec through, so a program cannot probe the
+     * host's paths with failing execve calls. */
+    int exe_fd = open(s->path, O_PATH | O_CLOEXEC);
+    if (exe_fd < 0)
+        child_fail(c, STAGE_EXEC);
+    if (exe_fd != SIO_EXEC_FD && c->err_fd != SIO_EXEC_FD &&
+        dup3(exe_fd, SIO_EXEC_FD, O_CLOEXEC) == SIO_EXEC_FD) {
+        close(exe_fd);
+        exe_fd = SIO_EXEC_FD;
     }
     if (c->pin_cpu >= 0) {
         cpu_set_t one;
@@ -218,13 +222,11 @@ static int child_main(void *arg)
         if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, s->filter) < 0)
             child_fail(c, STAGE_SECCOMP);
     }
-    if (exe_fd >= 0) {
-        syscall(SYS_execveat, exe_fd, "", s->argv, s->envp, AT_EMPTY_PATH);
-        /* ENOENT: a script, whose interpreter cannot open a descriptor
-         * closed at exec; by its path, then. */
-        if (errno != ENOENT)
-            child_fail(c, STAGE_EXEC);
-    }
+    syscall(SYS_execveat, exe_fd, "", s->argv, s->envp, AT_EMPTY_PATH);
+    /* ENOENT: a script, whose interpreter cannot open a descriptor closed
+     * at exec; by its path, then (not under the static policy). */
+    if (errno != ENOENT)
+        child_fail(c, STAGE_EXEC);
     execve(s->path, s->argv, s->envp);
     child_fail(c, STAGE_EXEC);
 }

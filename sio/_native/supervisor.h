@@ -158,6 +158,11 @@ uint64_t sio_as_margin_kib(uint64_t mem_limit_kib);
 /* Smallest mmap/mremap length the memory rules trace (bytes). */
 #define SIO_TRACED_MAP_MIN (64 * 1024)
 
+/* The descriptor the program is executed through (execveat with
+ * AT_EMPTY_PATH): the one exec the static policy allows. Above every
+ * descriptor limit a static program gets, so it can never make it again. */
+#define SIO_EXEC_FD 200
+
 /* Quotas set by confine_quotas. */
 #define SIO_QUOTA_SIGPENDING 64
 #define SIO_QUOTA_MSGQUEUE 0

@@ -1,5 +1,5 @@
 """The ``sio2jail-exec`` job: a statically linked program in the bundled
-sio2jail, timed by instruction counting (or user CPU time where the machine
+sio2jail, timed by instruction counting (or precise CPU time where the machine
 has no hardware counters; ``time_measure`` in the environ says which).
 See :mod:`sio.executors.common` for the keys."""
 

@@ -29,7 +29,7 @@ def instruction_counting() -> tuple[bool, str]:
             _perf_state = supervise.perf_probe()
             if not _perf_state[0]:
                 logger.warning('instruction counting is not available, sio2jail-exec '
-                               'measures user CPU time instead: %s', _perf_state[1])
+                               'measures precise CPU time instead: %s', _perf_state[1])
         return _perf_state
 
 
