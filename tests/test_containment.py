@@ -235,9 +235,12 @@ def test_untraced_children_are_refused(programs, kind, how):
         assert out == b'refused EPERM\n'
 
 
+@pytest.mark.parametrize('how', ['fork', 'parent_traced'])
 @pytest.mark.parametrize('kind', ['det', 'chk'])
-def test_childrens_cpu_time_counts(programs, kind):
-    renv, _ = run(programs, kind, 'untraced_child', 'fork', time_limit=1000)
+def test_childrens_cpu_time_counts(programs, kind, how):
+    """A child's CPU time is the run's, and it dies with the run; one made
+    the worker's child (CLONE_PARENT) is reaped, never left a zombie."""
+    renv, _ = run(programs, kind, 'untraced_child', how, time_limit=1000)
     assert (renv['result_code'], renv['result_string']) == \
         ('TLE', 'time limit exceeded'), renv
     assert renv['time_used'] >= 1000

@@ -29,6 +29,25 @@ def test_ingen_collects_matching_files_to_filetracker(ft_client, jobs, tmp_path)
         assert (tmp_path / name).read_text() == f'{n} {n * 10}\n'
 
 
+def test_ingen_in_the_jail_writes_its_tests(jobs):
+    """With use_sandboxes the generator runs in the jail (own ids, the job
+    directory bound writable as its working directory)."""
+    env = jobs.run(job_type='ingen', exe_file=jobs.path('gen_tests'), use_sandboxes=True,
+                   re_string=r'^t\d+\.in$', collected_files_path=jobs.path('tests'))
+    assert env['result'] == 'SUCCESS', env.get('exception')
+    assert (env['return_code'], env['stdout']) == (0, ['generated 2 tests']), env
+    assert sorted(env['collected_files']) == ['t1.in', 't2.in']
+    for name, path in env['collected_files'].items():
+        n = int(name[1])
+        with open(path) as f:
+            assert f.read() == f'{n} {n * 10}\n'
+    spin = jobs.run(job_type='ingen', exe_file=jobs.path('infinite_loop'), use_sandboxes=True,
+                    re_string='.*', collected_files_path=jobs.path('out'),
+                    ingen_time_limit=200)
+    assert spin['return_code'] != 0 and spin['collected_files'] == {}
+    assert spin['result_string'] == 'time limit exceeded'
+
+
 def test_ingen_failure_collects_nothing(jobs):
     env = jobs.run(job_type='ingen', exe_file=jobs.path('gen_fail'), re_string='.*',
                    collected_files_path=jobs.path('out'))
@@ -47,14 +66,16 @@ def test_ingen_limits_and_bad_regexp(jobs):
     assert bad['result'] == 'FAILURE' and 're_string' in bad['exception']
 
 
+@pytest.mark.parametrize('sandboxed', [False, True])
 @pytest.mark.parametrize('data, code, line', [
     ('3 4\n', 'OK', 'OK 1a.in'),
     ('3 4000\n', 'RE', 'WRONG numbers out of range'),
     ('3 4 5\n', 'RE', 'WRONG trailing data'),
 ])
-def test_inwer(jobs, data, code, line):
+def test_inwer(jobs, data, code, line, sandboxed):
     env = jobs.run(job_type='inwer', exe_file=jobs.path('inwer_pair'),
-                   in_file=jobs.write('1a.in', data), in_file_name='1a.in')
+                   in_file=jobs.write('1a.in', data), in_file_name='1a.in',
+                   use_sandboxes=sandboxed)
     assert env['result'] == 'SUCCESS', env.get('exception')
     assert env['result_code'] == code
     assert env['stdout'] == [line]

@@ -361,7 +361,11 @@ static int build_permissive(struct builder *b, unsigned flags)
         if (add_memory_rules(b, flags) < 0)
             return -1;
     }
-    return add_file_rules(b, flags);
+    /* Files are the mount namespace's business: read-only binds refuse
+     * writing (EROFS), writable ones (a generator's directory) take it. */
+    if (flags & SIO_PF_TRACE_FILES)
+        return add_file_rules(b, flags);
+    return 0;
 }
 
 static int build_observe(struct builder *b, unsigned flags)

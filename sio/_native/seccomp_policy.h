@@ -25,11 +25,18 @@ enum sio_policy {
      * first. The `default` policy of the jail. */
     SIO_POLICY_STATIC = 0,
     /* Anything but a list of dangerous syscalls (ptrace, mount, module and
-     * namespace calls, limit raising, io_uring, ...). For programs that are
-     * otherwise isolated (the jail's `permissive`, untrusted checkers). */
+     * namespace calls, limit raising, io_uring, memfd and SysV shared
+     * memory, ...) and the containment rules below. For programs that are
+     * otherwise isolated (the jail's `permissive`: untrusted checkers,
+     * sandboxed generators and verifiers); files are left to the jail's
+     * mount namespace. */
     SIO_POLICY_PERMISSIVE = 1,
-    /* Everything allowed; only the memory rules (SIO_PF_TRACE_MEMORY) stop
-     * the program. For unprotected runs that are still measured. */
+    /* Everything but the containment rules every policy has: no signal
+     * routing through descriptors (EPERM), no untraced children (EPERM;
+     * clone3 ENOSYS), O_APPEND kept (the tracer decides F_SETFL and
+     * ftruncate), no memfd, no foreign ABI (ENOSYS); with
+     * SIO_PF_TRACE_MEMORY the memory rules. For unprotected runs that are
+     * still measured. */
     SIO_POLICY_OBSERVE = 2,
     SIO_POLICY_COUNT
 };

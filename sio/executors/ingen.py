@@ -3,7 +3,8 @@
 Keys: ``exe_file`` (the generator), ``re_string`` (a regular expression;
 files of the working directory whose names match it are collected),
 ``collected_files_path`` (the Filetracker directory they go to),
-``use_sandboxes`` (isolate the generator with PRoot; default False),
+``use_sandboxes`` (run the generator in the jail, as untrusted checkers
+run, with the job directory writable; upstream used PRoot; default False),
 ``ingen_mem_limit`` (KiB, default 256 MiB), ``ingen_time_limit`` (ms,
 default 600 s), ``ingen_real_time_limit`` (ms), ``ingen_output_limit``
 (bytes of the generator's stdout kept, default 10 KiB).
@@ -28,9 +29,11 @@ GENERATOR = 'ingen'
 
 def _executor(environ: dict):
     if environ.get('use_sandboxes', False):
-        from sio.workers.executors import PRootExecutor
+        # Upstream runs it under PRoot in null-sandbox; the jail isolates
+        # it for real (and under ids of its own).
+        from sio.workers.executors import isolated_program_executor
 
-        return PRootExecutor('null-sandbox')
+        return isolated_program_executor()
     return DetailedUnprotectedExecutor()
 
 

@@ -2,7 +2,8 @@
 
 The verifier gets the input on stdin and its name (``in_file_name``) as
 its argument. Keys: ``exe_file``, ``in_file``, ``in_file_name``,
-``use_sandboxes`` (isolate with PRoot; default False), ``inwer_mem_limit``
+``use_sandboxes`` (run the verifier in the jail; upstream used PRoot;
+default False), ``inwer_mem_limit``
 (KiB, default 256 MiB), ``inwer_time_limit`` (ms, default 300 s),
 ``inwer_real_time_limit`` (ms, default 900 s), ``inwer_output_limit`` (bytes
 of output kept, default 10 KiB).
@@ -25,9 +26,11 @@ DEFAULT_INWER_OUTPUT_LIMIT = 10 * 1024
 
 def _executor(environ: dict):
     if environ.get('use_sandboxes', False):
-        from sio.workers.executors import PRootExecutor
+        # Upstream runs it under PRoot in null-sandbox; the jail isolates
+        # it for real (and under ids of its own).
+        from sio.workers.executors import isolated_program_executor
 
-        return PRootExecutor('null-sandbox')
+        return isolated_program_executor()
     return DetailedUnprotectedExecutor()
 
 

@@ -1,7 +1,8 @@
 /* Makes a child that burns CPU for 3 s, with raw clone flags chosen by
  * argv[1]: "untraced" (CLONE_UNTRACED), "parent" (CLONE_PARENT |
- * CLONE_UNTRACED: the child of our parent), "fork" (a plain fork). Waits for
- * it unless it is our parent's. Prints "refused ERRNO" when clone fails. */
+ * CLONE_UNTRACED: the child of our parent), "parent_traced" (CLONE_PARENT
+ * alone), "fork" (a plain fork). Waits for it unless it is our parent's
+ * (then it sleeps 5 s itself). Prints "refused ERRNO" when clone fails. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <sched.h>
@@ -30,6 +31,8 @@ int main(int argc, char **argv)
         flags |= CLONE_UNTRACED;
     else if (!strcmp(how, "parent"))
         flags = CLONE_PARENT | CLONE_UNTRACED;
+    else if (!strcmp(how, "parent_traced"))
+        flags = CLONE_PARENT;
     long pid = syscall(SYS_clone, flags, 0, NULL, NULL, 0);
     if (pid < 0) {
         printf("refused %s\n", strerrorname_np(errno));
@@ -39,6 +42,8 @@ int main(int argc, char **argv)
         burn();
     if (!(flags & CLONE_PARENT))
         waitpid((pid_t)pid, NULL, 0);
+    else
+        sleep(5);
     puts("done");
     return 0;
 }

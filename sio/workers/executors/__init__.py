@@ -20,6 +20,7 @@ from sio.workers.executors.sio2jail import (
     RealTimeSio2JailExecutor,
     Sio2JailExecutor,
     isolated_checker_executor,
+    isolated_program_executor,
 )
 from sio.workers.executors.supervised import SupervisedExecutor
 from sio.workers.executors.unprotected import (
@@ -40,5 +41,6 @@ __all__ = [
     'SupervisedExecutor',
     'UnprotectedExecutor',
     'isolated_checker_executor',
+    'isolated_program_executor',
     'noquote',
 ]

@@ -78,10 +78,11 @@ class Sio2JailExecutor(BaseExecutor):
 
     Options: ``binds`` (list of ``(outside, inside, read_only)``),
     ``policy`` (``'default'`` or ``'permissive'``), ``measure`` (``'cpu'``
-    to skip instruction counting). Strict: extra files are not exposed.
+    to skip instruction counting), ``workdir`` (the working directory
+    inside). Strict: extra files are not exposed.
     """
 
-    extra_options = ('binds', 'policy', 'measure')
+    extra_options = ('binds', 'policy', 'measure', 'workdir')
     measure_real_time = False
 
     def __init__(self, sandbox: str | None = None, measure_real_time: bool | None = None):
@@ -155,6 +156,8 @@ class Sio2JailExecutor(BaseExecutor):
             cmd += ['-b', f'{outside}:{inside}:{"ro" if read_only else "rw"}']
         if options.get('policy'):
             cmd += ['-p', options['policy']]
+        if options.get('workdir'):
+            cmd += ['-c', options['workdir']]
         exe = os.path.join(call.cwd, program.path)
         cmd += ['--', exe] + program.argv[1:]
         return cmd, measure
@@ -169,7 +172,7 @@ class Sio2JailExecutor(BaseExecutor):
         # ids leased here (the jail maps them inside its user namespace),
         # lent the job directory for reading when it is bound (a checker's).
         try:
-            identity = run_identity(call.cwd, 'rx' if call.options.get('binds') else None)
+            identity = run_identity(call.cwd, _job_dir_access(call))
             ids = identity.__enter__()
         except (supervise.SupervisionError, OSError) as exc:
             return to_renv(system_error(f'cannot give the program ids of its own: {exc}'))
@@ -232,24 +235,52 @@ class RealTimeSio2JailExecutor(Sio2JailExecutor):
     measure_real_time = True
 
 
+def _job_dir_access(call: Invocation) -> str | None:
+    """What the run's group must be lent of the job directory: what the
+    binds of it (or of anything in it) expose."""
+    job = os.path.realpath(call.cwd)
+    access = None
+    for outside, _, read_only in call.options.get('binds') or ():
+        outside = os.path.realpath(outside)
+        if outside == job or outside.startswith(job + os.sep):
+            if not read_only:
+                return 'rwx'
+            access = 'rx'
+    return access
+
+
 def isolated_checker_executor() -> Sio2JailExecutor:
     """How an untrusted checker runs: in the jail with the permissive policy,
     the host's system directories (for its dynamic libraries) and the job
     directory bound read-only, CPU time measured."""
-    return _CheckerJail()
+    return _IsolatedJail(writable=False)
 
 
-class _CheckerJail(Sio2JailExecutor):
+def isolated_program_executor() -> Sio2JailExecutor:
+    """How generators and verifiers run when a job asks for sandboxes
+    (``use_sandboxes``): as untrusted checkers, but with the job directory
+    bound writable and as the working directory, so a generator can write
+    its tests there."""
+    return _IsolatedJail(writable=True)
+
+
+class _IsolatedJail(Sio2JailExecutor):
     SYSTEM_DIRS = ('/usr', '/lib', '/lib64', '/lib32', '/bin', '/sbin', '/etc/ld.so.cache',
                    '/etc/alternatives')
+
+    def __init__(self, writable: bool):
+        super().__init__()
+        self.writable = writable
 
     def __call__(self, command, **kwargs):
         from sio.workers.util import tempcwd
 
         binds = [(p, p, True) for p in self.SYSTEM_DIRS if os.path.exists(p)]
         job = os.path.realpath(tempcwd())
-        binds.append((job, job, True))
+        binds.append((job, job, not self.writable))
         kwargs.setdefault('binds', binds)
         kwargs.setdefault('policy', 'permissive')
         kwargs.setdefault('measure', 'cpu')
+        if self.writable:
+            kwargs.setdefault('workdir', job)
         return super().__call__(command, **kwargs)
