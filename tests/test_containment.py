@@ -483,3 +483,79 @@ def test_bad_uid_range_setting_is_a_clear_error(monkeypatch, programs):
     renv, _ = run(programs, 'sup', 'hello')
     assert renv['result_code'] == 'SE'
     assert 'SIO_RUN_UIDS' in renv['result_string']
+
+
+UNPRIVILEGED_SCRIPT = r"""
+import json, os, sys
+from sio.workers.executors import (DetailedUnprotectedExecutor, SupervisedExecutor,
+                                   Sio2JailExecutor, isolated_checker_executor)
+from sio.workers.util import TemporaryCwd
+progs = sys.argv[1]
+kinds = {'sup': SupervisedExecutor, 'det': DetailedUnprotectedExecutor,
+         'jail': Sio2JailExecutor, 'chk': isolated_checker_executor}
+cases = [('sigio_owner', ['setown', str(os.getppid()), '12']),
+         ('sigqueue_flood', []), ('pipe_hoard', ['plain']), ('untraced_child', ['untraced']),
+         ('sys_spin', [])]
+results = {}
+with TemporaryCwd() as cwd:
+    for kind, make in kinds.items():
+        for name, args in cases:
+            with open(os.path.join(cwd, 'out'), 'wb') as out, make() as ex:
+                renv = ex([os.path.join(progs, name), *args], stdout=out, ignore_errors=True,
+                          time_limit=1000, mem_limit=64 << 10)
+            with open(os.path.join(cwd, 'out'), 'rb') as f:
+                renv['out'] = f.read().decode()
+            results[f'{kind} {name}'] = renv
+print(json.dumps(results))
+"""
+
+
+@pytest.mark.skipif(not AS_ROOT, reason='needs root to start a worker as another user')
+def test_unprivileged_worker_keeps_containment(programs):
+    """A worker that is not root keeps its ids for its programs: the
+    policies and per-run quotas still hold. Run as nobody, with a Python that
+    nobody can run (the system's, when it has this one's ABI)."""
+    import json
+    import shutil
+    import sys
+    import sysconfig
+    python = shutil.which('python3', path='/usr/bin:/bin') or sys.executable
+    abi = subprocess.run([python, '-c', 'import sysconfig; print(sysconfig.get_config_var('
+                          '"EXT_SUFFIX"))'], capture_output=True, text=True).stdout.strip()
+    if abi != sysconfig.get_config_var('EXT_SUFFIX'):
+        pytest.skip(f'no Python for nobody with this build\'s ABI ({abi!r})')
+    import pathlib
+    import tempfile
+    shared = pathlib.Path(tempfile.mkdtemp(prefix='sio-unprivileged-'))
+    os.chmod(shared, 0o755)
+    for name in ('sigio_owner', 'sigqueue_flood', 'pipe_hoard', 'untraced_child', 'sys_spin'):
+        shutil.copy(programs[name], shared / name)
+        os.chmod(shared / name, 0o755)
+    root = os.path.dirname(os.path.dirname(os.path.abspath(supervise.__file__)))
+    received = []
+    old = signal.signal(signal.SIGUSR2, lambda *_: received.append(1))
+    try:
+        done = subprocess.run(
+            [python, '-c', UNPRIVILEGED_SCRIPT, str(shared)], capture_output=True, text=True,
+            timeout=120, user=65534, group=65534, extra_groups=[],
+            env={'PYTHONPATH': os.path.dirname(root), 'HOME': str(shared),
+                 'PATH': '/usr/bin:/bin'})
+    finally:
+        signal.signal(signal.SIGUSR2, old)
+        shutil.rmtree(shared)
+    if 'ModuleNotFoundError' in done.stderr:
+        pytest.skip(f'nobody cannot import this checkout: {done.stderr.strip()[-200:]}')
+    assert done.returncode == 0, done.stderr
+    results = json.loads(done.stdout)
+    for kind in ('sup', 'jail'):
+        assert results[f'{kind} sigio_owner']['result_code'] == 'RV'
+        assert results[f'{kind} untraced_child']['result_code'] == 'RV'
+    for kind in ('det', 'chk'):
+        assert results[f'{kind} sigio_owner']['out'].endswith('EPERM\n')
+        assert results[f'{kind} untraced_child']['out'] == 'refused EPERM\n'
+    for kind in ('sup', 'det', 'jail', 'chk'):
+        assert int(results[f'{kind} sigqueue_flood']['out']) <= supervise.QUOTA_SIGPENDING
+        assert int(results[f'{kind} pipe_hoard']['out']) <= 8
+        assert results[f'{kind} sys_spin']['result_code'] == 'TLE'
+        assert results[f'{kind} sys_spin']['memory_bound'] == 'rlimit'
+    assert not received

@@ -95,7 +95,7 @@ def _run(call: Invocation, program: Program, confinement: Confinement | None, *,
                 output_limit_bytes=limits.output_limit or 0,
                 trace=trace, follow_forks=follow_forks, policy=policy, files=files,
                 trace_memory=trace_memory,
-                local_root=os.path.realpath(call.cwd) if files else None,
+                local_root=os.path.realpath(call.cwd) if files == 'local-readonly' else None,
                 single_threaded=single_threaded, ignore_return=ignore_return,
                 **_confinement_options(confinement))
         except (supervise.SupervisionError, ValueError, TypeError) as exc:
