@@ -42,6 +42,15 @@ def interleaved(variants: dict, rounds: int, warmup: int = 3) -> dict:
     return times
 
 
+def truncating(out, run):
+    """``run``, starting each call with the file ``out`` emptied (loops that
+    write to a regular file, as judged programs do)."""
+    def call():
+        out.truncate(0)
+        run()
+    return call
+
+
 def median(values):
     return statistics.median(values)
 

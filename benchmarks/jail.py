@@ -24,7 +24,7 @@ from sio.workers.executors import (  # noqa: E402
 )
 from sio.workers.util import TemporaryCwd  # noqa: E402
 
-from common import build, interleaved, median, table, workdir  # noqa: E402
+from common import build, interleaved, median, table, truncating, workdir  # noqa: E402
 
 JAIL = helper_path('sio2jail')
 
@@ -61,15 +61,11 @@ def syscall_costs(write_loop, mmap_loop, writes, maps, rounds):
     jailed = Sio2JailExecutor()
     limits = {'time_limit': 120_000, 'mem_limit': 64 * 1024, 'output_limit': 1 << 30}
 
-    def fresh(run):
-        def call():
-            out.truncate(0)
-            run()
-        return call
-
     variants = {
-        'write direct': fresh(lambda: subprocess.run([write_loop, str(writes)], stdout=out)),
-        'write jail': fresh(lambda: jailed([write_loop, str(writes)], stdout=out, **limits)),
+        'write direct': truncating(
+            out, lambda: subprocess.run([write_loop, str(writes)], stdout=out)),
+        'write jail': truncating(
+            out, lambda: jailed([write_loop, str(writes)], stdout=out, **limits)),
         'mmap direct': lambda: subprocess.run([mmap_loop, str(maps)], stdout=out),
         'mmap jail': lambda: jailed([mmap_loop, str(maps)], stdout=out, **limits),
     }

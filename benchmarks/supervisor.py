@@ -18,7 +18,7 @@ from sio._native import supervise  # noqa: E402
 from sio.workers.executors import DetailedUnprotectedExecutor, SupervisedExecutor  # noqa: E402
 from sio.workers.util import TemporaryCwd  # noqa: E402
 
-from common import build, interleaved, median, table, workdir  # noqa: E402
+from common import build, interleaved, median, table, truncating, workdir  # noqa: E402
 
 TARGETS = {
     'DetailedUnprotectedExecutor': 1.3,
@@ -127,21 +127,16 @@ def syscall_costs(write_loop: str, mmap_loop: str, writes: int, maps: int, round
     supervised = SupervisedExecutor()
     limits = {'time_limit': 120_000, 'mem_limit': 64 * 1024, 'output_limit': 1 << 30}
 
-    def fresh(run):
-        def call():
-            out.truncate(0)
-            run()
-        return call
-
     variants = {
-        'write direct': fresh(lambda: subprocess.run([write_loop, str(writes)], stdout=out)),
+        'write direct': truncating(
+            out, lambda: subprocess.run([write_loop, str(writes)], stdout=out)),
         # The kernel's own price of having a seccomp filter: the same loop
         # under the small observe filter, which allows write at once.
-        'write seccomp floor': fresh(lambda: supervise.run(
+        'write seccomp floor': truncating(out, lambda: supervise.run(
             write_loop, [write_loop, str(writes)], [], stdout=out.fileno(), trace=True,
             policy='observe')),
-        'write supervised': fresh(lambda: supervised([write_loop, str(writes)], stdout=out,
-                                                     **limits)),
+        'write supervised': truncating(
+            out, lambda: supervised([write_loop, str(writes)], stdout=out, **limits)),
         'mmap direct': lambda: subprocess.run([mmap_loop, str(maps)], stdout=out),
         'mmap supervised': lambda: supervised([mmap_loop, str(maps)], stdout=out,
                                               **limits),
