@@ -4,7 +4,7 @@ import threading
 import pytest
 
 from sio.workers import Failure, registry
-from sio.workers.runner import run
+from sio.workers.runner import run, run_reporting_errors
 
 
 def test_ping_job():
@@ -36,28 +36,40 @@ def test_unknown_job_type_names_it_and_lists_jobs():
     assert 'ping' in env['exception'] and 'test-boom' in env['exception']
 
 
-def test_non_dict_environ_is_a_failure_not_an_exception():
-    env = run(['not', 'a', 'dict'])
+def test_non_dict_environ():
+    with pytest.raises(TypeError, match='dict'):
+        run(['not', 'a', 'dict'])
+    env = run_reporting_errors(['not', 'a', 'dict'])
     assert env['result'] == 'FAILURE'
     assert 'dict' in env['exception']
 
 
-def test_any_exception_becomes_failure_with_traceback():
-    env = run({'job_type': 'test-boom'})
+def test_other_exceptions_propagate_as_upstream():
+    """In-process callers (OIOIOI's LocalBackend) see the exception and
+    report a system error; only Failure is a FAILURE environ."""
+    with pytest.raises(ValueError, match='the boom job always fails'):
+        run({'job_type': 'test-boom'})
+    with pytest.raises(SystemExit):
+        run({'job_type': 'test-exits'})
+    with pytest.raises(TypeError, match='returned NoneType'):
+        run({'job_type': 'test-returns-none'})
+
+
+def test_process_boundaries_report_every_exception():
+    env = run_reporting_errors({'job_type': 'test-boom'})
     assert env['result'] == 'FAILURE'
     assert env['exception'] == 'the boom job always fails'
     assert 'ValueError' in env['traceback']
-
-
-def test_sys_exit_in_job_is_a_failure():
-    env = run({'job_type': 'test-exits'})
-    assert env['result'] == 'FAILURE'
-
-
-def test_job_returning_non_dict_is_a_failure():
-    env = run({'job_type': 'test-returns-none'})
-    assert env['result'] == 'FAILURE'
+    assert env['worker']
+    assert run_reporting_errors({'job_type': 'test-exits'})['result'] == 'FAILURE'
+    env = run_reporting_errors({'job_type': 'test-returns-none'})
     assert 'returned NoneType' in env['exception']
+
+
+def test_postfilters_run_after_a_failure():
+    env = run({'job_type': 'ping', 'postfilters': ['test-add-a']})
+    assert env['result'] == 'FAILURE' and "'ping'" in env['exception']
+    assert env['trail'] == ['a']
 
 
 def test_filters_run_in_order_around_the_job():
@@ -83,7 +95,8 @@ def test_job_directory_is_fresh_and_removed():
 
 
 def test_job_directory_removed_after_failure(tmp_path):
-    env = run({'job_type': 'test-scratch', 'token': 'x', 'pause': 'not-a-number'})
+    env = run_reporting_errors({'job_type': 'test-scratch', 'token': 'x',
+                                'pause': 'not-a-number'})
     assert env['result'] == 'FAILURE'
     assert 'job_dir' not in env or not os.path.exists(env['job_dir'])
 

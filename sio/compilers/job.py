@@ -52,9 +52,9 @@ def main(argv: list[str] | None = None) -> int:
                'source_file': os.path.abspath(args[0]), 'out_file': os.path.abspath(args[1])}
     if len(args) == 3:
         environ['compiler'] = args[2]
-    from sio.workers.runner import run as run_job
+    from sio.workers.runner import run_reporting_errors
 
-    result = run_job(environ)
+    result = run_reporting_errors(environ)
     if result['result'] != 'SUCCESS':
         sys.stderr.write(f'sio-compile: {result["exception"]}\n')
         return 1

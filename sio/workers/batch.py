@@ -119,9 +119,9 @@ def main(argv: list[str] | None = None) -> int:
     result_fd = os.dup(1)
     os.dup2(2, 1)
     try:
-        from sio.workers.runner import run
+        from sio.workers.runner import run_reporting_errors
 
-        result = run(environ)
+        result = run_reporting_errors(environ)
     finally:
         sys.stdout.flush()
     with os.fdopen(result_fd, 'w', encoding='utf-8') as out:

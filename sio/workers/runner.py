@@ -4,7 +4,7 @@ import logging
 import socket
 import traceback
 
-from sio.workers import ft
+from sio.workers import Failure, ft
 from sio.workers.registry import JOBS, get_filter, get_job, names
 from sio.workers.util import TemporaryCwd
 
@@ -16,7 +16,7 @@ def _filter_names(environ: dict, key: str) -> list[str]:
     if isinstance(value, str):
         value = value.split()
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise TypeError(f'environ[{key!r}] must be a list of filter names, not {value!r}')
+        raise Failure(f'environ[{key!r}] must be a list of filter names, not {value!r}')
     return value
 
 
@@ -30,11 +30,19 @@ def _apply(func, environ: dict, what: str) -> dict:
 def _job_for(environ: dict):
     job_type = environ.get('job_type')
     if not job_type:
-        raise KeyError(f"environ has no 'job_type'; registered jobs: "
-                       f"{', '.join(names(JOBS)) or 'none'}")
+        raise Failure(f"environ has no 'job_type'; registered jobs: "
+                      f"{', '.join(names(JOBS)) or 'none'}")
     if not isinstance(job_type, str):
-        raise TypeError(f"environ['job_type'] must be a string, not {job_type!r}")
+        raise Failure(f"environ['job_type'] must be a string, not {job_type!r}")
     return job_type, get_job(job_type)
+
+
+def _record_failure(environ: dict, exc: BaseException) -> dict:
+    logger.info('job failed: %s', exc, exc_info=logger.isEnabledFor(logging.DEBUG))
+    environ['result'] = 'FAILURE'
+    environ['exception'] = _describe(exc)
+    environ['traceback'] = traceback.format_exc()
+    return environ
 
 
 def run(environ: dict) -> dict:
@@ -45,34 +53,57 @@ def run(environ: dict) -> dict:
     afterwards. ``environ['filetracker_url']`` makes the job use that
     Filetracker server. The returned environ has ``worker`` (this host)
     and ``result``: ``'SUCCESS'``, or ``'FAILURE'`` with ``exception`` and
-    ``traceback`` when anything raised. Never raises for a bad job; may be
-    called from several threads at once.
+    ``traceback`` when the job raised :class:`~sio.workers.Failure` (a
+    missing or unknown job type is one); postfilters run after a failure
+    too. May be called from several threads at once.
+
+    As in upstream sioworkers, any other exception propagates: a caller in
+    the same process (OIOIOI's ``LocalBackend``) reports it as a system
+    error. Process boundaries (``sio-batch``, the Celery task,
+    ``sio-workersd``) use :func:`run_reporting_errors` instead.
     """
+    if not isinstance(environ, dict):
+        raise TypeError(f'environ must be a dict, not {type(environ).__name__}')
+    environ['worker'] = socket.gethostname()
+    current = environ
+    with TemporaryCwd(), ft.using_url(environ.get('filetracker_url')):
+        try:
+            job_type, job = _job_for(environ)
+            logger.debug('running job %s', job_type)
+            for name in _filter_names(current, 'prefilters'):
+                current = _apply(get_filter(name), current, f'prefilter {name!r}')
+            current = _apply(job, current, f'job {job_type!r}')
+            current['result'] = 'SUCCESS'
+            current.pop('exception', None)
+            current.pop('traceback', None)
+        except Failure as exc:
+            current = _record_failure(current, exc)
+        postfilters = _filter_names(current, 'postfilters')
+        for name in postfilters:
+            try:
+                current = _apply(get_filter(name), current, f'postfilter {name!r}')
+            except Failure as exc:
+                if current.get('result') == 'FAILURE':
+                    break  # the first failure is the one to report
+                current = _record_failure(current, exc)
+                break
+    current.setdefault('worker', socket.gethostname())
+    return current
+
+
+def run_reporting_errors(environ) -> dict:
+    """:func:`run`, with every exception recorded in the returned environ
+    as a FAILURE (``exception``, ``traceback``): for callers across a
+    process boundary, who must always get an environ back."""
     if not isinstance(environ, dict):
         return {'result': 'FAILURE', 'worker': socket.gethostname(),
                 'exception': f'environ must be a dict, not {type(environ).__name__}',
                 'traceback': ''}
-    environ['worker'] = socket.gethostname()
-    current = environ
     try:
-        job_type, job = _job_for(environ)
-        logger.debug('running job %s', job_type)
-        with TemporaryCwd(), ft.using_url(environ.get('filetracker_url')):
-            for name in _filter_names(current, 'prefilters'):
-                current = _apply(get_filter(name), current, f'prefilter {name!r}')
-            current = _apply(job, current, f'job {job_type!r}')
-            for name in _filter_names(current, 'postfilters'):
-                current = _apply(get_filter(name), current, f'postfilter {name!r}')
-        current['result'] = 'SUCCESS'
-        current.pop('exception', None)
-        current.pop('traceback', None)
+        return run(environ)
     except (Exception, SystemExit) as exc:
-        logger.info('job failed: %s', exc, exc_info=logger.isEnabledFor(logging.DEBUG))
-        current['result'] = 'FAILURE'
-        current['exception'] = _describe(exc)
-        current['traceback'] = traceback.format_exc()
-    current.setdefault('worker', socket.gethostname())
-    return current
+        environ.setdefault('worker', socket.gethostname())
+        return _record_failure(environ, exc)
 
 
 def _describe(exc: BaseException) -> str:
