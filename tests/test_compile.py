@@ -66,6 +66,27 @@ def test_java_jar_runs_with_its_main_class(jobs):
     assert out == b'42\n'
 
 
+JAVA_READER_FIRST = (
+    'import java.util.*;\nclass Reader { static long next(Scanner s) { return s.nextLong(); } }\n'
+    'class sum { public static void main(String[] x) { Scanner s = new Scanner(System.in);'
+    ' System.out.println(Reader.next(s) + Reader.next(s)); } }\n')
+
+
+def test_java_main_class_is_the_problem_short_name(jobs):
+    """As upstream (OIOIOI sends problem_short_name): with a helper class
+    first, the problem's class is still the one run."""
+    env = jobs.compile('s.java', JAVA_READER_FIRST, 'system-java', out='prog.jar',
+                       problem_short_name='sum')
+    assert env['result_code'] == 'OK', env['compiler_output']
+    assert env['exec_info'] == {'mode': 'java', 'main_class': 'sum'}
+    out = subprocess.run(['java', '-jar', jobs.path('prog.jar')], input=b'20 22',
+                         capture_output=True, timeout=60).stdout
+    assert out == b'42\n'
+    # Without it, the first class is taken (and here it has no main).
+    guessed = jobs.compile('s.java', JAVA_READER_FIRST, 'system-java', out='guess.jar')
+    assert guessed['exec_info']['main_class'] == 'Reader'
+
+
 def test_default_compiler_by_extension(jobs):
     assert jobs.compile('PROG.CPP', CPP_OK)['compiler'] == 'default-cpp'
     assert run_binary(jobs.path('prog')) == b'5\n'

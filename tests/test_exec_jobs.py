@@ -42,6 +42,8 @@ def test_verdicts(jobs, job, exe, extra, code, text):
     assert env['result_string'] == text
     for key in ('time_used', 'mem_used', 'num_syscalls'):
         assert isinstance(env[key], int)
+    # As upstream, every result has a percentage; unchecked, it is (0, 1).
+    assert env['result_percentage'] == (0, 1)
 
 
 @pytest.mark.parametrize('job', EXEC_JOBS)

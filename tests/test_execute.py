@@ -42,7 +42,9 @@ def test_env_is_added():
 
 def test_split_lines_and_forward_stderr():
     _, lines = execute('echo a; echo b >&2; echo c', split_lines=True, forward_stderr=True)
-    assert sorted(lines) == [b'a', b'b', b'c']
+    # As upstream: split at every newline, so a final one gives an empty line.
+    assert sorted(lines) == [b'', b'a', b'b', b'c']
+    assert execute('printf "a\\nb"', split_lines=True)[1] == [b'a', b'b']
     _, out = execute('echo a; echo b >&2')
     assert out == b'a\n'
 

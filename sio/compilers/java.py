@@ -22,18 +22,25 @@ def main_class_of(source: bytes) -> str:
 
 class JavaCompiler(Compiler):
     """Java: ``javac`` into classes, packed as a jar whose manifest names the
-    main class. ``exec_info``: ``{'mode': 'java', 'main_class': ...}``."""
+    main class: ``problem_short_name`` when the environ has it (as
+    upstream), else the public class (or the first one) of the source.
+    ``exec_info``: ``{'mode': 'java', 'main_class': ...}``."""
 
     lang = 'java'
     source_extension = '.java'
     limit_address_space = False
 
     def fetch_source(self):
-        # javac wants Foo.java for "public class Foo": the name comes from
-        # the source itself.
+        # javac wants Foo.java for "public class Foo". As upstream, the
+        # problem's short name (OIOIOI sends it) is the main class; without
+        # it the name comes from the source itself.
         ft.download(self.environ, 'source_file', 'probe.java')
-        with open(tempcwd('probe.java'), 'rb') as f:
-            self.main_class = main_class_of(f.read())
+        short_name = self.environ.get('problem_short_name')
+        if isinstance(short_name, str) and re.fullmatch(r'[A-Za-z_$][\w$]*', short_name):
+            self.main_class = short_name
+        else:
+            with open(tempcwd('probe.java'), 'rb') as f:
+                self.main_class = main_class_of(f.read())
         os.rename(tempcwd('probe.java'), tempcwd(self.source_name()))
         return self.source_name()
 

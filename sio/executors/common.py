@@ -173,8 +173,12 @@ def run(environ: dict, runner: Runner, use_sandboxes: bool = True) -> dict:
         environ.pop(key, None)
         if key in renv:
             environ[key] = renv[key]
-    if 'time_measure' in renv:
-        environ['time_measure'] = renv['time_measure']
+    for key in ('time_measure', 'memory_bound'):
+        if key in renv:
+            environ[key] = renv[key]
+    # As upstream: every result has a percentage, the checker's when the
+    # output is checked, (0, 1) otherwise.
+    environ['result_percentage'] = renv.get('result_percentage', (0, 1))
     if environ.get('out_file'):
         ft.upload(environ, 'out_file', 'out', **_upload_options(environ))
     if environ.get('check_output') and environ['result_code'] == 'OK':

@@ -195,7 +195,9 @@ class BaseExecutor:
             if capture is not None:
                 capture.seek(0)
                 data = capture.read()
-                renv['stdout'] = data.splitlines() if split_lines else data
+                # As upstream: split at each newline, so output ending in one
+                # ends in an empty line.
+                renv['stdout'] = data.split(b'\n') if split_lines else data
         self._check(renv, call, ignore_errors, extra_ignore_errors)
         return renv
 
