@@ -35,7 +35,7 @@ def run_binary(path, stdin=b'2 3\n'):
 def test_native_compilers(jobs, compiler, name, source):
     env = jobs.compile(name, source, compiler)
     assert env['result_code'] == 'OK', env['compiler_output']
-    assert env['exec_info'] == {'mode': 'executable'}
+    assert env['exec_info']['mode'] == 'executable'
     assert run_binary(jobs.path('prog')) == b'5\n'
     # Static: runs with no dynamic loader at all.
     assert b'statically linked' in subprocess.run(['file', jobs.path('prog')],
@@ -85,6 +85,69 @@ def test_java_main_class_is_the_problem_short_name(jobs):
     # Without it, the first class is taken (and here it has no main).
     guessed = jobs.compile('s.java', JAVA_READER_FIRST, 'system-java', out='guess.jar')
     assert guessed['exec_info']['main_class'] == 'Reader'
+
+
+# A program each standard accepts and the one before it would not.
+STANDARD_PROBES = {
+    'gnu99': '#include <stdio.h>\nint main(void) { for (int i = 0; i < 1; i++) '
+             'printf("5\\n"); return 0; }\n',
+    'gnu17': '#include <stdio.h>\n_Static_assert(__STDC_VERSION__ >= 201710L, "c17");\n'
+             'int main(void) { printf("5\\n"); return 0; }\n',
+    'gnu++11': '#include <cstdio>\nint main() { auto f = [](int x) { return x + 2; };'
+               ' std::printf("%d\\n", f(3)); }\n',
+    'gnu++14': '#include <cstdio>\nint main() { auto f = [](auto x) { return x + 2; };'
+               ' std::printf("%d\\n", f(3)); }\n',
+    'gnu++17': '#include <cstdio>\n#include <utility>\nint main() { auto [a, b] = '
+               'std::pair(2, 3); std::printf("%d\\n", a + b); }\n',
+    'gnu++20': '#include <cstdio>\n#include <compare>\nint main() { auto c = (2 <=> 3);'
+               ' std::printf("%d\\n", c < 0 ? 5 : 0); }\n',
+    'gnu++23': '#include <cstdio>\nconstexpr int f() { if consteval { return 5; } '
+               'else { return 0; } }\nint main() { constexpr int v = f();'
+               ' std::printf("%d\\n", v); }\n',
+}
+
+
+@pytest.mark.parametrize('compiler, standard, name', [
+    ('gcc4_8_2_c99', 'gnu99', 'a.c'), ('gcc12_2_0_c17', 'gnu17', 'a.c'),
+    ('gcc14_2_0_c17', 'gnu17', 'a.c'), ('g++4_8_2_cpp11', 'gnu++11', 'a.cpp'),
+    ('g++6_3_cpp14', 'gnu++14', 'a.cpp'), ('g++8_3_cpp17', 'gnu++17', 'a.cpp'),
+    ('g++8_3_cpp17_amd64', 'gnu++17', 'a.cpp'), ('g++10_2_cpp17_amd64', 'gnu++17', 'a.cpp'),
+    ('g++12_2_cpp20_amd64', 'gnu++20', 'a.cpp'), ('g++14_2_cpp23_amd64', 'gnu++23', 'a.cpp'),
+    ('c', 'gnu17', 'a.c'), ('cpp', 'c++20', 'a.cpp'), ('cc', 'c++20', 'a.cc'),
+])
+def test_upstream_and_oioioi_compiler_names(jobs, compiler, standard, name):
+    probe = STANDARD_PROBES.get(standard, STANDARD_PROBES['gnu++20' if '++' in standard
+                                                        else 'gnu17'])
+    env = jobs.compile(name, probe, compiler)
+    assert env['result_code'] == 'OK', env['compiler_output']
+    assert env['exec_info']['compiler'].endswith(f'-std={standard}')
+    assert run_binary(jobs.path('prog')) == b'5\n'
+
+
+@pytest.mark.parametrize('compiler, name, source', [
+    ('fpc2_6_2', 'a.pas', PAS_OK), ('pas', 'a.pas', PAS_OK),
+])
+def test_upstream_pascal_names(jobs, compiler, name, source):
+    env = jobs.compile(name, source, compiler)
+    assert env['result_code'] == 'OK', env['compiler_output']
+    assert run_binary(jobs.path('prog')) == b'5\n'
+
+
+@pytest.mark.parametrize('compiler', ['java1_8', 'java'])
+def test_upstream_java_names(jobs, compiler):
+    env = jobs.compile('Sum.java', JAVA_OK, compiler, out='prog.jar')
+    assert env['result_code'] == 'OK', env['compiler_output']
+    assert env['exec_info']['mode'] == 'java'
+
+
+def test_sio_compile_lists_every_name():
+    import sys
+    done = subprocess.run([sys.executable, '-m', 'sio.compilers.job', '--list'],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0
+    names = done.stdout.split()
+    for name in ('system-g++', 'g++12_2_cpp20_amd64', 'gcc4_8_2_c99', 'java1_8', 'pas'):
+        assert name in names
 
 
 def test_default_compiler_by_extension(jobs):

@@ -43,8 +43,14 @@ def run(environ: dict) -> dict:
 def main(argv: list[str] | None = None) -> int:
     """``sio-compile SOURCE OUTPUT [COMPILER]``: compile a local file."""
     args = sys.argv[1:] if argv is None else argv
+    if args == ['--list']:
+        from sio.workers.registry import COMPILERS, names
+
+        sys.stdout.write(''.join(f'{name}\n' for name in names(COMPILERS)))
+        return 0
     if len(args) not in (2, 3):
-        sys.stderr.write('usage: sio-compile SOURCE OUTPUT [COMPILER]\n')
+        sys.stderr.write('usage: sio-compile SOURCE OUTPUT [COMPILER]\n'
+                         '       sio-compile --list    (every compiler name)\n')
         return 2
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format='%(levelname)s %(name)s: %(message)s')
