@@ -36,6 +36,8 @@ def exec_env(jobs, exe, **extra):
     ('output_flood', {'exec_out_limit': 100_000}, 'OLE', 'output limit exceeded'),
 ])
 def test_verdicts(jobs, job, exe, extra, code, text):
+    if job == 'cpu-exec' and code == 'TLE':
+        text = 'real time limit exceeded'  # its time limit is the wall clock's
     env = jobs.run(job_type=job, **exec_env(jobs, exe, **extra))
     assert env['result'] == 'SUCCESS', env.get('exception')
     assert env['result_code'] == code
@@ -151,3 +153,20 @@ def test_output_uploaded_to_filetracker(ft_client, tmp_path, programs):
     assert env['out_file'].startswith('/jobs-test/out@')
     ft_client.get_file(env['out_file'], str(tmp_path / 'fetched'))
     assert (tmp_path / 'fetched').read_bytes() == b'42\n'
+
+
+def test_cpu_exec_limits_the_wall_clock(jobs, programs):
+    """cpu-exec (OIOIOI's 'cpu' mode) measures wall-clock time, as upstream
+    1.5.9: a program that sleeps past the limit is TLE; exec measures CPU
+    time and lets it pass."""
+    shutil.copy(programs['nap_then_sum'], jobs.path('nap'))
+    env = jobs.run(job_type='cpu-exec', **exec_env(jobs, 'nap', check_output=True))
+    assert (env['result_code'], env['result_string']) == ('TLE', 'real time limit exceeded')
+    assert env['time_used'] >= 1000
+    env = jobs.run(job_type='exec', **exec_env(jobs, 'nap', check_output=True))
+    assert env['result_code'] == 'OK', env
+    assert env['time_used'] < 100
+    env = jobs.run(job_type='cpu-exec', **exec_env(jobs, 'nap', check_output=True,
+                                                   exec_time_limit=3000))
+    assert env['result_code'] == 'OK', env
+    assert 1500 <= env['time_used'] < 3000
