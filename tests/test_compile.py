@@ -172,7 +172,13 @@ def test_output_only(jobs):
     env = jobs.compile('answer.txt', '42\n', 'output-only')
     assert env['result_code'] == 'OK'
     assert env['exec_info'] == {'mode': 'output-only'}
+    assert env['compiler_output'] == 'Compilation omitted (output provided).'
     assert jobs.read('prog') == b'42\n'
+    # As upstream, without out_file the result is the submission itself.
+    source = jobs.write('answer2.txt', '43\n')
+    env = jobs.run(job_type='compile', source_file=source, compiler='output-only')
+    assert env['result'] == 'SUCCESS', env.get('exception')
+    assert (env['result_code'], env['out_file']) == ('OK', source)
 
 
 def test_foo_template_compiler(jobs):
@@ -223,6 +229,26 @@ def test_result_size_limit(jobs):
     env = jobs.compile('a.c', C_OK, 'system-gcc', compilation_result_size_limit=100_000)
     assert env['result_code'] == 'CE'
     assert 'Compiled file size limit exceeded.' in env['compiler_output']
+
+
+def test_result_size_is_limited_only_when_asked(jobs):
+    """As upstream: no compilation_result_size_limit, no limit (a 12 MiB
+    static binary compiles); OIOIOI sends 10 MiB, which refuses it."""
+    big = ('#include <stdio.h>\nchar table[12 << 20] = {1};\n'
+           'int main(int argc, char **argv) { (void)argv;'
+           ' printf("%d\\n", table[argc - 1] + 4); return 0; }\n')
+    env = jobs.compile('a.c', big, 'system-gcc')
+    assert env['result_code'] == 'OK', env['compiler_output']
+    env = jobs.compile('a.c', big, 'system-gcc', compilation_result_size_limit=10 << 20)
+    assert env['result_code'] == 'CE'
+    assert 'Compiled file size limit exceeded.' in env['compiler_output']
+
+
+def test_upstream_constant_names():
+    from sio.compilers import common
+    assert common.DEFAULT_COMPILER_OUTPUT_LIMIT == 5 * 1024
+    assert common.DEFAULT_COMPILER_TIME_LIMIT == 30_000
+    assert common.DEFAULT_COMPILER_MEM_LIMIT == 1 << 20
 
 
 def test_compilation_time_limit(jobs):

@@ -12,8 +12,10 @@ Keys read (all optional but ``source_file`` and ``out_file``):
     limits of the compiler;
 ``compilation_output_limit`` (bytes, default 5 KiB)
     how much of the compiler's messages is returned;
-``compilation_result_size_limit`` (bytes, default 10 MiB)
-    largest compiled file accepted;
+``compilation_result_size_limit`` (bytes; none unless given, as upstream
+    — OIOIOI sends 10 MiB)
+    largest compiled file accepted (the compiler's writes are capped at
+    1 GiB regardless);
 ``additional_includes``, ``additional_sources``
     Filetracker paths fetched next to the source (sources are compiled
     too); a list, one path, or a dict {language: list};
@@ -44,8 +46,15 @@ DEFAULT_TIME_LIMIT_MS = 30_000
 DEFAULT_REAL_TIME_LIMIT_MS = 60_000
 DEFAULT_MEM_LIMIT_KIB = 1 << 20
 DEFAULT_OUTPUT_LIMIT = 5 * 1024
-DEFAULT_RESULT_SIZE_LIMIT = 10 * 1024 * 1024
+#: What the compiler may write to any one file without a result size limit.
+WRITE_CAP = 1 << 30
 RESULT_TOO_LARGE = 'Compiled file size limit exceeded.'
+
+# The names upstream's module has (plugins and tests import them).
+DEFAULT_COMPILER_TIME_LIMIT = DEFAULT_TIME_LIMIT_MS
+DEFAULT_COMPILER_REAL_TIME_LIMIT = DEFAULT_REAL_TIME_LIMIT_MS
+DEFAULT_COMPILER_MEM_LIMIT = DEFAULT_MEM_LIMIT_KIB
+DEFAULT_COMPILER_OUTPUT_LIMIT = DEFAULT_OUTPUT_LIMIT
 
 
 def lang_option(environ: dict, key: str, lang: str) -> list[str]:
@@ -117,8 +126,7 @@ class Compiler:
         source = self.fetch_source()
         sources = self._fetch_companions()
         extra_args = self._extra_args()
-        result_limit = _limit(environ, 'compilation_result_size_limit',
-                              DEFAULT_RESULT_SIZE_LIMIT)
+        result_limit = _limit(environ, 'compilation_result_size_limit', 0) or None
         output_limit = _limit(environ, 'compilation_output_limit', DEFAULT_OUTPUT_LIMIT)
         mem_limit = _limit(environ, 'compilation_mem_limit', DEFAULT_MEM_LIMIT_KIB)
         renv = DetailedUnprotectedExecutor()(
@@ -131,14 +139,14 @@ class Compiler:
             mem_limit=mem_limit if self.limit_address_space else None,
             # Every file the compiler writes, the result included, is cut
             # here; a bigger result is refused below anyway.
-            output_limit=result_limit + output_limit + 65536)
+            output_limit=(result_limit or WRITE_CAP) + output_limit + 65536)
         messages = renv.get('stdout', b'')
         environ['compiler_output'] = decode_output(truncate_bytes(messages, output_limit))
         code = renv['result_code']
         if code == 'OK':
             self.finish()
         out = tempcwd(self.output_name())
-        if code == 'OLE' or (code == 'OK' and os.path.isfile(out)
+        if code == 'OLE' or (code == 'OK' and result_limit and os.path.isfile(out)
                              and os.path.getsize(out) > result_limit):
             return self._compilation_error(RESULT_TOO_LARGE)
         if code != 'OK':
