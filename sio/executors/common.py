@@ -140,16 +140,35 @@ class Runner:
                 os.close(out)
 
 
+class ExecutorRunner(Runner):
+    """A Runner around an executor instance, for callers that pass one as
+    upstream's ``run(environ, executor)`` takes it: extra files and the JVM
+    only for the unprotected executors, as upstream's file runners allow."""
+
+    def __init__(self, executor):
+        from sio.workers.executors import DetailedUnprotectedExecutor, UnprotectedExecutor
+
+        self._executor = executor
+        unprotected = isinstance(executor, (UnprotectedExecutor, DetailedUnprotectedExecutor))
+        self.allows_extra_files = self.allows_java = unprotected
+
+    def executor(self, environ: dict):
+        return self._executor
+
+
 def java_command(environ: dict, info: dict) -> list[str]:
     mem_kib = int(environ.get('exec_mem_limit') or 64 * 1024)
     return ['java', f'-Xmx{mem_kib}k', f'-Xss{min(mem_kib, 64 * 1024)}k',
             '-XX:+UseSerialGC', '-jar', tempcwd('exe.jar')]
 
 
-def run(environ: dict, runner: Runner, use_sandboxes: bool = True) -> dict:
-    """Run ``exe_file`` on ``in_file`` with ``runner`` and fill the environ.
+def run(environ: dict, runner, use_sandboxes: bool = True) -> dict:
+    """Run ``exe_file`` on ``in_file`` with ``runner`` (a :class:`Runner`,
+    or, as upstream takes it, an executor instance) and fill the environ.
     ``use_sandboxes`` (overridden by ``environ['use_sandboxes']``) is whether
     an untrusted checker is isolated."""
+    if not isinstance(runner, Runner):
+        runner = ExecutorRunner(runner)
     require(environ, 'in_file')
     info = exec_mode(environ)
     fetch_input(environ)

@@ -13,6 +13,7 @@ from sio.workers.executors.base import BaseExecutor, ExecError, Limits
 from sio.workers.executors.command import noquote
 from sio.workers.executors.sandboxed import (
     CompoundSandboxExecutor,
+    PRoot32BitExecutor,
     PRootExecutor,
     SandboxExecutor,
 )
@@ -22,7 +23,7 @@ from sio.workers.executors.sio2jail import (
     isolated_checker_executor,
     isolated_program_executor,
 )
-from sio.workers.executors.supervised import SupervisedExecutor
+from sio.workers.executors.supervised import SupervisedExecutor, _SIOSupervisedExecutor
 from sio.workers.executors.unprotected import (
     DetailedUnprotectedExecutor,
     UnprotectedExecutor,
@@ -34,12 +35,14 @@ __all__ = [
     'DetailedUnprotectedExecutor',
     'ExecError',
     'Limits',
+    'PRoot32BitExecutor',
     'PRootExecutor',
     'RealTimeSio2JailExecutor',
     'SandboxExecutor',
     'Sio2JailExecutor',
     'SupervisedExecutor',
     'UnprotectedExecutor',
+    '_SIOSupervisedExecutor',
     'isolated_checker_executor',
     'isolated_program_executor',
     'noquote',

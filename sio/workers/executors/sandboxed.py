@@ -105,6 +105,12 @@ class PRootExecutor(_WithSandbox):
         return {k: renv[k] for k in keep if k in renv}
 
 
+class PRoot32BitExecutor(PRootExecutor):
+    """Upstream's PRoot executor for 32-bit programs. An x86-64 kernel runs
+    i386 programs itself (IA-32 emulation), so this is PRootExecutor; the
+    name is kept for code written against upstream."""
+
+
 class CompoundSandboxExecutor(BaseExecutor):
     """Another executor, with a sandbox held open alongside (its ``path``
     usable in the commands)."""

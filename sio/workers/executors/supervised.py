@@ -60,7 +60,11 @@ class SupervisedExecutor(BaseExecutor):
 
     extra_options = ('ignore_return',)
 
-    def __init__(self, allow_local_open: bool = False, measure_real_time: bool = False):
+    def __init__(self, allow_local_open: bool = False, measure_real_time: bool = False,
+                 use_program_return_code: bool = True):
+        # use_program_return_code: upstream's switch between the program's
+        # and the sandbox's exit code in return_code; here it is always the
+        # program's, so it is accepted and changes nothing.
         self.allow_local_open = allow_local_open
         self.measure_real_time = measure_real_time
         # No memory cgroup: under the static policy nothing the program can
@@ -98,3 +102,13 @@ class SupervisedExecutor(BaseExecutor):
         if self.measure_real_time:
             outcome.time_ms = outcome.wall_ms
         return to_renv(outcome)
+
+
+class _SIOSupervisedExecutor(SupervisedExecutor):
+    """Upstream's base of SupervisedExecutor, which ran exec-sandbox's
+    supervisor binary: here the same native supervisor. ``sandbox_name`` is
+    accepted for compatibility."""
+
+    def __init__(self, sandbox_name: str = 'exec-sandbox', **kwargs):
+        super().__init__(**kwargs)
+        self.sandbox_name = sandbox_name

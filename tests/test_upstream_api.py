@@ -1,0 +1,123 @@
+"""The module API upstream sioworkers' code and job plugins import."""
+
+import os
+import shutil
+
+import pytest
+from jobs import LocalJobs
+
+from sio.workers import util
+from sio.workers.executors import (
+    DetailedUnprotectedExecutor,
+    PRoot32BitExecutor,
+    PRootExecutor,
+    SupervisedExecutor,
+    _SIOSupervisedExecutor,
+)
+from sio.workers.file_runners import get_file_runner
+from sio.workers.util import TemporaryCwd, tempcwd
+
+
+def test_time_helpers():
+    assert util.s2ms(1.95) == 1950
+    assert f'{util.ms2s(1190):.2f}' == '1.19'
+    assert util.ceil_ms2s(1000) == 1 and util.ceil_ms2s(1001) == 2 and util.ceil_ms2s(0) == 0
+    timer = util.PerfTimer()
+    assert 0 <= timer.elapsed < 5
+
+
+def test_path_and_text_helpers(tmp_path):
+    assert util.path_join_abs('/usr', '/bin/sh') == '/usr/bin/sh'
+    assert util.replace_invalid_UTF(b'ok \xff') == 'ok \ufffd'
+    assert util.replace_invalid_UTF('ok \udcff') == 'ok ?'
+
+    @util.decode_fields(['a'])
+    def make():
+        return {'a': b'x', 'b': b'y'}
+
+    assert make() == {'a': 'x', 'b': b'y'}
+    path = tmp_path / 'ro'
+    path.write_text('x')
+    os.chmod(path, 0o444)
+    with util.Writable(str(path)):
+        assert os.stat(path).st_mode & 0o200
+    assert not os.stat(path).st_mode & 0o200
+
+
+def test_first_entry_point():
+    assert util.first_entry_point('sio.jobs', 'ping')({'ping': 1})['pong'] == 1
+    with pytest.raises(RuntimeError, match='sio.jobs:nope'):
+        util.first_entry_point('sio.jobs', 'nope')
+
+
+def test_registered_subclasses():
+    class Base(util.RegisteredSubclassesBase):
+        abstract = True
+        seen = []
+
+        @classmethod
+        def register_subclass(cls, subclass):
+            if cls is Base:
+                Base.seen.append(subclass.__name__)
+
+    class A(Base):
+        pass
+
+    class B(A):
+        pass
+
+    class Hidden(Base):
+        abstract = True
+
+    assert Base.subclasses == [A, B] and A.subclasses == [A, B] and B.subclasses == [B]
+    assert Base.seen == ['A', 'B']
+    assert Hidden not in Base.subclasses
+
+
+def test_upstream_executor_names():
+    assert issubclass(_SIOSupervisedExecutor, SupervisedExecutor)
+    assert issubclass(PRoot32BitExecutor, PRootExecutor)
+    SupervisedExecutor(use_program_return_code=True)
+
+
+def test_file_runners_run_by_mode(programs):
+    with TemporaryCwd():
+        shutil.copy(programs['hello'], tempcwd('exe'))
+        with open(tempcwd('in'), 'w') as f:
+            f.write('2 3\n')
+        environ = {}
+        with get_file_runner(SupervisedExecutor(), environ) as runner, \
+                open(tempcwd('in'), 'rb') as stdin, open(tempcwd('out'), 'wb') as out:
+            assert runner.preferred_filename() == 'exe'
+            renv = runner(tempcwd('exe'), [], stdin=stdin, stdout=out)
+        assert environ['exec_info'] == {'mode': 'executable'}
+        assert renv['result_code'] == 'OK'
+        with open(tempcwd('out'), 'rb') as f:
+            assert f.read() == b'5\n'
+        only = {'exec_info': {'mode': 'output-only'}}
+        with get_file_runner(SupervisedExecutor(), only) as runner, \
+                open(tempcwd('out2'), 'wb') as out:
+            assert runner(tempcwd('in'), [], stdout=out)['result_code'] == 'OK'
+        with open(tempcwd('out2'), 'rb') as f:
+            assert f.read() == b'2 3\n'
+    java = {'exec_info': {'mode': 'java', 'main_class': 'Sum'}}
+    assert get_file_runner(DetailedUnprotectedExecutor(), java).preferred_filename() == \
+        'Sum.jar'
+    with pytest.raises(SystemError, match='java'):
+        get_file_runner(SupervisedExecutor(), java)
+
+
+def test_exec_common_run_takes_an_executor(tmp_path, programs):
+    """As upstream: sio.executors.common.run(environ, executor)."""
+    from sio.executors import common
+    from sio.workers.runner import run as run_job  # noqa: F401 (job registry warm-up)
+
+    jobs = LocalJobs(tmp_path)
+    shutil.copy(programs['hello'], jobs.path('hello'))
+    environ = {'exe_file': jobs.path('hello'), 'in_file': jobs.write('in', '2 3\n'),
+               'hint_file': jobs.write('hint', '5\n'), 'check_output': True,
+               'use_filetracker': False}
+    with TemporaryCwd():
+        for executor in (SupervisedExecutor(), DetailedUnprotectedExecutor()):
+            env = common.run(dict(environ), executor, use_sandboxes=False)
+            assert (env['result_code'], env['result_percentage']) == ('OK', (100, 1))
