@@ -246,6 +246,44 @@ def test_stock_compatible_options():
     assert show_config('-o', 'oitt', 'p')['format'] == 'oitime'
 
 
+def test_every_stock_option_is_accepted():
+    """Options stock sio2jail 1.5 takes and tools pass (sinol-make passes
+    --capability-drop, the switches take on/off/yes/no/1/0)."""
+    c = show_config('--capability-drop', 'off', '--ptrace', 'on', '--procfs', 'yes',
+                    '--user-namespace', 'no', '--mount-namespace', '1', '-l', '-',
+                    '-b', '/box:/:ro,dev', '-b', '/d:/d:rw,dev', 'prog')
+    assert c['bind'] == ['/box:/:ro', '/d:/d:rw'] and c['user_namespace'] == '0'
+    proc = subprocess.run([JAIL, '--ptrace', 'off', 'p'], capture_output=True, text=True)
+    assert proc.returncode == 1 and '--ptrace off is not supported' in proc.stderr
+
+
+def test_version_is_what_tools_check():
+    out = subprocess.run([JAIL, '--version'], capture_output=True, text=True).stdout
+    assert out.startswith('SIO2jail v1.5.0 ')  # sinol-make's check
+
+
+def test_stock_command_line_with_a_box(programs, tmp_path):
+    """Upstream's Sio2JailExecutor command line: a box bound as / that has
+    /exe and /proc of its own, the program given as ./exe."""
+    box = tmp_path / 'box'
+    (box / 'proc').mkdir(parents=True)
+    (box / 'exe').touch()
+    work = tmp_path / 'work'
+    work.mkdir()
+    shutil.copy(programs['hello'], work / 'exe')
+    perf = [] if PERF_WORKS else ['--perf', 'off']
+    count = ['--instruction-count-limit', '60000000000'] if PERF_WORKS else []
+    proc = subprocess.run(
+        [JAIL, *perf, '-b', f'{box}:/:ro', '--memory-limit', '65536K', *count,
+         '--rtimelimit', '481000ms', '--output-limit', '51200K', '--procfs', 'on',
+         '-l', str(tmp_path / 'log'), '--', './exe'],
+        input=b'2 3\n', capture_output=True, cwd=work, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == b'5\n'
+    assert proc.stderr.decode().splitlines()[:2][1] == 'ok'
+    assert './exe: exit 0' in (tmp_path / 'log').read_text()
+
+
 @pytest.mark.parametrize('args, fragment', [
     (['-m', 'lots', 'p'], '--memory-limit'),
     (['--rtimelimit', '5x', 'p'], 'bad time value'),
@@ -275,7 +313,7 @@ def test_help_version_check():
     assert subprocess.run([JAIL, '--help'], capture_output=True, text=True).stdout.startswith(
         'usage: sio2jail')
     assert 'sio2jail' in subprocess.run([JAIL, '--version'], capture_output=True,
-                                        text=True).stdout
+                                        text=True).stdout.lower()
     check = subprocess.run([JAIL, '--check'], capture_output=True, text=True)
     assert check.returncode == 0, check.stdout
     for mechanism in ('user namespace', 'mount namespace', 'pid namespace', 'net namespace',

@@ -43,6 +43,10 @@ const char jail_usage[] =
     "      --show-config           print the parsed configuration and exit\n"
     "      --uid N, --gid N        the program's ids when run as root (default:\n"
     "                              a pair of its own from SIO_RUN_UIDS)\n"
+    "      --procfs on|off         mount a procfs at /proc (default off)\n"
+    "      --capability-drop on|off, --ptrace on   accepted as stock sio2jail\n"
+    "                              takes them (capabilities are always dropped)\n"
+    "  -l, --log PATH              a line per run to PATH (- for stderr)\n"
     "  -h, --help                  this text\n"
     "  -v, --version               the version\n"
     "\n"
@@ -53,7 +57,7 @@ enum long_only {
     OPT_INSTRUCTIONS = 1000, OPT_RTIME, OPT_UTIME, OPT_STIME, OPT_USTIME,
     OPT_OUTPUT_LIMIT, OPT_PERF, OPT_SECCOMP, OPT_NS_USER, OPT_NS_MOUNT,
     OPT_NS_PID, OPT_NS_NET, OPT_NS_IPC, OPT_NS_UTS, OPT_CHECK, OPT_SHOW,
-    OPT_UID, OPT_GID,
+    OPT_UID, OPT_GID, OPT_PROCFS, OPT_CAPABILITY_DROP, OPT_PTRACE,
 };
 
 static const struct option long_options[] = {
@@ -79,6 +83,10 @@ static const struct option long_options[] = {
     {"net-namespace", required_argument, NULL, OPT_NS_NET},
     {"ipc-namespace", required_argument, NULL, OPT_NS_IPC},
     {"uts-namespace", required_argument, NULL, OPT_NS_UTS},
+    {"procfs", required_argument, NULL, OPT_PROCFS},
+    {"capability-drop", required_argument, NULL, OPT_CAPABILITY_DROP},
+    {"ptrace", required_argument, NULL, OPT_PTRACE},
+    {"log", required_argument, NULL, 'l'},
     {"uid", required_argument, NULL, OPT_UID},
     {"gid", required_argument, NULL, OPT_GID},
     {"check", no_argument, NULL, OPT_CHECK},
@@ -213,11 +221,13 @@ static int parse_id(const char *text, long long *out)
 
 static int parse_switch(const char *text, int *out)
 {
-    if (!strcmp(text, "on") || !strcmp(text, "true") || !strcmp(text, "1")) {
+    if (!strcmp(text, "on") || !strcmp(text, "yes") || !strcmp(text, "true") ||
+        !strcmp(text, "1")) {
         *out = 1;
         return 0;
     }
-    if (!strcmp(text, "off") || !strcmp(text, "false") || !strcmp(text, "0")) {
+    if (!strcmp(text, "off") || !strcmp(text, "no") || !strcmp(text, "false") ||
+        !strcmp(text, "0")) {
         *out = 0;
         return 0;
     }
@@ -237,9 +247,18 @@ static int parse_bind(char *spec, struct jail_bind *bind)
     char *second = strchr(first + 1, ':');
     if (second) {
         *second = '\0';
-        if (!strcmp(second + 1, "ro"))
+        /* MODE[,dev]: device files cannot work in a user namespace's mounts
+         * anyway, so "dev" is accepted and changes nothing. */
+        char *mode = second + 1;
+        char *flag = strchr(mode, ',');
+        if (flag) {
+            *flag++ = '\0';
+            if (strcmp(flag, "dev") != 0)
+                return -1;
+        }
+        if (!strcmp(mode, "ro"))
             bind->read_only = 1;
-        else if (!strcmp(second + 1, "rw"))
+        else if (!strcmp(mode, "rw"))
             bind->read_only = 0;
         else
             return -1;
@@ -259,6 +278,7 @@ int jail_parse_args(int argc, char **argv, struct jail_config *cfg, char *err,
     cfg->policy = SIO_POLICY_STATIC;
     cfg->ns_user = cfg->ns_mount = cfg->ns_pid = cfg->ns_net = 1;
     cfg->ns_ipc = cfg->ns_uts = 1;
+    cfg->capability_drop = cfg->ptrace = 1;
     cfg->workdir = "/";
     cfg->binds = calloc((size_t)argc + 1, sizeof *cfg->binds);
     if (!cfg->binds)
@@ -271,7 +291,7 @@ int jail_parse_args(int argc, char **argv, struct jail_config *cfg, char *err,
     cfg->run_uid = cfg->run_gid = -1;
     int longindex = -1;
     char name[48];
-    while ((opt = getopt_long(argc, argv, "+:f:o:sb:Bc:m:p:hv", long_options,
+    while ((opt = getopt_long(argc, argv, "+:f:o:sb:Bc:m:p:l:hv", long_options,
                               &longindex)) != -1) {
         const char *arg = optarg;
         int *target = NULL;
@@ -392,6 +412,18 @@ int jail_parse_args(int argc, char **argv, struct jail_config *cfg, char *err,
         case OPT_NS_UTS:
             target = &cfg->ns_uts;
             break;
+        case OPT_PROCFS:
+            target = &cfg->procfs;
+            break;
+        case OPT_CAPABILITY_DROP:
+            target = &cfg->capability_drop;
+            break;
+        case OPT_PTRACE:
+            target = &cfg->ptrace;
+            break;
+        case 'l':
+            cfg->log_path = arg;
+            break;
         case OPT_CHECK:
             cfg->check = 1;
             break;
@@ -423,6 +455,11 @@ int jail_parse_args(int argc, char **argv, struct jail_config *cfg, char *err,
         return fail(err, errlen, "no program given");
     if (cfg->ns_mount == 0 && cfg->nbinds)
         return fail(err, errlen, "--bind needs the mount namespace");
+    if (!cfg->ptrace)
+        return fail(err, errlen, "--ptrace off is not supported: the supervisor traces "
+                    "the program");
+    if (cfg->procfs && !cfg->ns_mount)
+        return fail(err, errlen, "--procfs needs the mount namespace");
     return 0;
 }
 

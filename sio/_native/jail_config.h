@@ -36,6 +36,11 @@ struct jail_config {
     int seccomp;                 /* --seccomp on|off */
     int policy;                  /* -p: enum sio_policy */
     int ns_user, ns_mount, ns_pid, ns_net, ns_ipc, ns_uts;
+    int procfs;                  /* --procfs: a procfs at /proc inside */
+    int capability_drop;         /* --capability-drop: accepted; capabilities
+                                    are always dropped */
+    int ptrace;                  /* --ptrace: accepted on; supervision needs it */
+    const char *log_path;        /* -l/--log: a line per run ("-": stderr) */
     const char *workdir;         /* -c: working directory inside; "/" */
     char **argv;                 /* the program and its arguments */
     long long run_uid, run_gid;  /* --uid/--gid: the program's ids when the

@@ -37,7 +37,9 @@
 #include "uidpool.h"
 #include "verdict.h"
 
-#define JAIL_VERSION "sio2jail 1.4-compatible (sioworkers 2.0.0)"
+/* Tools check the start of this line for the stock version they support
+ * (sinol-make: "SIO2jail v1.5.0 "). */
+#define JAIL_VERSION "SIO2jail v1.5.0 compatible: the jail bundled with sioworkers 2.0.0"
 #define STACK_SIZE (1024 * 1024)
 #define EXIT_BAD_ARGS 1
 #define JAIL_STATIC_MAX_FILES 64
@@ -377,6 +379,26 @@ static void write_report(const struct jail_config *cfg, const struct outcome *o)
             code_word(v.code), status, time_ms, r->peak_vm_kib, r->syscalls, v.text);
 }
 
+/* -l/--log: one line per run. */
+static void write_log(const struct jail_config *cfg, const struct outcome *o)
+{
+    if (!cfg->log_path)
+        return;
+    int fd = strcmp(cfg->log_path, "-") ? open(cfg->log_path,
+                                                O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
+                                                0644)
+                                         : 2;
+    if (fd < 0)
+        return;
+    dprintf(fd, "sio2jail: %s: exit %d, signal %d, cpu %" PRIu64 " ms, wall %" PRIu64
+            " ms, memory %" PRIu64 " KiB\n", cfg->argv[0],
+            o->res.exited ? o->res.exit_code : -1,
+            o->res.signaled ? o->res.term_signal : 0, o->res.cpu_us / 1000,
+            o->res.wall_us / 1000, o->res.peak_vm_kib);
+    if (fd != 2)
+        close(fd);
+}
+
 /* --- the outside process ---------------------------------------------- */
 
 static char *find_program(const char *name)
@@ -548,6 +570,7 @@ int main(int argc, char **argv)
     if (!o.supervised)
         return fatal("%s", o.error);
     write_report(&cfg, &o);
+    write_log(&cfg, &o);
     jail_free_config(&cfg);
     return 0;
 }

@@ -219,6 +219,10 @@ static int make_mount_point(int source_fd, const char *target, char *err,
         return fail(err, errlen, "cannot stat the source of %s", target);
     if (make_parents(target, err, errlen) < 0)
         return -1;
+    struct stat there;
+    if (lstat(target, &there) == 0 &&
+        (S_ISDIR(there.st_mode) != 0) == (S_ISDIR(st.st_mode) != 0))
+        return 0;  /* the box has one already (a box with /exe, /proc) */
     if (S_ISDIR(st.st_mode)) {
         if (mkdir(target, 0755) < 0 && errno != EEXIST)
             return fail(err, errlen, "cannot create mount point %s", target);
@@ -334,6 +338,13 @@ int jail_setup_filesystem(const struct jail_config *cfg,
         if (make_mount_point(src->exe_fd, STAGING "/exe", err, errlen) < 0 ||
             bind(src->exe_fd, STAGING "/exe", 1, err, errlen) < 0)
             return -1;
+    }
+    if (cfg->procfs) {
+        const char *where = STAGING "/proc";
+        if (mkdir(where, 0555) < 0 && errno != EEXIST)
+            return fail(err, errlen, "cannot create %s", where);
+        if (mount("proc", where, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+            return fail(err, errlen, "cannot mount a procfs at /proc");
     }
     if (cfg->ns_pid) {
         if (mount_private_proc(proc_fd, err, errlen) < 0)
