@@ -1,37 +1,54 @@
 """The default output comparator, as a command (a drop-in for SIO2's).
 
-    python -m sio.compare HINT OUT          (exec-sandbox ``compare`` form)
-    python -m sio.compare IN OUT HINT       (checker form)
+    python -m sio.compare HINT OUT [FORMAT]        (exec-sandbox ``compare`` form)
+    python -m sio.compare IN OUT HINT [FORMAT]     (checker form)
 
 Compares the tokens of OUT with those of HINT, ignoring how whitespace is
 laid out. Prints ``OK``, or ``WRONG`` and a line naming the first place they
-differ; exits 0 either way. A file that cannot be read: a one-line message
-on stderr and exit status 2. The work is done in C (``sio/_native/compare.c``),
-streaming both files in constant memory.
+differ; with FORMAT (a ``checker_format``: english_abbreviated,
+english_full, english_terse, polish_abbreviated, polish_full,
+polish_terse), one line as oicompare prints it (``WRONG: line 3: expected
+"42", got "43"``). Exits 0 either way; 1 for bad arguments. A file that
+cannot be read: a one-line message on stderr and exit status 2. The work is done in C
+(``sio/_native/compare.c``), streaming both files in constant memory.
 """
 
 import sys
 
-from sio._native.compare_binding import CompareError, compare_files
+from sio._native.compare_binding import CHECKER_FORMATS, CompareError, compare_files
 
-__all__ = ['CompareError', 'compare_files', 'main']
+__all__ = ['CHECKER_FORMATS', 'CompareError', 'compare_files', 'main']
+
+USAGE = ('usage: python -m sio.compare HINT OUT [FORMAT] | IN OUT HINT [FORMAT]\n'
+         f'FORMAT: {", ".join(CHECKER_FORMATS)}\n')
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = sys.argv[1:] if argv is None else argv
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args and args[0] in ('-h', '--help'):
+        sys.stdout.write(__doc__.split('\n\n', 1)[1])
+        return 0
+    checker_format = None
+    if len(args) in (3, 4) and args[-1] in CHECKER_FORMATS:
+        checker_format = args.pop()
     if len(args) == 2:
         hint, out = args
     elif len(args) == 3:
         _, out, hint = args
     else:
-        sys.stderr.write('usage: python -m sio.compare HINT OUT | IN OUT HINT\n')
+        sys.stderr.write(USAGE)
         return 1
     try:
-        same, message = compare_files(hint, out)
+        same, message = compare_files(hint, out, checker_format)
     except CompareError as exc:
         sys.stderr.write(f'compare: {exc}\n')
         return 2
-    sys.stdout.write('OK\n' if same else f'WRONG\n{message}\n')
+    if same:
+        sys.stdout.write('OK\n')
+    elif checker_format:
+        sys.stdout.write(f'{message}\n')
+    else:
+        sys.stdout.write(f'WRONG\n{message}\n')
     sys.stdout.flush()
     return 0
 

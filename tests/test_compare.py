@@ -100,6 +100,26 @@ def test_command_forms(tmp_path, command):
     assert run(hint).returncode == 1
 
 
+def test_module_takes_a_checker_format(tmp_path):
+    import sys
+    hint = write(tmp_path, 'hint', b'1 2\n')
+    bad = write(tmp_path, 'bad', b'1 3')
+    infile = write(tmp_path, 'in', b'x')
+    run = lambda *a: subprocess.run([sys.executable, '-m', 'sio.compare', *a],  # noqa: E731
+                                    capture_output=True, timeout=30)
+    assert run(hint, bad, 'english_abbreviated').stdout == \
+        b'WRONG: line 1: expected "2", got "3"\n'
+    assert run(infile, bad, hint, 'polish_terse').stdout == '\u0179LE\n'.encode()
+    assert run(hint, hint, 'english_full').stdout == b'OK\n'
+    long_hint = write(tmp_path, 'long_hint', b'x' * 300 + b'Q' + b'z' * 300)
+    long_out = write(tmp_path, 'long_out', b'x' * 300 + b'Y\x01' + b'z' * 300)
+    abbreviated = run(long_hint, long_out, 'english_abbreviated').stdout.decode()
+    assert '\u2026' in abbreviated and len(abbreviated) < 300
+    assert '<0x01>' in abbreviated
+    full = run(long_hint, long_out, 'english_full').stdout.decode()
+    assert len(full) > len(abbreviated)
+
+
 def test_200_mb_files(tmp_path):
     line = b'123456789 987654321 42 7 100000 99 1 2 3 4\n'
     chunk = line * (1 << 16)

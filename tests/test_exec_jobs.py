@@ -55,8 +55,27 @@ def test_output_is_checked_with_the_native_comparator(jobs, job):
     assert ok['result_percentage'] == (100, 1)
     wa = jobs.run(job_type=job, check_output=True, **exec_env(jobs, 'sum_wrong'))
     assert wa['result_code'] == 'WA'
-    assert wa['result_string'] == 'line 1: expected "5", found "6"'
+    assert wa['result_string'] == 'WRONG: line 1: expected "5", got "6"'
     assert wa['result_percentage'] == (0, 1)
+
+
+@pytest.mark.parametrize('checker_format, text', [
+    ('english_abbreviated', 'WRONG: line 1: expected "5", got "6"'),
+    ('english_full', 'WRONG: line 1: expected "5", got "6"'),
+    ('english_terse', 'WRONG'),
+    ('polish_abbreviated', 'ŹLE: wiersz 1: oczekiwano "5", otrzymano "6"'),
+    ('polish_full', 'ŹLE: wiersz 1: oczekiwano "5", otrzymano "6"'),
+    ('polish_terse', 'ŹLE'),
+])
+def test_checker_format(jobs, checker_format, text):
+    """As oicompare: the default comparator's message in the language and
+    form OIOIOI asks for."""
+    wa = jobs.run(job_type='exec', check_output=True, checker_format=checker_format,
+                  **exec_env(jobs, 'sum_wrong'))
+    assert (wa['result_code'], wa['result_string']) == ('WA', text)
+    bad = jobs.run(job_type='exec', check_output=True, checker_format='klingon_full',
+                   **exec_env(jobs, 'sum_wrong'))
+    assert bad['result'] == 'FAILURE' and 'checker_format' in bad['exception']
 
 
 def test_output_checked_only_after_an_ok_run(jobs):

@@ -132,7 +132,7 @@ static int skip_space(struct reader *r)
 /* A quotable copy of a token: its start (possibly in history) up to the
  * current position and on past it to the token's end within the buffer. */
 struct quote {
-    char text[4 * SIO_COMPARE_QUOTE_MAX + 16];
+    char text[6 * SIO_COMPARE_FULL_MAX + 32];
 };
 
 /* Quoting may read a little past a full buffer to see where a token ends;
@@ -164,10 +164,33 @@ static char *put_escaped(char *out, unsigned char c)
     return out;
 }
 
+/* oicompare's escaping: printable ASCII but '"', '<', '>' as it is, the
+ * rest as <0xHH>. */
+static char *put_oi_escaped(char *out, unsigned char c)
+{
+    if (c >= 32 && c <= 126 && c != '"' && c != '<' && c != '>')
+        *out++ = (char)c;
+    else
+        out += sprintf(out, "<0x%02X>", c);
+    return out;
+}
+
+/* How a quote looks: cut marks, escaping, how much after the difference. */
+struct quote_style {
+    const char *cut;          /* "..." or "…" */
+    char *(*escape)(char *, unsigned char);
+    size_t max_total;         /* bytes shown in all; 0: no such bound */
+    size_t max_after;         /* bytes from the difference on; 0: none */
+};
+
+static const struct quote_style legacy_style = {"...", put_escaped,
+                                                SIO_COMPARE_QUOTE_MAX, 0};
+
 /* The token around the current position, `back` bytes of it already
  * passed: quoted, escaped, and cut to SIO_COMPARE_QUOTE_MAX bytes around
  * the place of the difference. */
-static void quote_token(struct reader *r, size_t back, struct quote *q)
+static void quote_token_styled(struct reader *r, size_t back, struct quote *q,
+                               const struct quote_style *style)
 {
     const size_t half = SIO_COMPARE_QUOTE_MAX / 2;
     size_t before = back;
@@ -183,13 +206,14 @@ static void quote_token(struct reader *r, size_t back, struct quote *q)
     char *out = q->text;
     *out++ = '"';
     if (cut_front) {
-        memcpy(out, "...", 3);
-        out += 3;
+        size_t n = strlen(style->cut);
+        memcpy(out, style->cut, n);
+        out += n;
     }
     const unsigned char *p = r->buf + r->pos - before;
     for (size_t i = 0; i < before; i++)
-        out = put_escaped(out, p[i]);
-    size_t shown = before, at = r->pos;
+        out = style->escape(out, p[i]);
+    size_t shown = before, after = 0, at = r->pos;
     int cut_back = 0;
     for (;;) {
         if (at >= r->len) {
@@ -199,27 +223,59 @@ static void quote_token(struct reader *r, size_t back, struct quote *q)
         }
         if (is_space(r->buf[at]))
             break;
-        if (shown == SIO_COMPARE_QUOTE_MAX) {
+        if ((style->max_total && shown == style->max_total) ||
+            (style->max_after && after == style->max_after)) {
             cut_back = 1;
             break;
         }
-        out = put_escaped(out, r->buf[at++]);
+        out = style->escape(out, r->buf[at++]);
         shown++;
+        after++;
     }
     if (cut_back) {
-        memcpy(out, "...", 3);
-        out += 3;
+        size_t n = strlen(style->cut);
+        memcpy(out, style->cut, n);
+        out += n;
     }
     *out++ = '"';
     *out = '\0';
 }
 
+static void quote_token(struct reader *r, size_t back, struct quote *q)
+{
+    quote_token_styled(r, back, q, &legacy_style);
+}
+
 static int report_mismatch(struct reader *exp, size_t exp_back,
                            struct reader *fnd, size_t fnd_back, char *msg,
-                           size_t msglen)
+                           size_t msglen, const struct sio_compare_format *fmt)
 {
     struct quote e, f;
     uint64_t line = fnd->line;
+    if (fmt && fmt->kind != SIO_COMPARE_LEGACY) {
+        int pl = fmt->language == SIO_COMPARE_POLISH;
+        if (fmt->kind == SIO_COMPARE_TERSE) {
+            snprintf(msg, msglen, "%s", pl ? "\xc5\xb9LE" : "WRONG");
+            return SIO_COMPARE_DIFFERENT;
+        }
+        struct quote_style style = {
+            "\xe2\x80\xa6", put_oi_escaped, 0,
+            fmt->kind == SIO_COMPARE_FULL ? SIO_COMPARE_FULL_MAX : 50};
+        const char *eof = pl ? "koniec pliku" : "end of file";
+        if (peek(exp) < 0 && exp_back == 0)
+            snprintf(e.text, sizeof e.text, "%s", eof);
+        else
+            quote_token_styled(exp, exp_back, &e, &style);
+        if (peek(fnd) < 0 && fnd_back == 0)
+            snprintf(f.text, sizeof f.text, "%s", eof);
+        else
+            quote_token_styled(fnd, fnd_back, &f, &style);
+        snprintf(msg, msglen,
+                 pl ? "\xc5\xb9LE: wiersz %llu: oczekiwano %s, otrzymano %s"
+                    : "WRONG: line %llu: expected %s, got %s",
+                 (unsigned long long)line, e.text, f.text);
+        return SIO_COMPARE_DIFFERENT;
+    }
     if (peek(exp) < 0 && exp_back == 0)
         snprintf(e.text, sizeof e.text, "end of file");
     else
@@ -256,7 +312,7 @@ static size_t token_prefix(struct reader *r)
  * with equal history. Compare tokens until they agree again at a token end.
  * Returns -1 to go on with the fast path, else a status. */
 static int compare_tokens(struct reader *a, struct reader *b, char *msg,
-                          size_t msglen)
+                          size_t msglen, const struct sio_compare_format *fmt)
 {
     /* Within a token if the (shared) previous byte was not whitespace. */
     size_t back = token_prefix(b);
@@ -270,7 +326,7 @@ static int compare_tokens(struct reader *a, struct reader *b, char *msg,
             if (ca < 0 && cb < 0)
                 return SIO_COMPARE_SAME;
             if (ca < 0 || cb < 0)
-                return report_mismatch(a, 0, b, 0, msg, msglen);
+                return report_mismatch(a, 0, b, 0, msg, msglen, fmt);
         }
         /* Walk one token in both; back counts its bytes seen so far. */
         for (;;) {
@@ -284,7 +340,7 @@ static int compare_tokens(struct reader *a, struct reader *b, char *msg,
             if (end_a && end_b)
                 break;
             if (end_a || end_b || ca != cb)
-                return report_mismatch(a, back, b, back, msg, msglen);
+                return report_mismatch(a, back, b, back, msg, msglen, fmt);
             advance(a);
             advance(b);
             back++;
@@ -297,7 +353,7 @@ static int compare_tokens(struct reader *a, struct reader *b, char *msg,
 }
 
 static int compare_readers(struct reader *a, struct reader *b, char *msg,
-                           size_t msglen)
+                           size_t msglen, const struct sio_compare_format *fmt)
 {
     for (;;) {
         int ha = peek(a) >= 0, hb = peek(b) >= 0;
@@ -336,14 +392,15 @@ static int compare_readers(struct reader *a, struct reader *b, char *msg,
             if (same == n)
                 continue;  /* one buffer used up: refill and go on */
         }
-        int rc = compare_tokens(a, b, msg, msglen);
+        int rc = compare_tokens(a, b, msg, msglen, fmt);
         if (rc >= 0)
             return rc;
     }
 }
 
-int sio_compare_fds(int expected_fd, const char *expected_name, int found_fd,
-                    const char *found_name, char *msg, size_t msglen)
+static int compare_fds(int expected_fd, const char *expected_name, int found_fd,
+                       const char *found_name, const struct sio_compare_format *fmt,
+                       char *msg, size_t msglen)
 {
     struct reader r[2] = {
         {.fd = expected_fd, .name = expected_name, .line = 1},
@@ -360,14 +417,51 @@ int sio_compare_fds(int expected_fd, const char *expected_name, int found_fd,
         r[i].buf = r[i].base + CARRY;
         (void)posix_fadvise(r[i].fd, 0, 0, POSIX_FADV_SEQUENTIAL);
     }
-    int rc = compare_readers(&r[0], &r[1], msg, msglen);
+    int rc = compare_readers(&r[0], &r[1], msg, msglen, fmt);
     free(r[0].base);
     free(r[1].base);
     return rc;
 }
 
+int sio_compare_fds(int expected_fd, const char *expected_name, int found_fd,
+                    const char *found_name, char *msg, size_t msglen)
+{
+    return compare_fds(expected_fd, expected_name, found_fd, found_name, NULL, msg,
+                       msglen);
+}
+
+int sio_compare_format_by_name(const char *name, struct sio_compare_format *fmt)
+{
+    static const struct {
+        const char *name;
+        int language, kind;
+    } names[] = {
+        {"english_terse", SIO_COMPARE_ENGLISH, SIO_COMPARE_TERSE},
+        {"english_abbreviated", SIO_COMPARE_ENGLISH, SIO_COMPARE_ABBREVIATED},
+        {"english_full", SIO_COMPARE_ENGLISH, SIO_COMPARE_FULL},
+        {"polish_terse", SIO_COMPARE_POLISH, SIO_COMPARE_TERSE},
+        {"polish_abbreviated", SIO_COMPARE_POLISH, SIO_COMPARE_ABBREVIATED},
+        {"polish_full", SIO_COMPARE_POLISH, SIO_COMPARE_FULL},
+    };
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+        if (!strcmp(name, names[i].name)) {
+            fmt->language = names[i].language;
+            fmt->kind = names[i].kind;
+            return 0;
+        }
+    }
+    return -1;
+}
+
 int sio_compare_files(const char *expected, const char *found, char *msg,
                       size_t msglen)
+{
+    return sio_compare_files_fmt(expected, found, NULL, msg, msglen);
+}
+
+int sio_compare_files_fmt(const char *expected, const char *found,
+                          const struct sio_compare_format *fmt, char *msg,
+                          size_t msglen)
 {
     int fds[2];
     const char *names[2] = {expected, found};
@@ -381,7 +475,7 @@ int sio_compare_files(const char *expected, const char *found, char *msg,
             return SIO_COMPARE_ERROR;
         }
     }
-    int rc = sio_compare_fds(fds[0], expected, fds[1], found, msg, msglen);
+    int rc = compare_fds(fds[0], expected, fds[1], found, fmt, msg, msglen);
     close(fds[0]);
     close(fds[1]);
     return rc;

@@ -11,7 +11,12 @@ on stdout:
 An exit code of 2 or more, a crash, a limit hit or an unreadable score is a
 failure of the checker, and so of the job (never a verdict).
 
-Without ``chk_file`` the native comparator compares tokens with the hint.
+Without ``chk_file`` the native comparator compares tokens with the hint;
+``checker_format`` (``english_abbreviated`` by default, ``english_full``,
+``english_terse``, ``polish_abbreviated``, ``polish_full``,
+``polish_terse``, as oicompare has them) chooses the language and form of
+its ``result_string`` for a wrong answer, e.g. ``WRONG: line 3: expected
+"42", got "43"``.
 
 Keys: ``hint_file``, ``chk_file``, ``untrusted_checker`` (run the checker
 isolated when sandboxes are on), ``checker_mem_limit`` (KiB, default
@@ -33,6 +38,7 @@ from sio.workers.util import decode_output, tempcwd, truncate_bytes
 logger = logging.getLogger(__name__)
 
 RESULT_STRING_LENGTH_LIMIT = 1024
+DEFAULT_CHECKER_FORMAT = 'english_abbreviated'
 DEFAULT_CHECKER_MEM_LIMIT = 256 * 1024
 DEFAULT_CHECKER_TIME_LIMIT = 30_000
 DEFAULT_CHECKER_OUTPUT_LIMIT = 1024 * 1024
@@ -99,10 +105,13 @@ def run(environ: dict, use_sandboxes: bool = True) -> dict:
     if environ.get('chk_file'):
         output = run_checker(environ, use_sandboxes)
     else:
+        checker_format = environ.get('checker_format') or DEFAULT_CHECKER_FORMAT
         try:
-            same, message = compare_files(tempcwd('hint'), tempcwd('out'))
+            same, message = compare_files(tempcwd('hint'), tempcwd('out'), checker_format)
         except CompareError as exc:
             raise CheckerError(f'cannot compare the output: {exc}') from exc
+        except ValueError as exc:
+            raise Failure(f"environ['checker_format']: {exc}") from exc
         output = [b'OK'] if same else [b'WRONG', message.encode()]
     output = list(output) + [b''] * (3 - len(output))
     verdict, comment, score = output[0].strip(), output[1].rstrip(b'\r'), output[2]
