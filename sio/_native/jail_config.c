@@ -47,6 +47,7 @@ const char jail_usage[] =
     "      --capability-drop on|off, --ptrace on   accepted as stock sio2jail\n"
     "                              takes them (capabilities are always dropped)\n"
     "  -l, --log PATH              a line per run to PATH (- for stderr)\n"
+    "      --pass-fd N             the program keeps descriptor N (repeatable)\n"
     "  -h, --help                  this text\n"
     "  -v, --version               the version\n"
     "\n"
@@ -57,7 +58,7 @@ enum long_only {
     OPT_INSTRUCTIONS = 1000, OPT_RTIME, OPT_UTIME, OPT_STIME, OPT_USTIME,
     OPT_OUTPUT_LIMIT, OPT_PERF, OPT_SECCOMP, OPT_NS_USER, OPT_NS_MOUNT,
     OPT_NS_PID, OPT_NS_NET, OPT_NS_IPC, OPT_NS_UTS, OPT_CHECK, OPT_SHOW,
-    OPT_UID, OPT_GID, OPT_PROCFS, OPT_CAPABILITY_DROP, OPT_PTRACE,
+    OPT_UID, OPT_GID, OPT_PROCFS, OPT_CAPABILITY_DROP, OPT_PTRACE, OPT_PASS_FD,
 };
 
 static const struct option long_options[] = {
@@ -87,6 +88,7 @@ static const struct option long_options[] = {
     {"capability-drop", required_argument, NULL, OPT_CAPABILITY_DROP},
     {"ptrace", required_argument, NULL, OPT_PTRACE},
     {"log", required_argument, NULL, 'l'},
+    {"pass-fd", required_argument, NULL, OPT_PASS_FD},
     {"uid", required_argument, NULL, OPT_UID},
     {"gid", required_argument, NULL, OPT_GID},
     {"check", no_argument, NULL, OPT_CHECK},
@@ -281,7 +283,8 @@ int jail_parse_args(int argc, char **argv, struct jail_config *cfg, char *err,
     cfg->capability_drop = cfg->ptrace = 1;
     cfg->workdir = "/";
     cfg->binds = calloc((size_t)argc + 1, sizeof *cfg->binds);
-    if (!cfg->binds)
+    cfg->pass_fds = calloc((size_t)argc + 1, sizeof *cfg->pass_fds);
+    if (!cfg->binds || !cfg->pass_fds)
         return fail(err, errlen, "out of memory");
 
     optind = 0;  /* reset getopt (also for repeated parses in tests) */
@@ -424,6 +427,16 @@ int jail_parse_args(int argc, char **argv, struct jail_config *cfg, char *err,
         case 'l':
             cfg->log_path = arg;
             break;
+        case OPT_PASS_FD: {
+            char *end;
+            errno = 0;
+            long fd = strtol(arg, &end, 10);
+            if (errno || *end || fd < 3 || fd > 65535)
+                return fail(err, errlen, "bad --pass-fd value (a descriptor above 2): %s",
+                            arg);
+            cfg->pass_fds[cfg->npass_fds++] = (int)fd;
+            break;
+        }
         case OPT_CHECK:
             cfg->check = 1;
             break;
@@ -467,6 +480,8 @@ void jail_free_config(struct jail_config *cfg)
 {
     free(cfg->binds);
     cfg->binds = NULL;
+    free(cfg->pass_fds);
+    cfg->pass_fds = NULL;
 }
 
 static const char *const format_names[] = {"oiaug", "oireal", "oitime", "human"};

@@ -41,6 +41,8 @@ struct jail_config {
                                     are always dropped */
     int ptrace;                  /* --ptrace: accepted on; supervision needs it */
     const char *log_path;        /* -l/--log: a line per run ("-": stderr) */
+    int *pass_fds;               /* --pass-fd: descriptors the program keeps */
+    size_t npass_fds;
     const char *workdir;         /* -c: working directory inside; "/" */
     char **argv;                 /* the program and its arguments */
     long long run_uid, run_gid;  /* --uid/--gid: the program's ids when the

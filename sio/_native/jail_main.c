@@ -293,6 +293,8 @@ static int jail_run(void *arg)
     spec.hooks = &hooks;
     spec.child_hook = jail_drop_privileges;
     spec.child_hook_arg = cfg;
+    spec.keep_fds = cfg->pass_fds;
+    spec.nkeep_fds = cfg->npass_fds;
     spec.switch_ids = a->switch_ids;
     spec.run_uid = a->run_uid;
     spec.run_gid = a->run_gid;
@@ -468,6 +470,12 @@ int main(int argc, char **argv)
     }
     if (cfg.check)
         return jail_check(&cfg);
+    for (size_t i = 0; i < cfg.npass_fds; i++) {
+        if (fcntl(cfg.pass_fds[i], F_GETFD) < 0) {
+            fprintf(stderr, "sio2jail: --pass-fd %d is not open\n", cfg.pass_fds[i]);
+            return EXIT_BAD_ARGS;
+        }
+    }
     if (fcntl(cfg.results_fd, F_GETFD) < 0) {
         fprintf(stderr, "sio2jail: results descriptor %d is not open\n",
                 cfg.results_fd);

@@ -67,6 +67,10 @@ cdef extern from "supervisor.h" nogil:
         uint64_t max_processes
         int confine_quotas
         int cgroup_procs_fd
+        const int *keep_fds
+        size_t nkeep_fds
+        const int *close_fds
+        size_t nclose_fds
 
     struct sio_result:
         int exited
@@ -378,7 +382,7 @@ def run(path, argv, env, *, cwd=None, int stdin=-1, int stdout=-1,
         Ids ids=None, bint own_ids=False, lend=None,
         unsigned long long max_open_files=0,
         unsigned long long max_processes=0, bint confine_quotas=False,
-        bint memcg=False):
+        bint memcg=False, pass_fds=(), close_fds=()):
     """Run one program under supervision and return its :class:`Result`.
 
     ``path`` is what execve gets (relative paths are relative to ``cwd``);
@@ -401,7 +405,9 @@ def run(path, argv, env, *, cwd=None, int stdin=-1, int stdout=-1,
     own); ``confine_quotas`` gives it small pending-signal, message-queue
     and locked-memory quotas; ``memcg`` puts it in the memory cgroup of its
     pair (when one can be made) limited to the memory limit plus a little
-    kernel memory.
+    kernel memory. ``pass_fds`` are descriptors the program keeps at
+    their numbers (every other one but 0-2 is closed); ``close_fds`` are
+    closed in this process once the program has them (handed over).
     """
     cdef sio_spec spec
     cdef sio_result res
@@ -449,6 +455,20 @@ def run(path, argv, env, *, cwd=None, int stdin=-1, int stdout=-1,
     spec.max_processes = max_processes
     spec.confine_quotas = confine_quotas
     spec.cgroup_procs_fd = -1
+    cdef int keep[64]
+    if len(pass_fds) > 64:
+        raise SupervisionError('at most 64 descriptors can be passed')
+    for i, fd in enumerate(pass_fds):
+        keep[i] = fd
+    spec.keep_fds = keep
+    spec.nkeep_fds = len(pass_fds)
+    cdef int to_close[64]
+    if len(close_fds) > 64:
+        raise SupervisionError('at most 64 descriptors can be handed over')
+    for i, fd in enumerate(close_fds):
+        to_close[i] = fd
+    spec.close_fds = to_close
+    spec.nclose_fds = len(close_fds)
     cdef sio_confinement conf
     memset(&conf, 0, sizeof(conf))
     conf.ids.slot = -1

@@ -166,6 +166,9 @@ static int child_main(void *arg)
             if (fd != (rlim_t)c->err_fd)
                 (void)fcntl((int)fd, F_SETFD, FD_CLOEXEC);
     }
+    for (size_t i = 0; i < s->nkeep_fds; i++)
+        if (s->keep_fds[i] > 2 && fcntl(s->keep_fds[i], F_SETFD, 0) < 0)
+            child_fail(c, STAGE_FDS);
     if (s->cwd && chdir(s->cwd) < 0)
         child_fail(c, STAGE_CHDIR);
     /* The program is executed through a descriptor opened here, at a
@@ -1044,6 +1047,8 @@ int sio_supervise(const struct sio_spec *spec, struct sio_result *res)
     close(r.err_pipe[1]);
     r.err_pipe[1] = -1;
     sio_output_guard_spawned(&guard);
+    for (size_t i = 0; i < spec->nclose_fds; i++)
+        (void)close(spec->close_fds[i]);  /* handed over; nothing to report */
     if (pid < 0)
         goto out;
 

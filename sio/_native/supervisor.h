@@ -110,6 +110,15 @@ struct sio_spec {
     uint64_t max_open_files;      /* RLIMIT_NOFILE */
     uint64_t max_processes;       /* RLIMIT_NPROC (counts the run's uid) */
     int confine_quotas;           /* SIGPENDING, MSGQUEUE, MEMLOCK small */
+    /* Descriptors (besides 0-2) the program keeps, at the same numbers
+     * (an interactor's pipes); every other one is closed at exec. */
+    const int *keep_fds;
+    size_t nkeep_fds;
+    /* Descriptors of the caller's that only the program needs: closed in
+     * the caller as soon as the program has them (so that it alone holds
+     * its pipe ends, and the other side sees EOF when it ends). */
+    const int *close_fds;
+    size_t nclose_fds;
     /* A descriptor of the cgroup.procs file the program joins before exec
      * (a memory cgroup that bounds kernel-held memory too); 0 or -1: none. */
     int cgroup_procs_fd;

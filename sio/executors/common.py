@@ -199,7 +199,7 @@ def run(environ: dict, runner, use_sandboxes: bool = True) -> dict:
     # output is checked, (0, 1) otherwise.
     environ['result_percentage'] = renv.get('result_percentage', (0, 1))
     if environ.get('out_file'):
-        ft.upload(environ, 'out_file', 'out', **_upload_options(environ))
+        ft.upload(environ, 'out_file', 'out', **upload_options(environ))
     if environ.get('check_output') and environ['result_code'] == 'OK':
         try:
             checker.run(environ, use_sandboxes=environ.get('use_sandboxes', use_sandboxes))
@@ -223,7 +223,7 @@ def run_java(environ: dict, runner: Runner, command: list[str], limits: dict) ->
     return renv
 
 
-def _upload_options(environ: dict) -> dict:
+def upload_options(environ: dict) -> dict:
     if environ.get('use_filetracker', True) is False:
         return {}
     return {'to_remote_store': bool(environ.get('upload_out', False))}

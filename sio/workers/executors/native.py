@@ -97,6 +97,8 @@ def _run(call: Invocation, program: Program, confinement: Confinement | None, *,
                 trace_memory=trace_memory,
                 local_root=os.path.realpath(call.cwd) if files == 'local-readonly' else None,
                 single_threaded=single_threaded, ignore_return=ignore_return,
+                pass_fds=tuple(call.options.get('pass_fds') or ()),
+                close_fds=tuple(call.options.get('close_fds') or ()),
                 **_confinement_options(confinement))
         except (supervise.SupervisionError, ValueError, TypeError) as exc:
             return system_error(f'supervisor error: {exc}')

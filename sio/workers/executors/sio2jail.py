@@ -79,10 +79,12 @@ class Sio2JailExecutor(BaseExecutor):
     Options: ``binds`` (list of ``(outside, inside, read_only)``),
     ``policy`` (``'default'`` or ``'permissive'``), ``measure`` (``'cpu'``
     to skip instruction counting), ``workdir`` (the working directory
-    inside). Strict: extra files are not exposed.
+    inside), ``pass_fds`` (descriptors the program keeps), ``close_fds``
+    (closed here once the program has them). Strict: extra files are not
+    exposed.
     """
 
-    extra_options = ('binds', 'policy', 'measure', 'workdir')
+    extra_options = ('binds', 'policy', 'measure', 'workdir', 'pass_fds', 'close_fds')
     measure_real_time = False
 
     def __init__(self, sandbox: str | None = None, measure_real_time: bool | None = None):
@@ -158,6 +160,8 @@ class Sio2JailExecutor(BaseExecutor):
             cmd += ['-p', options['policy']]
         if options.get('workdir'):
             cmd += ['-c', options['workdir']]
+        for fd in options.get('pass_fds') or ():
+            cmd += ['--pass-fd', str(fd)]
         exe = os.path.join(call.cwd, program.path)
         cmd += ['--', exe] + program.argv[1:]
         return cmd, measure
@@ -205,7 +209,8 @@ class Sio2JailExecutor(BaseExecutor):
                 # jail that hangs itself.
                 limits=Limits(real_time_limit=(call.limits.real_time_limit or 0) + 10_000
                               if call.limits.real_time_limit else None),
-                cwd=call.cwd, options={})
+                cwd=call.cwd, options={'pass_fds': call.options.get('pass_fds') or (),
+                                       'close_fds': call.options.get('close_fds') or ()})
             jail = native.Program(cmd[0], cmd, program.redirects, False)
             result = native.run(jail_call, jail, trace=False)
             os.close(write_end)

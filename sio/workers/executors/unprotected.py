@@ -45,6 +45,8 @@ class DetailedUnprotectedExecutor(BaseExecutor):
     cgroup where one can be made.
     """
 
+    extra_options = ('pass_fds', 'close_fds')
+
     def _execute(self, call: Invocation) -> dict:
         try:
             program = native.plan(call, shell='when-needed')

@@ -1,0 +1,250 @@
+"""Interactive tasks: the solution talks to an interactor through pipes.
+
+Jobs: ``interactive-exec`` (the solution under SupervisedExecutor),
+``cpu-interactive-exec`` (the same, wall-clock time), ``unsafe-interactive-
+exec`` (DetailedUnprotectedExecutor) and ``sio2jail-interactive-exec``
+(Sio2JailExecutor). Keys as the exec jobs' (``exe_file``, ``in_file``,
+``exec_*`` limits, ``out_file``, ``upload_out``), plus:
+
+``interactor_file``
+    the interactor, run as ``interactor N R0 W0 R1 W1 ...``: N solution
+    processes, each with a pipe pair (it reads what process i writes from
+    Ri and writes to it on Wi), the test input on its stdin; it writes its
+    verdict to stdout: ``OK`` (anything else is a wrong answer), a comment
+    line and a score line, as checkers do;
+``num_processes``
+    how many solution processes (default 1); process i gets ``i`` as its
+    argument and its pipes as stdin and stdout;
+``interactor_mem_limit``, ``interactor_time_limit``,
+``interactor_real_time_limit``
+    the interactor's limits (256 MiB; twice the solution's time limit).
+
+As upstream: a solution that exits before the interactor is done is WA
+``solution exited prematurely``; an interactor that fails is a failure of
+the job (SE, with the details); when either side stalls, TLE. Beyond
+upstream, which runs the interactor unprotected as the worker's user, the
+interactor runs in the jail under ids of its own (permissive policy, the
+host's libraries, no files), and the solution keeps its executor's
+isolation. A solution that broke a limit or a rule (TLE, MLE, OLE, RV)
+keeps that verdict, whatever the interactor wrote; otherwise the
+interactor's verdict counts.
+"""
+
+import logging
+import os
+import signal
+import threading
+
+from sio.executors import common
+from sio.executors.checker import limit_length, output_to_fraction
+from sio.workers import Failure, ft
+from sio.workers.executors import (
+    DetailedUnprotectedExecutor,
+    Sio2JailExecutor,
+    SupervisedExecutor,
+    isolated_checker_executor,
+)
+from sio.workers.util import TemporaryCwd, decode_output, require, tempcwd
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_INTERACTOR_MEM_LIMIT = 256 * 1024  # KiB
+MAX_PROCESSES = 16
+
+
+class InteractorError(Failure):
+    """The interactor failed: the job fails (SE), with what it said."""
+
+
+def _in_thread(target, *args, **kwargs):
+    """Run target in a thread with a job directory of its own (executors
+    run programs in the calling thread's); (thread, result box)."""
+    box = {}
+
+    def body():
+        try:
+            with TemporaryCwd():
+                box['value'] = target(*args, **kwargs)
+        except BaseException as exc:  # reported by the caller
+            box['error'] = exc
+
+    thread = threading.Thread(target=body, daemon=True)
+    return thread, box
+
+
+def _num_processes(environ: dict) -> int:
+    value = environ.get('num_processes', 1)
+    if isinstance(value, bool) or not isinstance(value, int) or \
+            not 1 <= value <= MAX_PROCESSES:
+        raise Failure(f"environ['num_processes'] must be 1 to {MAX_PROCESSES}, "
+                      f'not {value!r}')
+    return value
+
+
+def _interactor_limits(environ: dict, time_limit: int | None) -> dict:
+    cpu = environ.get('interactor_time_limit', 2 * time_limit if time_limit else None)
+    limits = {
+        'mem_limit': environ.get('interactor_mem_limit', DEFAULT_INTERACTOR_MEM_LIMIT),
+        'time_limit': cpu,
+        # As upstream: when both sides wait for each other, the interactor
+        # is stopped at twice its CPU limit of wall time.
+        'real_time_limit': environ.get('interactor_real_time_limit',
+                                       2 * cpu if isinstance(cpu, int) else None),
+    }
+    for name, value in limits.items():
+        try:
+            common.check_limit(name, value, f"environ['interactor_{name}']")
+        except ValueError as exc:
+            raise Failure(str(exc)) from None
+    return limits
+
+
+def run(environ: dict, executor_factory) -> dict:
+    """Run an interactive task with solutions from ``executor_factory()``."""
+    require(environ, 'interactor_file')
+    require(environ, 'in_file')
+    info = common.exec_mode(environ)
+    if info.get('mode') != 'executable':
+        raise Failure(f"interactive tasks run executables, not exec_info mode "
+                      f"{info.get('mode')!r}")
+    processes = _num_processes(environ)
+    common.fetch_input(environ)
+    ft.download(environ, 'exe_file', 'exe')
+    os.chmod(tempcwd('exe'), 0o555)
+    ft.download(environ, 'interactor_file', 'interactor')
+    os.chmod(tempcwd('interactor'), 0o555)
+    limits = common.limits_of(environ)
+    # The pipes are the solution's stdout: no output limit (the interactor
+    # reads what it needs), and no relay in between.
+    limits['output_limit'] = 0
+
+    pipes = []  # per process: (interactor reads, solution writes, solution reads,
+    try:        # interactor writes)
+        for _ in range(processes):
+            to_interactor = os.pipe2(os.O_CLOEXEC)
+            to_solution = os.pipe2(os.O_CLOEXEC)
+            pipes.append((to_interactor[0], to_interactor[1], to_solution[0],
+                          to_solution[1]))
+        interactor_fds = [fd for p in pipes for fd in (p[0], p[3])]
+        args = [str(processes)] + [str(fd) for fd in interactor_fds]
+
+        solution_threads = []
+        for i, (_, sol_w, sol_r, _) in enumerate(pipes):
+            solution_threads.append(_in_thread(
+                _run_solution, executor_factory(), tempcwd('exe'), i, sol_r, sol_w, limits))
+        interactor_thread = _in_thread(
+            _run_interactor, tempcwd('interactor'), args, tempcwd('in'), tempcwd('out'),
+            interactor_fds, _interactor_limits(environ, limits.get('time_limit')))
+        for thread, _ in solution_threads:
+            thread.start()
+        interactor_thread[0].start()
+        for thread, _ in solution_threads:
+            thread.join()
+        interactor_thread[0].join()
+    finally:
+        # Each run closed its ends as soon as its program had them; what is
+        # left is from a run that never started.
+        for fds in pipes:
+            for fd in fds:
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+    for _, box in solution_threads + [interactor_thread]:
+        if 'error' in box:
+            raise box['error']
+    renvs = [box['value'] for _, box in solution_threads]
+    irenv = interactor_thread[1]['value']
+    renv = _solution_result(renvs)
+    with open(tempcwd('out'), 'rb') as f:
+        verdict = f.read(1 << 20).split(b'\n')
+    _decide(renv, irenv, verdict + [b''] * 3)
+    for key in common.RENV_KEYS:
+        environ.pop(key, None)
+        if key in renv:
+            environ[key] = renv[key]
+    environ['result_percentage'] = renv.get('result_percentage', (0, 1))
+    if environ.get('out_file'):
+        ft.upload(environ, 'out_file', 'out', **common.upload_options(environ))
+    return environ
+
+
+def _run_solution(executor, exe, index, stdin_fd, stdout_fd, limits):
+    with executor:
+        return executor([exe, str(index)], stdin=stdin_fd, stdout=stdout_fd,
+                        ignore_errors=True, close_fds=(stdin_fd, stdout_fd), **limits)
+
+
+def _run_interactor(interactor, args, infile, outfile, fds, limits):
+    executor = isolated_checker_executor()
+    with executor, open(infile, 'rb') as stdin, open(outfile, 'wb') as stdout:
+        return executor([interactor, *args], stdin=stdin, stdout=stdout,
+                        ignore_errors=True, pass_fds=fds, close_fds=fds, **limits)
+
+
+def _solution_result(renvs: list) -> dict:
+    """The first failed process's result, else the first with the largest
+    time and memory of all."""
+    for renv in renvs:
+        if renv['result_code'] != 'OK':
+            return renv
+    renv = dict(renvs[0])
+    renv['time_used'] = max(r['time_used'] for r in renvs)
+    renv['mem_used'] = max(r['mem_used'] for r in renvs)
+    return renv
+
+
+def _killed_by_sigpipe(renv: dict) -> bool:
+    return renv.get('exit_signal') == signal.SIGPIPE
+
+
+def _decide(renv: dict, irenv: dict, verdict: list) -> None:
+    """The verdict of the run into renv, from both sides' results and what
+    the interactor wrote."""
+    interactor_failed = irenv['result_code'] not in ('OK', 'TLE') and \
+        not _killed_by_sigpipe(irenv)
+    if interactor_failed:
+        raise InteractorError(
+            f'interactor failed: {irenv["result_code"]} ({irenv.get("result_string", "")});'
+            f' it wrote: {b" ".join(verdict[:3]).decode("utf-8", "replace")[:300]!r}')
+    if renv['result_code'] in ('TLE', 'MLE', 'OLE', 'RV', 'SE'):
+        return  # the solution broke a limit or a rule by itself
+    if irenv['result_code'] == 'OK' and verdict[0].strip():
+        if verdict[0].strip() == b'OK':
+            renv['result_code'] = 'OK'
+            renv['result_string'] = decode_output(limit_length(verdict[1].rstrip(b'\r')))
+            renv['result_percentage'] = output_to_fraction(verdict[2])
+        else:
+            renv['result_code'] = 'WA'
+            renv['result_string'] = decode_output(limit_length(verdict[1].rstrip(b'\r'))) \
+                or 'wrong answer'
+            renv['result_percentage'] = (0, 1)
+        return
+    if renv['result_code'] != 'OK' and not _killed_by_sigpipe(renv):
+        return  # a runtime error of the solution's own
+    if _killed_by_sigpipe(irenv):
+        renv['result_code'] = 'WA'
+        renv['result_string'] = 'solution exited prematurely'
+        return
+    if irenv['result_code'] == 'TLE':
+        renv['result_code'] = 'TLE'
+        renv['result_string'] = ("interactor time limit exceeded (user's solution or "
+                                 'interactor can be the cause)')
+        return
+    raise InteractorError('the interactor ended without a verdict')
+
+
+def run_supervised(environ: dict) -> dict:
+    return run(environ, SupervisedExecutor)
+
+
+def run_cpu(environ: dict) -> dict:
+    return run(environ, lambda: SupervisedExecutor(measure_real_time=True))
+
+
+def run_unsafe(environ: dict) -> dict:
+    return run(environ, DetailedUnprotectedExecutor)
+
+
+def run_sio2jail(environ: dict) -> dict:
+    return run(environ, Sio2JailExecutor)

@@ -1,0 +1,3 @@
+/* interactive_sum that never answers. */
+#define MODE 3
+#include "interactive_sum.c"

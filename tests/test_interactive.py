@@ -1,0 +1,89 @@
+"""Interactive tasks: solution processes and an interactor joined by pipes."""
+
+import shutil
+
+import pytest
+from jobs import LocalJobs
+
+pytestmark = pytest.mark.usefixtures('no_leaks')
+
+INTERACTIVE_JOBS = ['interactive-exec', 'cpu-interactive-exec', 'unsafe-interactive-exec',
+                    'sio2jail-interactive-exec']
+
+
+@pytest.fixture
+def jobs(tmp_path, programs):
+    j = LocalJobs(tmp_path)
+    for name in ('interactor_sum', 'interactor_crash', 'interactive_sum', 'interactive_wrong',
+                 'interactive_quit', 'interactive_stall'):
+        shutil.copy(programs[name], j.path(name))
+    return j
+
+
+def interactive(jobs, job, solution, interactor='interactor_sum', processes=1, **extra):
+    lines = ''.join(f'{i + 2} {i * 10 + 3}\n' for i in range(processes))
+    env = {'job_type': job, 'exe_file': jobs.path(solution),
+           'interactor_file': jobs.path(interactor), 'in_file': jobs.write('in', lines),
+           'exec_time_limit': 1000, 'exec_mem_limit': 64 << 10}
+    if processes != 1:
+        env['num_processes'] = processes
+    env.update(extra)
+    return jobs.run(**env)
+
+
+@pytest.mark.parametrize('job', INTERACTIVE_JOBS)
+def test_correct_solution(jobs, job):
+    env = interactive(jobs, job, 'interactive_sum')
+    assert env['result'] == 'SUCCESS', env.get('traceback')
+    assert (env['result_code'], env['result_string']) == ('OK', 'all 1 correct')
+    assert env['result_percentage'] == (100, 1)
+    assert isinstance(env['time_used'], int) and env['time_used'] >= 0
+
+
+@pytest.mark.parametrize('job', INTERACTIVE_JOBS)
+def test_wrong_answer_comes_from_the_interactor(jobs, job):
+    env = interactive(jobs, job, 'interactive_wrong')
+    assert (env['result_code'], env['result_string']) == ('WA', '0 of 1 correct')
+    assert env['result_percentage'] == (0, 1)
+
+
+@pytest.mark.parametrize('job', ['interactive-exec', 'unsafe-interactive-exec'])
+def test_solution_exiting_early(jobs, job):
+    env = interactive(jobs, job, 'interactive_quit')
+    assert (env['result_code'], env['result_string']) == \
+        ('WA', 'solution exited prematurely'), env
+
+
+@pytest.mark.parametrize('job', ['interactive-exec', 'sio2jail-interactive-exec'])
+def test_stalling_solution_is_tle(jobs, job):
+    env = interactive(jobs, job, 'interactive_stall', exec_time_limit=300,
+                      exec_real_time_limit=1500)
+    assert env['result_code'] == 'TLE', env
+
+
+def test_several_processes(jobs):
+    env = interactive(jobs, 'interactive-exec', 'interactive_sum', processes=3)
+    assert (env['result_code'], env['result_string']) == ('OK', 'all 3 correct'), env
+
+
+def test_failing_interactor_fails_the_job(jobs):
+    env = interactive(jobs, 'interactive-exec', 'interactive_sum',
+                      interactor='interactor_crash')
+    assert env['result'] == 'FAILURE'
+    assert 'interactor failed' in env['exception'] and 'RE' in env['exception']
+
+
+def test_bad_num_processes(jobs):
+    env = interactive(jobs, 'interactive-exec', 'interactive_sum', num_processes=0)
+    assert env['result'] == 'FAILURE' and 'num_processes' in env['exception']
+
+
+def test_interactor_is_isolated(jobs, tmp_path):
+    """The interactor runs in the jail: the host's files are not there."""
+    import subprocess
+    src = tmp_path / 'nosy.c'
+    src.write_text('#include <stdio.h>\nint main(void) { FILE *f = fopen("/etc/passwd", "r");'
+                   ' printf(f ? "OK\\nsaw the host\\n" : "OK\\nisolated\\n"); return 0; }\n')
+    subprocess.run(['gcc', '-O2', '-o', jobs.path('nosy'), str(src)], check=True)
+    env = interactive(jobs, 'unsafe-interactive-exec', 'interactive_quit', interactor='nosy')
+    assert (env['result_code'], env['result_string']) == ('OK', 'isolated'), env
