@@ -122,3 +122,47 @@ def test_killed_worker_job_is_redelivered_and_answered_once(celery_setup, tmp_pa
     assert len(pids) == 2 and pids[1] != first_pid, 'redelivered to the other worker'
     time.sleep(4)  # a second visibility timeout: no third delivery
     assert done_log.read_text().splitlines() == [tag]
+
+
+def test_seed_style_config_with_a_stock_celery_worker(redis_url, tmp_path):
+    """The seed documents ``from sio.celery.default_config import *`` then
+    ``BROKER_URL = ...`` in a celeryconfig.py for a stock ``celery worker``."""
+    from celery import Celery
+
+    broker = redis_url.rsplit('/', 1)[0] + '/5'
+    (tmp_path / 'celeryconfig.py').write_text(
+        'from sio.celery.default_config import *\n'
+        f'BROKER_URL = {broker!r}\n'
+        f'CELERY_RESULT_BACKEND = {broker!r}\n')
+    celery = os.path.join(os.path.dirname(sys.executable), 'celery')
+    log = open(tmp_path / 'worker.log', 'wb')
+    worker = subprocess.Popen([celery, 'worker', '--pool', 'solo', '-l', 'INFO',
+                               '--without-gossip', '--without-mingle'],
+                              cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT,
+                              env=servers.scripts_env(), start_new_session=True)
+    try:
+        client = Celery(broker=broker, backend=broker)
+        result = client.send_task('sio.celery.job.sioworkers_job',
+                                  args=({'job_type': 'ping', 'ping': 'seed'},),
+                                  queue='sioworkers')
+        env = result.get(timeout=60)
+        assert (env['result'], env['pong']) == ('SUCCESS', 'seed')
+    finally:
+        os.killpg(worker.pid, signal.SIGKILL)
+        worker.wait()
+        log.close()
+
+
+def test_config_styles_set_the_broker(tmp_path, monkeypatch):
+    from celery import Celery
+
+    monkeypatch.syspath_prepend(str(tmp_path))
+    (tmp_path / 'seedstyle.py').write_text(
+        'from sio.celery.default_config import *\nBROKER_URL = "amqp://seed//"\n')
+    (tmp_path / 'newstyle.py').write_text(
+        'from sio.celery.default_config import *\nbroker_url = "amqp://new//"\n')
+    for module, url in (('seedstyle', 'amqp://seed//'), ('newstyle', 'amqp://new//')):
+        app = Celery()
+        app.config_from_object(module)
+        assert app.conf.broker_url == url
+        assert app.conf.task_acks_late is True and app.conf.task_default_queue == 'sioworkers'
