@@ -371,6 +371,21 @@ cdef class Ids:
         return '<Ids uid=%d gid=%d>' % (self._ids.uid, self._ids.gid)
 
 
+cdef enum:
+    MAX_FDS = 64
+
+
+cdef size_t _fill_fds(int *out, object fds, str name) except? 0:
+    """Copy a sequence of descriptors into out (MAX_FDS at most)."""
+    cdef size_t n = 0
+    for fd in fds:
+        if n == MAX_FDS:
+            raise SupervisionError('%s: at most %d descriptors' % (name, MAX_FDS))
+        out[n] = fd
+        n += 1
+    return n
+
+
 def run(path, argv, env, *, cwd=None, int stdin=-1, int stdout=-1,
         int stderr=-1, unsigned long long mem_limit_kib=0,
         unsigned long long time_limit_ms=0,
@@ -455,20 +470,12 @@ def run(path, argv, env, *, cwd=None, int stdin=-1, int stdout=-1,
     spec.max_processes = max_processes
     spec.confine_quotas = confine_quotas
     spec.cgroup_procs_fd = -1
-    cdef int keep[64]
-    if len(pass_fds) > 64:
-        raise SupervisionError('at most 64 descriptors can be passed')
-    for i, fd in enumerate(pass_fds):
-        keep[i] = fd
+    cdef int keep[MAX_FDS]
+    cdef int to_close[MAX_FDS]
     spec.keep_fds = keep
-    spec.nkeep_fds = len(pass_fds)
-    cdef int to_close[64]
-    if len(close_fds) > 64:
-        raise SupervisionError('at most 64 descriptors can be handed over')
-    for i, fd in enumerate(close_fds):
-        to_close[i] = fd
+    spec.nkeep_fds = _fill_fds(keep, pass_fds, 'pass_fds')
     spec.close_fds = to_close
-    spec.nclose_fds = len(close_fds)
+    spec.nclose_fds = _fill_fds(to_close, close_fds, 'close_fds')
     cdef sio_confinement conf
     memset(&conf, 0, sizeof(conf))
     conf.ids.slot = -1
