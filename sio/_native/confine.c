@@ -53,10 +53,10 @@ int sio_supervise_confined(struct sio_spec *spec, const struct sio_confinement *
         leased_here = ids.slot >= 0;
     }
     int own = ids.slot >= 0;
-    spec->switch_ids = own;
+    spec->switch_ids = own && !c->keep_caller_ids;
     spec->run_uid = ids.uid;
     spec->run_gid = ids.gid;
-    if (!own)
+    if (!spec->switch_ids)
         spec->max_processes = 0;  /* it would count the caller's processes */
 
     int rc = -1;

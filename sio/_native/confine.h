@@ -23,6 +23,9 @@ struct sio_confinement {
     mode_t lend_bits;
     /* Run in the pair's memory cgroup when spec->mem_limit_kib is set. */
     int memcg;
+    /* Lend the directory to the pair but run the program with the caller's
+     * ids (a jail, which applies the pair itself). */
+    int keep_caller_ids;
 };
 
 /* The cgroup limit for a memory limit: limit, address-space margin and

@@ -117,6 +117,7 @@ cdef extern from "confine.h" nogil:
         sio_ids ids
         unsigned lend_bits
         int memcg
+        int keep_caller_ids
     int sio_supervise_confined(sio_spec *spec, const sio_confinement *c,
                                sio_result *res)
     uint64_t sio_memcg_limit_bytes(uint64_t mem_limit_kib)
@@ -397,7 +398,7 @@ def run(path, argv, env, *, cwd=None, int stdin=-1, int stdout=-1,
         Ids ids=None, bint own_ids=False, lend=None,
         unsigned long long max_open_files=0,
         unsigned long long max_processes=0, bint confine_quotas=False,
-        bint memcg=False, pass_fds=(), close_fds=()):
+        bint memcg=False, pass_fds=(), close_fds=(), bint keep_caller_ids=False):
     """Run one program under supervision and return its :class:`Result`.
 
     ``path`` is what execve gets (relative paths are relative to ``cwd``);
@@ -420,7 +421,8 @@ def run(path, argv, env, *, cwd=None, int stdin=-1, int stdout=-1,
     own); ``confine_quotas`` gives it small pending-signal, message-queue
     and locked-memory quotas; ``memcg`` puts it in the memory cgroup of its
     pair (when one can be made) limited to the memory limit plus a little
-    kernel memory. ``pass_fds`` are descriptors the program keeps at
+    kernel memory; ``keep_caller_ids`` lends ``cwd`` to ``ids`` but runs the
+    program with this process's ids (a jail that applies them itself). ``pass_fds`` are descriptors the program keeps at
     their numbers (every other one but 0-2 is closed); ``close_fds`` are
     closed in this process once the program has them (handed over).
     """
@@ -481,6 +483,7 @@ def run(path, argv, env, *, cwd=None, int stdin=-1, int stdout=-1,
     conf.ids.slot = -1
     conf.lease_ids = own_ids
     conf.memcg = memcg
+    conf.keep_caller_ids = keep_caller_ids
     if lend is not None:
         if lend not in _LEND_BITS:
             raise SupervisionError('lend must be one of %s, not %r'

@@ -46,8 +46,9 @@ class Confinement:
     """What a run may take beyond its limits: RLIMIT_NOFILE and RLIMIT_NPROC
     (0: inherited; processes only count with ids of its own), the small
     signal/message-queue/locked-memory quotas, its own memory cgroup, and
-    the access to the job directory its ids get (None: none; the program
-    is started through a descriptor opened before the switch)."""
+    the access to the job directory its ids get (``'x'``, ``'rx'``,
+    ``'rwx'``; None: none, the program is started through a descriptor
+    opened before the switch)."""
 
     open_files: int = 0
     processes: int = 0
@@ -59,19 +60,22 @@ class Confinement:
 def run(call: Invocation, program: Program, *, trace: bool, follow_forks: bool = False,
         policy: str | None = None, files: str | None = None, trace_memory: bool = False,
         single_threaded: bool = False, ignore_return: bool = False,
-        confinement: Confinement | None = None):
+        confinement: Confinement | None = None, lend_to=None,
+        lend_access: str | None = None):
     """Run ``program`` for ``call``; the native Result, or an SE
-    :class:`Outcome` when the run could not even start. With a
-    ``confinement`` the program runs under ids of its own (see
-    :mod:`sio.workers.executors.confinement`)."""
-    return _run(call, program, confinement, trace=trace, follow_forks=follow_forks,
-                policy=policy, files=files, trace_memory=trace_memory,
-                single_threaded=single_threaded, ignore_return=ignore_return)
+    :class:`Outcome` when the run could not even start.
 
-
-def _run(call: Invocation, program: Program, confinement: Confinement | None, *,
-         trace: bool, follow_forks: bool, policy: str | None, files: str | None,
-         trace_memory: bool, single_threaded: bool, ignore_return: bool):
+    With a ``confinement`` the program runs under a uid/gid pair of its own
+    when this process is root (leased for the run from ``SIO_RUN_UIDS``, see
+    :func:`sio._native.supervise.lease_ids`), with no capabilities, and the
+    job directory lent to the pair's group as the confinement says. With
+    ``lend_to`` (a leased :class:`~sio._native.supervise.Ids`) the job
+    directory is lent to that pair for ``lend_access`` while the program
+    (a jail, which applies the pair itself) keeps this process's ids."""
+    if lend_to is not None:
+        options = {'ids': lend_to, 'lend': lend_access, 'keep_caller_ids': True}
+    else:
+        options = _confinement_options(confinement)
     limits = call.limits
     fds = {0: call.stdin, 1: call.stdout, 2: call.stderr}
     with contextlib.ExitStack() as stack:
@@ -99,7 +103,7 @@ def _run(call: Invocation, program: Program, confinement: Confinement | None, *,
                 single_threaded=single_threaded, ignore_return=ignore_return,
                 pass_fds=tuple(call.options.get('pass_fds') or ()),
                 close_fds=tuple(call.options.get('close_fds') or ()),
-                **_confinement_options(confinement))
+                **options)
         except (supervise.SupervisionError, ValueError, TypeError) as exc:
             return system_error(f'supervisor error: {exc}')
 

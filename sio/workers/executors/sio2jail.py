@@ -9,7 +9,6 @@ import threading
 from sio._native import helper_path, supervise
 from sio.workers.executors import native
 from sio.workers.executors.base import BaseExecutor, Invocation, Limits
-from sio.workers.executors.confinement import run_identity
 from sio.workers.executors.results import Outcome, system_error, to_renv
 from sio.workers.executors.supervised import checking_defaults
 
@@ -174,20 +173,18 @@ class Sio2JailExecutor(BaseExecutor):
             return to_renv(system_error(str(exc)))
         # The jail needs root's powers to build itself; the program runs as
         # ids leased here (the jail maps them inside its user namespace),
-        # lent the job directory for reading when it is bound (a checker's).
+        # lent the job directory when it is bound (a checker's, a
+        # generator's).
         try:
-            identity = run_identity(call.cwd, _job_dir_access(call))
-            ids = identity.__enter__()
-        except (supervise.SupervisionError, OSError) as exc:
+            ids = supervise.lease_ids()
+        except supervise.SupervisionError as exc:
             return to_renv(system_error(f'cannot give the program ids of its own: {exc}'))
-        leased = ids.leased
-        try:
+        with ids:
+            leased = ids.leased
             if leased:
                 at = cmd.index('--')
                 cmd[at:at] = ['--uid', str(ids.uid), '--gid', str(ids.gid)]
-            renv = self._run_jail(call, program, cmd)
-        finally:
-            identity.__exit__(None, None, None)
+            renv = self._run_jail(call, program, cmd, ids)
         if renv.get('result_code') != 'SE':
             renv['time_measure'] = measure
             if call.limits.mem_limit:
@@ -197,7 +194,8 @@ class Sio2JailExecutor(BaseExecutor):
                 renv['memory_bound'] = f'cgroup-v{version}' if version else 'rlimit'
         return renv
 
-    def _run_jail(self, call: Invocation, program: native.Program, cmd: list) -> dict:
+    def _run_jail(self, call: Invocation, program: native.Program, cmd: list,
+                  ids: supervise.Ids) -> dict:
         # The report comes on the jail's stderr (-f 2): a pipe, read when
         # the jail is done (it is a few lines, far below a pipe's buffer).
         read_end, write_end = os.pipe2(os.O_CLOEXEC)
@@ -212,7 +210,9 @@ class Sio2JailExecutor(BaseExecutor):
                 cwd=call.cwd, options={'pass_fds': call.options.get('pass_fds') or (),
                                        'close_fds': call.options.get('close_fds') or ()})
             jail = native.Program(cmd[0], cmd, program.redirects, False)
-            result = native.run(jail_call, jail, trace=False)
+            result = native.run(jail_call, jail, trace=False,
+                                lend_to=ids if ids.leased else None,
+                                lend_access=_job_dir_access(call))
             os.close(write_end)
             write_end = -1
             with os.fdopen(read_end, 'rb') as report:

@@ -41,7 +41,7 @@ class SupervisedExecutor(BaseExecutor):
       RV ``intercepted forbidden syscall NAME``; clearing O_APPEND from its
       output fails with EPERM;
     * as root, the program runs as a uid/gid of its own with no
-      capabilities (see :mod:`~sio.workers.executors.confinement`), at
+      capabilities (see :func:`sio.workers.executors.native.run`), at
       most 64 descriptors (which bound its pipe buffers to 2 MiB) and small
       signal/message-queue quotas; memory is bounded by the address-space
       limit (``memory_bound: 'rlimit'``), the policy leaving it nothing
