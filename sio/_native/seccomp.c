@@ -374,8 +374,10 @@ static int build_observe(struct builder *b, unsigned flags)
         snprintf(b->err, b->errlen, "seccomp: the observe policy has no file rules");
         return -1;
     }
-    if (add_containment_rules(b, SCMP_ACT_ERRNO(EPERM)) < 0 ||
-        add_process_rules(b) < 0 || add_output_rules(b) < 0)
+    if (!(flags & SIO_PF_OWN_UID) && add_containment_rules(b, SCMP_ACT_ERRNO(EPERM)) < 0)
+        return -1;
+    if (add_process_rules(b) < 0 ||
+        (!(flags & SIO_PF_NO_OUTPUT) && add_output_rules(b) < 0))
         return -1;
     /* Trusted programs, but memory outside the address space is still
      * memory no limit would see. */

@@ -46,7 +46,14 @@ enum sio_policy {
                                      it read-only opens are allowed by the
                                      filter and writing opens get EPERM */
 #define SIO_PF_TRACE_MEMORY 0x2u  /* brk, big mmap/mremap go to the tracer */
-#define SIO_PF_COUNT 4u
+/* For the observe policy, which runs at every compiler and checker start:
+ * leave out rules a run does not need (a filter costs its load time). */
+#define SIO_PF_OWN_UID      0x4u  /* the program has a uid of its own: the
+                                     kernel refuses its signals to anyone
+                                     else, so the routing rules can go */
+#define SIO_PF_NO_OUTPUT    0x8u  /* no output limit: the O_APPEND rules
+                                     have nothing to keep */
+#define SIO_PF_COUNT 16u
 
 /* The data value of SECCOMP_RET_TRACE: which rule stopped the program. */
 enum sio_trace_tag {

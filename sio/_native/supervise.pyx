@@ -133,8 +133,11 @@ cdef extern from "seccomp_policy.h" nogil:
     enum:
         SIO_POLICY_STATIC
         SIO_POLICY_PERMISSIVE
+        SIO_POLICY_OBSERVE
         SIO_PF_TRACE_FILES
         SIO_PF_TRACE_MEMORY
+        SIO_PF_OWN_UID
+        SIO_PF_NO_OUTPUT
     int sio_policy_by_name(const char *name)
     const sock_fprog *sio_policy_get(int policy, unsigned flags, char *err,
                                      size_t errlen)
@@ -309,7 +312,8 @@ cdef bytes _as_bytes(object value, str name):
 
 
 cdef const sock_fprog *_filter_for(object policy, object files,
-                                   bint trace_memory) except? NULL:
+                                   bint trace_memory, bint own_uid=False,
+                                   bint no_output=False) except? NULL:
     cdef char err[256]
     cdef unsigned flags = 0
     if policy is None:
@@ -322,6 +326,11 @@ cdef const sock_fprog *_filter_for(object policy, object files,
         flags |= SIO_PF_TRACE_FILES
     if trace_memory:
         flags |= SIO_PF_TRACE_MEMORY
+    if pol == SIO_POLICY_OBSERVE:
+        if own_uid:
+            flags |= SIO_PF_OWN_UID
+        if no_output:
+            flags |= SIO_PF_NO_OUTPUT
     cdef const sock_fprog *prog = sio_policy_get(pol, flags, err, sizeof(err))
     if prog == NULL:
         raise SupervisionError((<bytes>err).decode(errors='replace'))
@@ -459,7 +468,14 @@ def run(path, argv, env, *, cwd=None, int stdin=-1, int stdout=-1,
     spec.output_limit_bytes = output_limit_bytes
     spec.trace = trace
     spec.follow_forks = follow_forks
-    spec.filter = _filter_for(policy, files, trace_memory)
+    # The observe policy leaves out what a run does not need: with a uid of
+    # its own (leased in C below: root can always lease one, or the run
+    # fails) signals cannot be routed to anyone else; without an output
+    # limit there is no output to keep append-only.
+    spec.filter = _filter_for(policy, files, trace_memory,
+                              (own_ids or (ids is not None and ids.leased))
+                              and sio_ids_available() and not keep_caller_ids,
+                              output_limit_bytes == 0)
     spec.files_mode = _FILES_MODES[files] if files is not None else 0
     spec.local_root = NULL
     if broot is not None:
@@ -544,9 +560,10 @@ def syscall_name(uint32_t audit_arch, uint64_t nr):
     return (<bytes>buf).decode()
 
 
-def policy_size(policy, files=None, bint trace_memory=False):
+def policy_size(policy, files=None, bint trace_memory=False, bint own_uid=False,
+                bint no_output=False):
     """Number of BPF instructions of a policy (builds and caches it)."""
-    return _filter_for(policy, files, trace_memory).len
+    return _filter_for(policy, files, trace_memory, own_uid, no_output).len
 
 
 def _path_is_local(path, local_root):
