@@ -140,6 +140,14 @@ def test_upstream_java_names(jobs, compiler):
     assert env['exec_info']['mode'] == 'java'
 
 
+def test_java1_8_is_the_java_8_language(jobs):
+    """`var` came in Java 10: java1_8 refuses it, the default compiler takes it."""
+    source = ('public class V { public static void main(String[] a) { var x = 5;'
+              ' System.out.println(x); } }\n')
+    assert jobs.compile('V.java', source, 'java1_8', out='v8.jar')['result_code'] == 'CE'
+    assert jobs.compile('V.java', source, 'system-java', out='v.jar')['result_code'] == 'OK'
+
+
 def test_sio_compile_lists_every_name():
     import sys
     done = subprocess.run([sys.executable, '-m', 'sio.compilers.job', '--list'],

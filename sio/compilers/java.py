@@ -30,6 +30,10 @@ class JavaCompiler(Compiler):
     source_extension = '.java'
     limit_address_space = False
 
+    #: Extra javac arguments of a compiler name (java1_8: the Java 8 language
+    #: and API, as upstream's JDK 8 sandbox compiled).
+    release_args: tuple = ()
+
     def fetch_source(self):
         # javac wants Foo.java for "public class Foo". As upstream, the
         # problem's short name (OIOIOI sends it) is the main class; without
@@ -59,8 +63,8 @@ class JavaCompiler(Compiler):
         # javac makes the directory itself, owned by whoever it runs as
         # (the run's own uid when the worker is root).
         return ['javac', f'-J-Xmx{max(heap_kib // 2, 65536)}k', '-J-XX:+UseSerialGC',
-                '-J-Xshare:auto', '-encoding', 'UTF-8', '-d', 'classes', *extra_args,
-                source, *sources]
+                '-J-Xshare:auto', '-encoding', 'UTF-8', *self.release_args,
+                '-d', 'classes', *extra_args, source, *sources]
 
     def finish(self):
         classes = tempcwd('classes')
@@ -74,4 +78,11 @@ class JavaCompiler(Compiler):
                     jar.write(path, os.path.relpath(path, classes))
 
 
+class Java8Compiler(JavaCompiler):
+    """Java 8 (upstream's ``java1_8``): ``javac --release 8``."""
+
+    release_args = ('--release', '8', '-Xlint:-options')
+
+
 run_java = compiler_job(JavaCompiler)
+run_java8 = compiler_job(Java8Compiler)
