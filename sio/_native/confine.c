@@ -62,12 +62,22 @@ int sio_supervise_confined(struct sio_spec *spec, const struct sio_confinement *
     int rc = -1;
     struct stat lent;
     int lending = own && c->lend_bits && spec->cwd;
+    /* A directory that gives its group nothing may keep the pair's group
+     * between runs (the next run of the pair then lends it with a chmod
+     * alone); one that does gets its own group back. */
+    int keep_group = 0;
     if (lending) {
-        if (stat(spec->cwd, &lent) < 0 || chown(spec->cwd, (uid_t)-1, ids.gid) < 0 ||
-            chmod(spec->cwd, (lent.st_mode & 07707) | (c->lend_bits & S_IRWXG)) < 0) {
+        int regroup = 0, ok = stat(spec->cwd, &lent) == 0;
+        if (ok) {
+            keep_group = !(lent.st_mode & S_IRWXG);
+            regroup = lent.st_gid != ids.gid;
+            ok = (!regroup || chown(spec->cwd, (uid_t)-1, ids.gid) == 0) &&
+                 chmod(spec->cwd, (lent.st_mode & 07707) | (c->lend_bits & S_IRWXG)) == 0;
+        }
+        if (!ok) {
             snprintf(err, sizeof err, "cannot lend %s to the run's group: %s",
                      spec->cwd, strerror(errno));
-            if (lent.st_gid != ids.gid)
+            if (regroup)
                 (void)chown(spec->cwd, (uid_t)-1, lent.st_gid);
             setup_error(res, err);
             goto release;
@@ -92,7 +102,8 @@ int sio_supervise_confined(struct sio_spec *spec, const struct sio_confinement *
     sio_memcg_close(&cg);
 give_back:
     if (lending && (chmod(spec->cwd, lent.st_mode & 07777) < 0 ||
-                    chown(spec->cwd, (uid_t)-1, lent.st_gid) < 0) && rc == 0) {
+                    (!keep_group && lent.st_gid != ids.gid &&
+                     chown(spec->cwd, (uid_t)-1, lent.st_gid) < 0)) && rc == 0) {
         snprintf(err, sizeof err, "cannot take %s back from the run's group: %s",
                  spec->cwd, strerror(errno));
         rc = setup_error(res, err);

@@ -527,6 +527,13 @@ static void on_seccomp_stop(struct run *r, struct tracee *t)
     if (got <= 0 || info.op != PTRACE_SYSCALL_INFO_SECCOMP) {
         if (got < 0 && errno == ESRCH)
             return;
+        /* A program being killed (by the watchdog, say) may leave its
+         * seccomp stop before we look: its exit follows. */
+        pthread_mutex_lock(&r->mu);
+        int dying = r->res->kill_reason != SIO_KILL_NONE;
+        pthread_mutex_unlock(&r->mu);
+        if (dying)
+            return;
         set_error(r, "PTRACE_GET_SYSCALL_INFO failed");
         kill_everything(r, SIO_KILL_SUPERVISOR);
         return;
