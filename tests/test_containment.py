@@ -441,6 +441,19 @@ def test_programs_run_under_ids_of_their_own(programs, kind):
 
 
 @pytest.mark.skipif(not AS_ROOT, reason='only root can give programs ids of their own')
+def test_worker_stays_dumpable(programs):
+    """The vfork child switching ids shares the worker's memory for a
+    moment; the worker must not be left non-dumpable by it."""
+    import ctypes
+    libc = ctypes.CDLL(None, use_errno=True)
+    pr_get_dumpable = 3
+    before = libc.prctl(pr_get_dumpable, 0, 0, 0, 0)
+    run(programs, 'sup', 'hello')
+    run(programs, 'det', 'hello')
+    assert libc.prctl(pr_get_dumpable, 0, 0, 0, 0) == before == 1
+
+
+@pytest.mark.skipif(not AS_ROOT, reason='only root can give programs ids of their own')
 def test_concurrent_runs_get_distinct_ids():
     with supervise.lease_ids() as a, supervise.lease_ids() as b:
         assert a.leased and b.leased

@@ -85,6 +85,14 @@ static uint64_t thread_cpu_ns(void)
     return ts_ns(&t);
 }
 
+static pthread_once_t dumpable_once = PTHREAD_ONCE_INIT;
+static int initial_dumpable = -1;
+
+static void read_dumpable(void)
+{
+    initial_dumpable = prctl(PR_GET_DUMPABLE, 0, 0, 0, 0);
+}
+
 uint64_t sio_as_margin_kib(uint64_t mem_limit_kib)
 {
     (void)mem_limit_kib;
@@ -1049,7 +1057,16 @@ int sio_supervise(const struct sio_spec *spec, struct sio_result *res)
     r.tracer_t0_ns = thread_cpu_ns();
     if (spec->trace)
         r.tracer_budget_ns = spec->time_limit_ms * 1000000ULL;
+    /* A child sharing our memory (vfork) that switches ids marks that
+     * memory, hence this process, non-dumpable: restore what the process
+     * had before its first run once the child has its own (execve is done
+     * when clone returns). Concurrent runs each restore after theirs. */
+    int restore_dumpable = spec->switch_ids && spec->spawn_mode == SIO_SPAWN_VFORK;
+    if (restore_dumpable)
+        pthread_once(&dumpable_once, read_dumpable);
     pid_t pid = spawn_child(&r);
+    if (restore_dumpable && initial_dumpable > 0)
+        (void)prctl(PR_SET_DUMPABLE, initial_dumpable, 0, 0, 0);  /* best effort */
     /* Our copy of the write end must go before the pipe is read. */
     close(r.err_pipe[1]);
     r.err_pipe[1] = -1;
