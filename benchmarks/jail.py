@@ -22,7 +22,7 @@ from sio.workers.executors import (  # noqa: E402
     SupervisedExecutor,
     isolated_checker_executor,
 )
-from sio.workers.util import TemporaryCwd  # noqa: E402
+from sio.workers.util import TemporaryCwd, tempcwd  # noqa: E402
 
 from common import build, interleaved, median, table, truncating, workdir  # noqa: E402
 
@@ -56,7 +56,7 @@ def fixed_overhead(tiny, rounds):
 
 def syscall_costs(write_loop, mmap_loop, writes, maps, rounds):
     # Writes go to a regular file opened for appending: the exec job's case.
-    out_path = os.path.join(os.getcwd(), 'writes.out')
+    out_path = tempcwd('writes.out')
     out = open(out_path, 'ab')
     jailed = Sio2JailExecutor()
     limits = {'time_limit': 120_000, 'mem_limit': 64 * 1024, 'output_limit': 1 << 30}

@@ -16,7 +16,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from sio._native import supervise  # noqa: E402
 from sio.workers.executors import DetailedUnprotectedExecutor, SupervisedExecutor  # noqa: E402
-from sio.workers.util import TemporaryCwd  # noqa: E402
+from sio.workers.util import TemporaryCwd, tempcwd  # noqa: E402
 
 from common import build, interleaved, median, table, truncating, workdir  # noqa: E402
 
@@ -54,7 +54,7 @@ def fixed_overhead(tiny: str, rounds: int):
 def containment_costs(tiny: str, rounds: int):
     """What each part of a run's confinement costs: the same raw native run
     with one more part each time, interleaved."""
-    cwd = os.getcwd()
+    cwd = tempcwd()
     out = open(os.path.join(cwd, 'containment.out'), 'ab')
     static = dict(cwd=cwd, stdout=out.fileno(), trace=True, policy='static', files='forbid',
                   trace_memory=True, single_threaded=True, mem_limit_kib=64 << 10,
@@ -122,7 +122,7 @@ def cpu_clock_read_us(reads: int = 20000) -> float:
 
 def syscall_costs(write_loop: str, mmap_loop: str, writes: int, maps: int, rounds: int):
     # Writes go to a regular file opened for appending: the exec job's case.
-    out_path = os.path.join(os.getcwd(), 'writes.out')
+    out_path = tempcwd('writes.out')
     out = open(out_path, 'ab')
     supervised = SupervisedExecutor()
     limits = {'time_limit': 120_000, 'mem_limit': 64 * 1024, 'output_limit': 1 << 30}
