@@ -113,15 +113,22 @@ def run(environ: dict, use_sandboxes: bool = True) -> dict:
         except ValueError as exc:
             raise Failure(f"environ['checker_format']: {exc}") from exc
         output = [b'OK'] if same else [b'WRONG', message.encode()]
+    return apply_verdict(environ, output)
+
+
+def apply_verdict(target: dict, output: list) -> dict:
+    """A checker's (or an interactor's) answer — lines ``OK``/other, comment,
+    score — as ``result_code``, ``result_string`` and ``result_percentage``
+    of ``target``."""
     output = list(output) + [b''] * (3 - len(output))
     verdict, comment, score = output[0].strip(), output[1].rstrip(b'\r'), output[2]
     if verdict == b'OK':
-        environ['result_code'] = 'OK'
+        target['result_code'] = 'OK'
         if comment:
-            environ['result_string'] = decode_output(limit_length(comment))
-        environ['result_percentage'] = output_to_fraction(score)
+            target['result_string'] = decode_output(limit_length(comment))
+        target['result_percentage'] = output_to_fraction(score)
     else:
-        environ['result_code'] = 'WA'
-        environ['result_string'] = decode_output(limit_length(comment)) or 'wrong answer'
-        environ['result_percentage'] = (0, 1)
-    return environ
+        target['result_code'] = 'WA'
+        target['result_string'] = decode_output(limit_length(comment)) or 'wrong answer'
+        target['result_percentage'] = (0, 1)
+    return target

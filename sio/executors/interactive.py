@@ -36,7 +36,7 @@ import signal
 import threading
 
 from sio.executors import common
-from sio.executors.checker import limit_length, output_to_fraction
+from sio.executors.checker import apply_verdict
 from sio.workers import Failure, ft
 from sio.workers.executors import (
     DetailedUnprotectedExecutor,
@@ -44,7 +44,7 @@ from sio.workers.executors import (
     SupervisedExecutor,
     isolated_checker_executor,
 )
-from sio.workers.util import TemporaryCwd, decode_output, require, tempcwd
+from sio.workers.util import TemporaryCwd, require, tempcwd
 
 logger = logging.getLogger(__name__)
 
@@ -210,15 +210,7 @@ def _decide(renv: dict, irenv: dict, verdict: list) -> None:
     if renv['result_code'] in ('TLE', 'MLE', 'OLE', 'RV', 'SE'):
         return  # the solution broke a limit or a rule by itself
     if irenv['result_code'] == 'OK' and verdict[0].strip():
-        if verdict[0].strip() == b'OK':
-            renv['result_code'] = 'OK'
-            renv['result_string'] = decode_output(limit_length(verdict[1].rstrip(b'\r')))
-            renv['result_percentage'] = output_to_fraction(verdict[2])
-        else:
-            renv['result_code'] = 'WA'
-            renv['result_string'] = decode_output(limit_length(verdict[1].rstrip(b'\r'))) \
-                or 'wrong answer'
-            renv['result_percentage'] = (0, 1)
+        apply_verdict(renv, verdict)
         return
     if renv['result_code'] != 'OK' and not _killed_by_sigpipe(renv):
         return  # a runtime error of the solution's own
