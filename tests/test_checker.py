@@ -97,6 +97,21 @@ def test_broken_checker_fails_the_job(jobs, body, fragment):
     assert env['result_code'] == 'SE' and 'result_percentage' not in env
 
 
+def test_checker_flooding_its_output_is_judged_on_what_it_wrote_first(jobs):
+    """As upstream, a checker's long comment is cut, not an error: one that
+    writes past checker_output_limit is stopped there."""
+    env = check(jobs, 'echo WRONG\nhead -c 3000000 /dev/zero | tr "\\0" "x"; echo\n')
+    assert env['result'] == 'SUCCESS', env.get('exception')
+    assert env['result_code'] == 'WA' and env['result_string'].endswith('[...]')
+
+
+def test_checker_error_is_a_system_error_as_upstream_raises():
+    from sio.executors.checker import CheckerError
+    from sio.workers import Failure
+
+    assert issubclass(CheckerError, SystemError) and issubclass(CheckerError, Failure)
+
+
 UNTRUSTED_CHECKER = r'''
 #include <stdio.h>
 #include <stdlib.h>

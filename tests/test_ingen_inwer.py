@@ -20,7 +20,7 @@ def test_ingen_collects_matching_files_to_filetracker(ft_client, jobs, tmp_path)
                    re_string=r'^t\d+\.in$', collected_files_path='/ingen-test/tests')
     assert env['result'] == 'SUCCESS', env.get('exception')
     assert env['return_code'] == 0
-    assert env['stdout'] == ['generated 2 tests']
+    assert env['stdout'] == [b'generated 2 tests']
     assert sorted(env['collected_files']) == ['t1.in', 't2.in']
     for name, path in env['collected_files'].items():
         assert path.startswith(f'/ingen-test/tests/{name}@')
@@ -35,7 +35,7 @@ def test_ingen_in_the_jail_writes_its_tests(jobs):
     env = jobs.run(job_type='ingen', exe_file=jobs.path('gen_tests'), use_sandboxes=True,
                    re_string=r'^t\d+\.in$', collected_files_path=jobs.path('tests'))
     assert env['result'] == 'SUCCESS', env.get('exception')
-    assert (env['return_code'], env['stdout']) == (0, ['generated 2 tests']), env
+    assert (env['return_code'], env['stdout']) == (0, [b'generated 2 tests']), env
     assert sorted(env['collected_files']) == ['t1.in', 't2.in']
     for name, path in env['collected_files'].items():
         n = int(name[1])
@@ -54,7 +54,7 @@ def test_ingen_failure_collects_nothing(jobs):
     assert env['result'] == 'SUCCESS'
     assert env['return_code'] == 4
     assert env['collected_files'] == {}
-    assert env['stdout'] == ['something went wrong']
+    assert env['stdout'] == [b'something went wrong']
 
 
 def test_ingen_limits_and_bad_regexp(jobs):
@@ -78,7 +78,7 @@ def test_inwer(jobs, data, code, line, sandboxed):
                    use_sandboxes=sandboxed)
     assert env['result'] == 'SUCCESS', env.get('exception')
     assert env['result_code'] == code
-    assert env['stdout'] == [line]
+    assert env['stdout'] == [line.encode()]
 
 
 def test_inwer_big_output_is_cut(jobs):
@@ -90,6 +90,25 @@ def test_inwer_big_output_is_cut(jobs):
                        in_file=jobs.write('x.in', '1 1\n'), in_file_name='x.in',
                        inwer_output_limit=100)
     assert sum(len(line) + 1 for line in smaller['stdout']) <= 101
+
+
+def test_inwer_big_output_is_ole_when_isolated(jobs):
+    """As upstream: with sandboxes the output limit is a limit (OLE)."""
+    env = jobs.run(job_type='inwer', exe_file=jobs.path('chatty_inwer'),
+                   in_file=jobs.write('x.in', '1 1\n'), in_file_name='x.in',
+                   inwer_output_limit=100, use_sandboxes=True)
+    assert env['result_code'] == 'OLE', env
+
+
+def test_stdout_lines_are_bytes_in_process_and_text_across_processes(jobs):
+    """In-process run() returns upstream's bytes lines; sio-batch and the
+    Celery task (run_reporting_errors) return the same as text."""
+    from sio.workers.runner import run_reporting_errors
+
+    env = dict(job_type='inwer', exe_file=jobs.path('inwer_pair'), use_filetracker=False,
+               in_file=jobs.write('1a.in', '3 4\n'), in_file_name='1a.in')
+    assert jobs.run(**dict(env))['stdout'] == [b'OK 1a.in']
+    assert run_reporting_errors(dict(env))['stdout'] == ['OK 1a.in']
 
 
 def test_inwer_time_limit(jobs):

@@ -121,3 +121,91 @@ def test_exec_common_run_takes_an_executor(tmp_path, programs):
         for executor in (SupervisedExecutor(), DetailedUnprotectedExecutor()):
             env = common.run(dict(environ), executor, use_sandboxes=False)
             assert (env['result_code'], env['result_percentage']) == ('OK', (100, 1))
+
+
+def test_nose_style_assertion_helpers():
+    from sio.assertion_utils import (
+        assert_raises,
+        eq_,
+        in_,
+        not_eq_,
+        not_in_,
+        nottest,
+        ok_,
+        raises,
+        timed,
+    )
+    from sio.testing_utils import str_to_bool
+
+    ok_(1), eq_(1, 1), not_eq_(1, 2), in_(1, [1]), not_in_(2, [1])
+    for failing in (lambda: ok_(0), lambda: eq_(1, 2), lambda: not_eq_(1, 1),
+                    lambda: in_(2, [1]), lambda: not_in_(1, [1])):
+        assert_raises(AssertionError, failing)
+    with pytest.raises(AssertionError):
+        assert_raises(ValueError, lambda: None)
+    raises(KeyError)(lambda: {}['x'])()
+    with pytest.raises(AssertionError, match='took'):
+        timed(0.01)(lambda: __import__('time').sleep(0.05))()
+    assert nottest(lambda: None).__test__ is False
+    assert [str_to_bool(v) for v in ('1', 'YES', 'on', 'true', True)] == [True] * 5
+    assert [str_to_bool(v) for v in ('0', '', None, 'no', False, 1)] == [False] * 6
+
+
+def test_output_only_needs_no_executor_nor_input(tmp_path):
+    """upstream's run(environ, executor=None) for an output-only
+    submission: the output is checked where it is."""
+    from sio.executors.common import run as run_executor
+
+    out = tmp_path / 'answer.txt'
+    out.write_text('42\n')
+    hint = tmp_path / 'hint'
+    hint.write_text('42\n')
+    with TemporaryCwd():
+        env = run_executor({'exec_info': {'mode': 'output-only'}, 'exe_file': str(out),
+                            'check_output': True, 'hint_file': str(hint),
+                            'use_filetracker': False}, executor=None)
+    assert env['result_code'] == 'OK' and env['out_file'] == str(out)
+
+
+def test_program_left_executable_by_its_owner_only_still_runs(programs):
+    """Upstream callers chmod 0700 the program; run under ids of its own it
+    must still start (and, with local opens, read itself)."""
+    with TemporaryCwd():
+        shutil.copy(programs['hello'], tempcwd('exe'))
+        os.chmod(tempcwd('exe'), 0o700)
+        with open(tempcwd('in'), 'w') as f:
+            f.write('2 3\n')
+        for executor in (DetailedUnprotectedExecutor(), SupervisedExecutor(allow_local_open=True)):
+            with executor, open(tempcwd('in'), 'rb') as stdin:
+                renv = executor([tempcwd('exe')], stdin=stdin, capture_output=True,
+                                ignore_errors=True)
+            assert renv['result_code'] == 'OK', renv
+        assert os.stat(tempcwd('exe')).st_mode & 0o777 == 0o705
+
+
+def test_inner_job_directory_is_private_and_reachable():
+    """TemporaryCwd('compile'): its root may be crossed (javac opens sources
+    by absolute path as the run's own uid), not listed."""
+    with TemporaryCwd('compile') as path:
+        assert os.path.basename(path) == 'compile'
+        assert os.stat(path).st_mode & 0o777 == 0o700
+        assert os.stat(os.path.dirname(path)).st_mode & 0o777 == 0o711
+
+
+def test_java_runs_in_the_locally_served_java_sandbox(tmp_path):
+    """compiler-java.1_8 under PRootExecutor, as upstream's tests run
+    default-java programs: served by the machine's JDK."""
+    if shutil.which('proot') is None or shutil.which('javac') is None:
+        pytest.skip('proot or the JDK is not installed')
+    jobs = LocalJobs(tmp_path)
+    jobs.compile('hi.java', 'public class hi { public static void main(String[] a) '
+                 '{ System.out.println("hi from java"); } }', compiler='default-java',
+                 out='hi.jar')
+    with TemporaryCwd():
+        shutil.copy(jobs.path('hi.jar'), tempcwd('hi.jar'))
+        executor = PRootExecutor('compiler-java.1_8')
+        runner = get_file_runner(executor, {'exec_info': {'mode': 'java'}})
+        with runner:
+            renv = runner(tempcwd('hi.jar'), [], capture_output=True,
+                          proot_options=['-b', '/proc'])
+    assert renv['return_code'] == 0 and renv['stdout'].strip() == b'hi from java', renv

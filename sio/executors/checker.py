@@ -8,8 +8,10 @@ on stdout:
 * line 3: the score as a percentage: an integer, a decimal or a fraction,
   anything :class:`fractions.Fraction` reads (empty: 100).
 
-An exit code of 2 or more, a crash, a limit hit or an unreadable score is a
-failure of the checker, and so of the job (never a verdict).
+An exit code of 2 or more, a crash, a time or memory limit hit or an
+unreadable score is a failure of the checker, and so of the job (never a
+verdict). A checker writing more than its output limit is stopped there and
+judged on what it wrote first.
 
 Without ``chk_file`` the native comparator compares tokens with the hint;
 ``checker_format`` (``english_abbreviated`` by default, ``english_full``,
@@ -44,8 +46,10 @@ DEFAULT_CHECKER_TIME_LIMIT = 30_000
 DEFAULT_CHECKER_OUTPUT_LIMIT = 1024 * 1024
 
 
-class CheckerError(Failure):
-    """The checker is broken: it crashed, hit a limit or answered nonsense."""
+class CheckerError(Failure, SystemError):
+    """The checker is broken: it crashed, hit a limit or answered nonsense.
+    A :class:`SystemError` too, which is what upstream raises for a checker
+    exiting with 2 or more (callers catch it by that name)."""
 
 
 def output_to_fraction(text: str | bytes) -> tuple[int, int]:
@@ -92,6 +96,11 @@ def run_checker(environ: dict, use_sandboxes: bool) -> list[bytes]:
             output_limit=environ.get('checker_output_limit', DEFAULT_CHECKER_OUTPUT_LIMIT))
     lines = renv.get('stdout') or []
     code = renv.get('result_code', 'OK')
+    if code == 'OLE' and lines:
+        # Its answer comes first; what follows is a comment cut anyway.
+        logger.warning('checker output cut at %s bytes', environ.get(
+            'checker_output_limit', DEFAULT_CHECKER_OUTPUT_LIMIT))
+        return lines
     if code not in ('OK', 'RE') or renv['return_code'] >= 2:
         shown = b'\n'.join(lines[:3]).decode('utf-8', errors='replace')
         raise CheckerError(f'checker failed: {renv.get("result_string", "")} (exit status '

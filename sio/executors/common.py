@@ -162,22 +162,26 @@ def java_command(environ: dict, info: dict) -> list[str]:
             '-XX:+UseSerialGC', '-jar', tempcwd('exe.jar')]
 
 
-def run(environ: dict, runner, use_sandboxes: bool = True) -> dict:
-    """Run ``exe_file`` on ``in_file`` with ``runner`` (a :class:`Runner`,
+def run(environ: dict, executor, use_sandboxes: bool = True) -> dict:
+    """Run ``exe_file`` on ``in_file`` with ``executor`` (a :class:`Runner`,
     or, as upstream takes it, an executor instance) and fill the environ.
     ``use_sandboxes`` (overridden by ``environ['use_sandboxes']``) is whether
-    an untrusted checker is isolated."""
-    if not isinstance(runner, Runner):
-        runner = ExecutorRunner(runner)
-    require(environ, 'in_file')
+    an untrusted checker is isolated.
+
+    For ``exec_info`` mode ``output-only`` nothing runs: ``executor`` may be
+    ``None``, ``in_file`` may be absent (the checker then sees an empty
+    input) and, without an ``out_file``, the output stays where it is
+    (``out_file`` is set to ``exe_file``).
+    """
     info = exec_mode(environ)
-    fetch_input(environ)
     if info.get('mode') == 'output-only':
-        # Nothing runs: the "program" is the output.
-        ft.download(environ, 'exe_file', 'out')
-        renv = {'result_code': 'OK', 'result_string': 'ok', 'time_used': 0, 'mem_used': 0,
-                'num_syscalls': 0, 'return_code': 0, 'real_time_used': 0}
+        renv = _take_output(environ)
     else:
+        if executor is None:
+            raise Failure('common.run needs an executor to run the program')
+        runner = executor if isinstance(executor, Runner) else ExecutorRunner(executor)
+        require(environ, 'in_file')
+        fetch_input(environ)
         exe = 'exe.jar' if info.get('mode') == 'java' else 'exe'
         ft.download(environ, 'exe_file', exe)
         os.chmod(tempcwd(exe), 0o555)
@@ -198,7 +202,7 @@ def run(environ: dict, runner, use_sandboxes: bool = True) -> dict:
     # As upstream: every result has a percentage, the checker's when the
     # output is checked, (0, 1) otherwise.
     environ['result_percentage'] = renv.get('result_percentage', (0, 1))
-    if environ.get('out_file'):
+    if environ.get('out_file') and environ['out_file'] != environ.get('exe_file'):
         ft.upload(environ, 'out_file', 'out', **upload_options(environ))
     if environ.get('check_output') and environ['result_code'] == 'OK':
         try:
@@ -212,15 +216,24 @@ def run(environ: dict, runner, use_sandboxes: bool = True) -> dict:
     return environ
 
 
+def _take_output(environ: dict) -> dict:
+    """An output-only submission: its "program" is the output itself."""
+    if environ.get('in_file'):
+        fetch_input(environ)
+    else:
+        open(tempcwd('in'), 'wb').close()
+    ft.download(environ, 'exe_file', 'out')
+    environ.setdefault('out_file', environ['exe_file'])
+    return {'result_code': 'OK', 'result_string': 'ok', 'time_used': 0, 'mem_used': 0,
+            'num_syscalls': 0, 'return_code': 0, 'real_time_used': 0}
+
+
 def run_java(environ: dict, runner: Runner, command: list[str], limits: dict) -> dict:
-    """The JVM reserves far more address space than it uses, so its memory
-    limit is the heap limit (-Xmx) and the peak RSS checked afterwards."""
-    mem_limit = limits.get('mem_limit')
-    renv = runner.run_program(environ, command, dict(limits, mem_limit=None))
-    if mem_limit and renv['result_code'] in ('OK', 'RE') and renv['mem_used'] > mem_limit:
-        renv['result_code'] = 'MLE'
-        renv['result_string'] = 'memory limit exceeded'
-    return renv
+    """The JVM reserves far more address space than it uses and its own
+    footprint exceeds small limits, so, as upstream, the memory limit is
+    the heap limit (-Xmx in the command): a program needing more heap dies
+    with OutOfMemoryError (RE). ``mem_used`` is the JVM's peak RSS."""
+    return runner.run_program(environ, command, dict(limits, mem_limit=None))
 
 
 def upload_options(environ: dict) -> dict:

@@ -18,7 +18,7 @@ import re
 
 from sio.workers import Failure, ft
 from sio.workers.executors import DetailedUnprotectedExecutor
-from sio.workers.util import decode_output, require, tempcwd
+from sio.workers.util import require, tempcwd
 
 DEFAULT_INGEN_TIME_LIMIT = 600 * 1000
 DEFAULT_INGEN_MEM_LIMIT = 256 * 1024
@@ -66,7 +66,9 @@ def run(environ: dict) -> dict:
             time_limit=environ.get('ingen_time_limit', DEFAULT_INGEN_TIME_LIMIT),
             real_time_limit=environ.get('ingen_real_time_limit'))
     output = renv.get('stdout', b'')[:output_limit]
-    environ['stdout'] = decode_output(output).splitlines()
+    # Lines of bytes, as upstream returns them in-process; the JSON fronts
+    # (sio-batch, Celery) decode them (runner.run_reporting_errors).
+    environ['stdout'] = output.splitlines()
     environ['return_code'] = renv['return_code']
     if renv['return_code'] == 0 and renv.get('result_code', 'OK') == 'OK':
         environ['collected_files'] = _collect(environ, pattern, upload_dir)

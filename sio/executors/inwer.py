@@ -16,7 +16,7 @@ import os
 
 from sio.workers import ft
 from sio.workers.executors import DetailedUnprotectedExecutor
-from sio.workers.util import decode_output, tempcwd
+from sio.workers.util import tempcwd
 
 DEFAULT_INWER_TIME_LIMIT = 300 * 1000
 DEFAULT_INWER_REAL_TIME_LIMIT = 900 * 1000
@@ -49,8 +49,12 @@ def run(environ: dict) -> dict:
             mem_limit=environ.get('inwer_mem_limit', DEFAULT_INWER_MEM_LIMIT),
             time_limit=environ.get('inwer_time_limit', DEFAULT_INWER_TIME_LIMIT),
             real_time_limit=environ.get('inwer_real_time_limit',
-                                        DEFAULT_INWER_REAL_TIME_LIMIT))
-    environ['stdout'] = decode_output(renv.get('stdout', b'')[:output_limit]).splitlines()
+                                        DEFAULT_INWER_REAL_TIME_LIMIT),
+            # As upstream: isolated, more output than the limit is OLE;
+            # unprotected, it is cut.
+            output_limit=output_limit if environ.get('use_sandboxes') else None)
+    # Lines of bytes, as upstream returns them in-process (see ingen).
+    environ['stdout'] = renv.get('stdout', b'')[:output_limit].splitlines()
     environ['return_code'] = renv['return_code']
     code = renv.get('result_code')
     if code is None:

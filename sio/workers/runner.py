@@ -6,7 +6,7 @@ import traceback
 
 from sio.workers import Failure, ft
 from sio.workers.registry import JOBS, get_filter, get_job, names
-from sio.workers.util import TemporaryCwd
+from sio.workers.util import TemporaryCwd, jsonable
 
 logger = logging.getLogger(__name__)
 
@@ -100,7 +100,7 @@ def run_reporting_errors(environ) -> dict:
                 'exception': f'environ must be a dict, not {type(environ).__name__}',
                 'traceback': ''}
     try:
-        return run(environ)
+        return jsonable(run(environ))
     except (Exception, SystemExit) as exc:
         environ.setdefault('worker', socket.gethostname())
         return _record_failure(environ, exc)

@@ -41,7 +41,11 @@ class TemporaryCwd:
         self.path = self._root
         if self.inner_directory:
             self.path = os.path.join(self._root, self.inner_directory)
-            os.makedirs(self.path)
+            os.makedirs(self.path, mode=0o700)
+            # Programs run as their own uid reach the inner directory (lent
+            # to them for the run) by absolute path too (javac does): the
+            # root may be crossed, not listed; the inner one stays private.
+            os.chmod(self._root, 0o711)
         _stack().append(self.path)
         return self.path
 
@@ -102,6 +106,19 @@ def require(environ: dict, key: str, job: str | None = None) -> Any:
 def decode_output(data: bytes) -> str:
     """Program output as text; invalid UTF-8 is replaced, never an error."""
     return data.decode('utf-8', errors='replace')
+
+
+def jsonable(value: Any) -> Any:
+    """``value`` with every bytes inside (dict values, list items) decoded
+    as :func:`decode_output` does and tuples made lists: what a result
+    environ becomes before it crosses a process boundary as JSON."""
+    if isinstance(value, bytes):
+        return decode_output(value)
+    if isinstance(value, dict):
+        return {key: jsonable(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [jsonable(item) for item in value]
+    return value
 
 
 def truncate_bytes(data: bytes, limit: int, marker: bytes = b'[...]') -> bytes:

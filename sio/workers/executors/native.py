@@ -3,7 +3,10 @@ supervisor (``sio._native.supervise``): command planning, redirections and
 the mapping of limits. Shared by every executor that supervises in-process."""
 
 import contextlib
+import errno
 import os
+import stat
+import time
 from dataclasses import dataclass
 
 from sio._native import supervise
@@ -76,6 +79,8 @@ def run(call: Invocation, program: Program, *, trace: bool, follow_forks: bool =
         options = {'ids': lend_to, 'lend': lend_access, 'keep_caller_ids': True}
     else:
         options = _confinement_options(confinement)
+        if confinement is not None:
+            let_others_execute(program.path)
     limits = call.limits
     fds = {0: call.stdin, 1: call.stdout, 2: call.stderr}
     with contextlib.ExitStack() as stack:
@@ -90,7 +95,8 @@ def run(call: Invocation, program: Program, *, trace: bool, follow_forks: bool =
             fds[2] = fds[1]
         env = [k + b'=' + v for k, v in call.env.items()]
         try:
-            return supervise.run(
+            return _spawn_retrying(
+                supervise.run,
                 program.path, program.argv, env, cwd=call.cwd,
                 stdin=_fd(fds[0]), stdout=_fd(fds[1]), stderr=_fd(fds[2]),
                 mem_limit_kib=limits.mem_limit or 0,
@@ -106,6 +112,45 @@ def run(call: Invocation, program: Program, *, trace: bool, follow_forks: bool =
                 **options)
         except (supervise.SupervisionError, ValueError, TypeError) as exc:
             return system_error(f'supervisor error: {exc}')
+
+
+#: How long a spawn refused for the run's ids' process quota is retried.
+NPROC_RETRY_SECONDS = 2.0
+
+
+def _spawn_retrying(spawn, *args, **kwargs):
+    """``spawn(*args, **kwargs)``, again while it fails with EAGAIN at exec:
+    the processes of the previous run under the same ids may be zombies
+    for a moment (a killed pipeline's orphans wait for init to reap them),
+    and they still count against RLIMIT_NPROC."""
+    deadline = time.monotonic() + NPROC_RETRY_SECONDS
+    delay = 0.005
+    while True:
+        result = spawn(*args, **kwargs)
+        if not (getattr(result, 'exec_failed', False)
+                and getattr(result, 'exec_errno', 0) == errno.EAGAIN
+                and time.monotonic() < deadline):
+            return result
+        time.sleep(delay)
+        delay = min(delay * 2, 0.1)
+
+
+def let_others_execute(path: str) -> None:
+    """A program of the worker's made executable (and readable) by its owner
+    only, as upstream callers leave it (chmod 0700), is made so for the
+    run's own ids too: exec checks the ids the program runs as, and with
+    local opens allowed it may read itself. Its private job directory still
+    keeps everyone else out."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return  # reported when the run starts
+    owned = stat.S_ISREG(st.st_mode) and st.st_uid == os.geteuid() == 0
+    if owned and st.st_mode & stat.S_IXUSR and not st.st_mode & stat.S_IXOTH:
+        mode = stat.S_IMODE(st.st_mode) | stat.S_IXOTH
+        if st.st_mode & stat.S_IRUSR:
+            mode |= stat.S_IROTH
+        os.chmod(path, mode)
 
 
 def _confinement_options(confinement: Confinement | None) -> dict:

@@ -81,6 +81,17 @@ class PRootExecutor(_WithSandbox):
             raise FileNotFoundError('proot is not available (install Debian\'s proot)')
         return system
 
+    def _sandbox_binds(self) -> list[str]:
+        """Host paths a sandbox asks to see (its ``PROOT_BINDS`` file, one
+        absolute path a line): how a locally served sandbox such as
+        ``compiler-java.1_8`` borrows the machine's runtime."""
+        try:
+            with open(os.path.join(self.sandbox.path, 'PROOT_BINDS')) as f:
+                lines = [line.strip() for line in f]
+        except FileNotFoundError:
+            return []
+        return [line for line in lines if line.startswith('/') and os.path.exists(line)]
+
     def _execute(self, call: Invocation) -> dict:
         try:
             proot = self._proot()
@@ -88,6 +99,8 @@ class PRootExecutor(_WithSandbox):
             return to_renv(system_error(str(exc)))
         cwd = os.path.realpath(call.cwd)
         args = [proot, '-r', self.sandbox.path, '-b', cwd, '-b', f'{cwd}:/tmp', '-w', cwd]
+        for path in self._sandbox_binds():
+            args += ['-b', path]
         for outside, inside in call.options.get('binds') or ():
             args += ['-b', f'{outside}:{inside}']
         args += list(call.options.get('proot_options') or ())

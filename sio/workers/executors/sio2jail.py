@@ -168,6 +168,7 @@ class Sio2JailExecutor(BaseExecutor):
     def _execute(self, call: Invocation) -> dict:
         try:
             program = native.plan(call, shell='never')
+            native.let_others_execute(program.path)
             cmd, measure = self.jail_command(call, program)
         except (native.NeedsShell, FileNotFoundError, RuntimeError) as exc:
             return to_renv(system_error(str(exc)))
