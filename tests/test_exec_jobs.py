@@ -132,19 +132,83 @@ def test_output_only_mode(jobs):
     assert env['result_code'] == 'WA'
 
 
-def test_java_mode(jobs):
-    source = ('import java.util.*;\npublic class Main { public static void main(String[] a)'
-              ' { Scanner s = new Scanner(System.in);'
-              ' System.out.println(s.nextLong() + s.nextLong()); } }\n')
-    compiled = jobs.compile('Main.java', source, 'system-java', out='main.jar')
-    assert compiled['result_code'] == 'OK'
-    env = jobs.run(job_type='unsafe-exec', check_output=True,
-                   **exec_env(jobs, 'main.jar', exec_info=compiled['exec_info'],
-                              exec_time_limit=10_000, exec_mem_limit=256 << 10))
+JAVA_SUM = ('import java.util.*;\npublic class Main { public static void main(String[] a)'
+            ' { Scanner s = new Scanner(System.in);'
+            ' System.out.println(s.nextLong() + s.nextLong()); } }\n')
+
+JAVA_NOSY = (
+    'import java.io.*; import java.net.*;\n'
+    'public class Main { public static void main(String[] a) throws Exception {\n'
+    '  String net, file;\n'
+    '  try { new Socket("127.0.0.1", Integer.parseInt(a.length > 0 ? a[0] : "PORT")).close();'
+    '        net = "net=open"; } catch (IOException e) { net = "net=refused"; }\n'
+    '  try { new FileInputStream("SECRET").close(); file = "file=read"; }'
+    '  catch (IOException e) { file = "file=denied"; }\n'
+    '  System.out.println(net + " " + file); } }\n')
+
+JAVA_SPIN = ('public class Main { public static void main(String[] a) '
+             '{ long x = 0; for (;;) x += System.nanoTime(); } }\n')
+
+JAVA_HEAP = ('public class Main { public static void main(String[] a) '
+             '{ long[] big = new long[32 << 20]; System.out.println(big.length); } }\n')
+
+
+def java_program(jobs, source, name='main.jar'):
+    compiled = jobs.compile('Main.java', source, 'system-java', out=name)
+    assert compiled['result_code'] == 'OK', compiled
+    return compiled['exec_info']
+
+
+@pytest.mark.parametrize('job', ['exec', 'cpu-exec', 'unsafe-exec', 'sio2jail-exec'])
+def test_java_runs_under_every_exec_job(jobs, job):
+    """Java under the checking executors runs in the JVM jail (upstream
+    ran it in its java sandbox); unsafe-exec runs it unprotected."""
+    info = java_program(jobs, JAVA_SUM)
+    env = jobs.run(job_type=job, check_output=True,
+                   **exec_env(jobs, 'main.jar', exec_info=info, exec_time_limit=10_000,
+                              exec_mem_limit=64 << 10))
+    assert env['result'] == 'SUCCESS', env.get('exception')
     assert env['result_code'] == 'OK', env
-    refused = jobs.run(job_type='exec', **exec_env(jobs, 'main.jar',
-                                                   exec_info=compiled['exec_info']))
-    assert refused['result'] == 'FAILURE' and 'unsafe-exec' in refused['exception']
+
+
+@pytest.mark.parametrize('job', ['exec', 'sio2jail-exec'])
+def test_java_limits(jobs, job):
+    spin = java_program(jobs, JAVA_SPIN, 'spin.jar')
+    env = jobs.run(job_type=job, **exec_env(jobs, 'spin.jar', exec_info=spin,
+                                            exec_time_limit=500))
+    assert env['result_code'] == 'TLE', env
+    heap = java_program(jobs, JAVA_HEAP, 'heap.jar')
+    env = jobs.run(job_type=job, **exec_env(jobs, 'heap.jar', exec_info=heap,
+                                            exec_mem_limit=64 << 10))
+    assert env['result_code'] == 'RE', env  # OutOfMemoryError: 256 MiB > -Xmx64m
+    roomy = jobs.run(job_type=job, **exec_env(jobs, 'heap.jar', exec_info=heap,
+                                              exec_mem_limit=640 << 10,
+                                              exec_time_limit=10_000))
+    assert roomy['result_code'] == 'OK', roomy
+
+
+def test_java_under_supervision_reaches_no_network_nor_host_file(jobs, tmp_path):
+    """The JVM jail has no network (a server listening on the host's
+    127.0.0.1 is unreachable) and sees none of the host's other files."""
+    import socket
+
+    secret = tmp_path / 'secret.txt'
+    secret.write_text('host secret')
+    secret.chmod(0o644)
+    server = socket.socket()
+    server.bind(('127.0.0.1', 0))
+    server.listen()
+    try:
+        source = JAVA_NOSY.replace('SECRET', str(secret)).replace(
+            '"PORT"', f'"{server.getsockname()[1]}"')
+        info = java_program(jobs, source)
+        env = jobs.run(job_type='exec', out_file=jobs.path('nosy.out'),
+                       **exec_env(jobs, 'main.jar', exec_info=info, exec_time_limit=10_000))
+    finally:
+        server.close()
+    assert env['result_code'] == 'OK', env
+    with open(jobs.path('nosy.out')) as f:
+        assert f.read().split() == ['net=refused', 'file=denied']
 
 
 def test_unknown_exec_mode_is_a_failure(jobs):

@@ -103,8 +103,10 @@ def test_file_runners_run_by_mode(programs):
     java = {'exec_info': {'mode': 'java', 'main_class': 'Sum'}}
     assert get_file_runner(DetailedUnprotectedExecutor(), java).preferred_filename() == \
         'Sum.jar'
-    with pytest.raises(SystemError, match='java'):
-        get_file_runner(SupervisedExecutor(), java)
+    # The checking executors run the JVM in its jail (JvmJail).
+    assert get_file_runner(SupervisedExecutor(), java).preferred_filename() == 'Sum.jar'
+    with pytest.raises(SystemError, match='magic'):
+        get_file_runner(SupervisedExecutor(), {'exec_info': {'mode': 'magic'}})
 
 
 def test_exec_common_run_takes_an_executor(tmp_path, programs):

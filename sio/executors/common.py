@@ -36,6 +36,7 @@ import zipfile
 from sio.executors import checker
 from sio.workers import Failure, ft
 from sio.workers.executors.base import check_limit
+from sio.workers.executors.sio2jail import jvm_executor_for, runs_jvm
 from sio.workers.util import require, tempcwd
 
 logger = logging.getLogger(__name__)
@@ -113,7 +114,9 @@ def open_output() -> int:
 
 class Runner:
     """How one exec-family job runs a program; subclasses pick the
-    executor and say which modes and files it supports."""
+    executor and say which modes and files it supports. Java runs under
+    the unprotected executors as they are and, for the checking ones
+    (Supervised, the jails), in :class:`~sio.workers.executors.JvmJail`."""
 
     allows_extra_files = False
     allows_java = False
@@ -123,27 +126,29 @@ class Runner:
 
     def command(self, environ: dict, info: dict) -> list[str]:
         if info.get('mode') == 'java':
-            if not self.allows_java:
-                raise Failure("exec_info mode 'java' needs the unsafe-exec job: this "
-                              'executor cannot run the JVM')
+            if not (self.allows_java or runs_jvm(self.executor(environ))):
+                raise Failure("exec_info mode 'java' cannot run under this executor")
             return java_command(environ, info)
         return [tempcwd('exe')]
 
     def run_program(self, environ: dict, command: list[str], limits: dict) -> dict:
+        executor = self.executor(environ)
+        if command[0] == 'java' and runs_jvm(executor):
+            executor = jvm_executor_for(executor)
         with open(tempcwd('in'), 'rb') as stdin:
             out = open_output()
             try:
                 with os.fdopen(out, 'wb', closefd=False) as stdout:
-                    return self.executor(environ)(command, stdin=stdin, stdout=stdout,
-                                                  ignore_errors=True, **limits)
+                    return executor(command, stdin=stdin, stdout=stdout,
+                                    ignore_errors=True, **limits)
             finally:
                 os.close(out)
 
 
 class ExecutorRunner(Runner):
     """A Runner around an executor instance, for callers that pass one as
-    upstream's ``run(environ, executor)`` takes it: extra files and the JVM
-    only for the unprotected executors, as upstream's file runners allow."""
+    upstream's ``run(environ, executor)`` takes it: extra files only for
+    the unprotected executors, as upstream's file runners allow."""
 
     def __init__(self, executor):
         from sio.workers.executors import DetailedUnprotectedExecutor, UnprotectedExecutor

@@ -22,6 +22,7 @@ from sio.workers.executors import (
     SupervisedExecutor,
     UnprotectedExecutor,
 )
+from sio.workers.executors.sio2jail import jvm_executor_for, runs_jvm
 from sio.workers.util import RegisteredSubclassesBase
 
 
@@ -93,7 +94,8 @@ class Java(LanguageModeWrapper):
     ``exec_info`` when given."""
 
     handled_exec_mode = 'java'
-    handled_executors = (UnprotectedExecutor, DetailedUnprotectedExecutor, PRootExecutor)
+    handled_executors = (UnprotectedExecutor, DetailedUnprotectedExecutor, PRootExecutor,
+                         SupervisedExecutor, Sio2JailExecutor)
 
     def __call__(self, file, args, entry_point=None, **kwargs):
         environ = kwargs.get('environ') or {}
@@ -111,7 +113,11 @@ class Java(LanguageModeWrapper):
             command = ['java', *options, '-classpath', file, entry_point]
         else:
             command = ['java', *options, '-jar', file]
-        return self.executor([*command, *args], **kwargs)
+        executor = self.executor
+        if runs_jvm(executor):
+            # The checking executors run the JVM in the jail made for it.
+            executor = jvm_executor_for(executor)
+        return executor([*command, *args], **kwargs)
 
     def preferred_filename(self):
         main_class = self.environ['exec_info'].get('main_class', 'a')

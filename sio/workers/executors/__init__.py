@@ -18,6 +18,7 @@ from sio.workers.executors.sandboxed import (
     SandboxExecutor,
 )
 from sio.workers.executors.sio2jail import (
+    JvmJail,
     RealTimeSio2JailExecutor,
     Sio2JailExecutor,
     isolated_checker_executor,
@@ -43,6 +44,7 @@ __all__ = [
     'SupervisedExecutor',
     'UnprotectedExecutor',
     '_SIOSupervisedExecutor',
+    'JvmJail',
     'isolated_checker_executor',
     'isolated_program_executor',
     'noquote',

@@ -1,6 +1,7 @@
 """Sio2JailExecutor: programs in the bundled sio2jail (namespaces, seccomp,
 instruction counting), or in a stock sio2jail named by ``SIO2JAIL_PATH``."""
 
+import glob
 import logging
 import os
 import re
@@ -79,11 +80,12 @@ class Sio2JailExecutor(BaseExecutor):
     ``policy`` (``'default'`` or ``'permissive'``), ``measure`` (``'cpu'``
     to skip instruction counting), ``workdir`` (the working directory
     inside), ``pass_fds`` (descriptors the program keeps), ``close_fds``
-    (closed here once the program has them). Strict: extra files are not
-    exposed.
+    (closed here once the program has them), ``procfs`` (a /proc of the
+    jail's own). Strict: extra files are not exposed.
     """
 
-    extra_options = ('binds', 'policy', 'measure', 'workdir', 'pass_fds', 'close_fds')
+    extra_options = ('binds', 'policy', 'measure', 'workdir', 'pass_fds', 'close_fds',
+                     'procfs')
     measure_real_time = False
 
     def __init__(self, sandbox: str | None = None, measure_real_time: bool | None = None):
@@ -159,6 +161,8 @@ class Sio2JailExecutor(BaseExecutor):
             cmd += ['-p', options['policy']]
         if options.get('workdir'):
             cmd += ['-c', options['workdir']]
+        if options.get('procfs'):
+            cmd += ['--procfs', 'on']
         for fd in options.get('pass_fds') or ():
             cmd += ['--pass-fd', str(fd)]
         exe = os.path.join(call.cwd, program.path)
@@ -290,3 +294,65 @@ class _IsolatedJail(Sio2JailExecutor):
         if self.writable:
             kwargs.setdefault('workdir', job)
         return super().__call__(command, **kwargs)
+
+
+#: The dynamic loader the JVM is started through (see JvmJail).
+_LOADER = '/lib64/ld-linux-x86-64.so.2'
+
+
+class JvmJail(_IsolatedJail):
+    """The JVM, for Java submissions under the checking executors
+    (``SupervisedExecutor``, the jails): in the jail with the permissive
+    policy, the host's system directories read-only, a /proc of its own,
+    no network, ids of its own; CPU time measured (wall time with
+    ``measure_real_time``). As upstream, the memory limit is the heap
+    (``-Xmx`` in the command), not the JVM's address space.
+
+    The launcher finds its libraries relative to itself (``$ORIGIN``),
+    which a program started from a descriptor does not know, so the JVM is
+    started by the dynamic loader, by path; it is kept from raising its
+    descriptor limit (``-XX:-MaxFDLimit``), a forbidden syscall here.
+    """
+
+    def __init__(self, measure_real_time: bool = False):
+        super().__init__(writable=False)
+        self.measure_real_time = measure_real_time
+
+    def default_limits(self, limits: Limits) -> Limits:
+        limits = super().default_limits(limits)
+        limits.mem_limit = None  # the heap limit (-Xmx) is in the command
+        return limits
+
+    def __call__(self, command, **kwargs):
+        from shutil import which
+
+        java = which('java')
+        if not java or not os.path.exists(_LOADER):
+            raise FileNotFoundError('java is not installed (apt-get install '
+                                    'default-jdk-headless)')
+        if isinstance(command, (list, tuple)) and command and command[0] == 'java':
+            command = [_LOADER, os.path.realpath(java), '-XX:-MaxFDLimit', *command[1:]]
+        binds = [(p, p, True) for p in self.SYSTEM_DIRS if os.path.exists(p)]
+        binds += [(p, p, True) for p in sorted(glob.glob('/etc/java*'))]
+        from sio.workers.util import tempcwd
+
+        job = os.path.realpath(tempcwd())
+        binds.append((job, job, True))
+        kwargs.setdefault('binds', binds)
+        kwargs.setdefault('procfs', True)
+        kwargs['mem_limit'] = None
+        if self.measure_real_time:
+            kwargs['measure'] = None
+        return super().__call__(command, **kwargs)
+
+
+def runs_jvm(executor) -> bool:
+    """Whether Java submissions under ``executor`` run in :class:`JvmJail`."""
+    from sio.workers.executors.supervised import SupervisedExecutor
+
+    return isinstance(executor, (SupervisedExecutor, Sio2JailExecutor))
+
+
+def jvm_executor_for(executor) -> JvmJail:
+    """The JvmJail standing in for ``executor`` (same time measure)."""
+    return JvmJail(measure_real_time=bool(getattr(executor, 'measure_real_time', False)))

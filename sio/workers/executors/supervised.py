@@ -53,6 +53,9 @@ class SupervisedExecutor(BaseExecutor):
       and OIOIOI's 'cpu' mode expect) makes the time limit a wall-clock
       limit and time_used wall ms.
 
+    Java (``exec_info`` mode ``java``, through :mod:`sio.executors.common`
+    or the file runners) runs in :class:`~sio.workers.executors.JvmJail`.
+
     The command runs directly (no shell); simple redirections
     (``noquote('<')``, ``'>'``, ``'2>'``...) are applied by the executor.
     Defaults: 64 MiB, 30 s CPU, 50 MiB output, real time 64 x time + 1 s.
