@@ -16,7 +16,8 @@ APT_PACKAGES=(
     libseccomp-dev                    # seccomp policies
     libdb-dev                         # filetracker's bsddb3
     python3-dev python3-venv          # the venv and the extension build
-    redis-server                      # Celery broker for the tests
+    rabbitmq-server                   # the Celery broker (the fleet, its tests)
+    redis-server                      # Celery results, and the Redis broker tests
     proot                             # PRootExecutor and proot-sandbox
     fp-compiler fp-units-rtl          # Free Pascal
     default-jdk-headless              # Java

@@ -7,14 +7,20 @@ generator, the input verifier and three solutions; generate the big tests
 with ingen; verify every input with inwer; run every solution on every test
 under SupervisedExecutor (exec job) with the custom checker. Prints one line
 per run and the full environ of one run.
+
+Then the same runs of the model solution go through the fleet: a private
+RabbitMQ node, Redis for results and one sio-celery-worker, all on
+127.0.0.1, fed by sio.celery.submit; everything is stopped at the end.
 """
 
+import contextlib
 import json
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
+import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TASK = os.path.join(HERE, 'pairsum')
@@ -44,6 +50,61 @@ def compile_program(name: str, work: str) -> str:
     if env['result_code'] != 'OK':
         sys.exit(f'{name} does not compile:\n{env["compiler_output"]}')
     return out
+
+
+@contextlib.contextmanager
+def local_fleet(work: str):
+    """RabbitMQ, Redis and one worker on 127.0.0.1; yields a Celery app."""
+    from sio.celery.app import make_app
+    from sio.celery.localnode import free_port, rabbitmq_node
+
+    bin_dir = os.path.dirname(sys.executable)
+    with rabbitmq_node(os.path.join(work, 'rabbitmq')) as broker:
+        redis_port = free_port()
+        redis = subprocess.Popen(['redis-server', '--port', str(redis_port), '--bind',
+                                  '127.0.0.1', '--save', '', '--appendonly', 'no'],
+                                 stdout=subprocess.DEVNULL, start_new_session=True)
+        results = f'redis://127.0.0.1:{redis_port}/0'
+        log = open(os.path.join(work, 'worker.log'), 'wb')
+        worker = subprocess.Popen(
+            [os.path.join(bin_dir, 'sio-celery-worker'), broker.url, '--concurrency', '2',
+             '-l', 'WARNING', '--without-gossip', '--without-mingle'],
+            env=dict(os.environ, CELERY_RESULT_BACKEND=results,
+                     SIO_MACHINE_DIR=os.path.join(work, 'machine')),
+            stdout=log, stderr=log, start_new_session=True)
+        app = make_app(broker.url)
+        app.conf.result_backend = results
+        try:
+            deadline = time.monotonic() + 60
+            while not app.control.ping(timeout=0.5):
+                if time.monotonic() > deadline or worker.poll() is not None:
+                    sys.exit(f'the worker did not start; see {log.name}')
+            yield app
+        finally:
+            for proc in (worker, redis):
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(proc.pid, 15)
+                proc.wait(timeout=30)
+            log.close()
+            app.close()
+
+
+def fleet_demo(programs: dict, tests_dir: str, work: str) -> None:
+    from sio.celery.submit import submit
+
+    print('\nThe model solution again, through the fleet (RabbitMQ, Redis, one worker):')
+    with local_fleet(work) as app:
+        pending = [submit({'job_type': 'exec', 'exe_file': programs['pairsum'],
+                           'in_file': os.path.join(tests_dir, test + '.in'),
+                           'hint_file': os.path.join(tests_dir, test + '.out'),
+                           'chk_file': programs['chk'], 'check_output': True,
+                           'exec_time_limit': 1000, 'exec_mem_limit': 64 * 1024,
+                           'use_filetracker': False}, app=app, wait=False)
+                   for test in TESTS]
+        for test, job in zip(TESTS, pending, strict=True):
+            env = job.get(timeout=120)
+            print(f'{"pairsum":<14} {test:>4}  {env["result_code"]:<6} '
+                  f'{env["time_used"]:>6}ms  worker {env["worker"]}', flush=True)
 
 
 def main() -> int:
@@ -87,6 +148,8 @@ def main() -> int:
                     shown = env
         print('\nThe environ of one run (pairsum on test 4):')
         print(json.dumps(shown, indent=2, sort_keys=True))
+        if '--no-fleet' not in sys.argv:
+            fleet_demo(programs, tests_dir, work)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return 0

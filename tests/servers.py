@@ -101,3 +101,16 @@ def redis_server():
         yield f'redis://127.0.0.1:{port}/0'
     finally:
         stop(proc)
+
+
+from sio.celery.localnode import RabbitMQNode as RabbitMQ  # noqa: E402
+
+
+@contextlib.contextmanager
+def rabbitmq_server(base: str):
+    broker = RabbitMQ(base)
+    try:
+        broker.start()
+        yield broker
+    finally:
+        broker.stop()

@@ -31,7 +31,13 @@ def test_task_in_eager_mode():
 
 def test_default_config_is_celery5_json_late_ack():
     app = make_app('memory://')
+    assert make_app().conf.broker_url.startswith('amqp://')  # RabbitMQ by default
     conf = app.conf
+    assert conf.result_backend.startswith('redis://')
+    assert conf.broker_transport_options['confirm_publish'] is True
+    [queue] = conf.task_queues
+    assert queue.durable and queue.queue_arguments == {'x-max-priority': 10}
+    assert conf.task_default_delivery_mode == 'persistent'
     assert conf.task_acks_late is True
     assert conf.worker_prefetch_multiplier == 1
     assert conf.task_serializer == 'json' and list(conf.accept_content) == ['json']

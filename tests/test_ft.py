@@ -1,7 +1,9 @@
 import os
 import signal
 import subprocess
+import sys
 import threading
+import time
 
 import psutil
 import pytest
@@ -218,3 +220,100 @@ def test_download_replaces_an_existing_file(ft_client, job_dir):
     write(tempcwd('dest'), b'stale local file')
     os.utime(tempcwd('dest'), (2**31 - 1, 2**31 - 1))  # newer than any version
     assert read(ft.download({'k': '/tests/ft/replace'}, 'k', 'dest')) == b'first version'
+
+
+class TransferCounter:
+    """Counts what the real remote store transfers (a spy: every call
+    still goes to the Filetracker server)."""
+
+    def __init__(self, client, monkeypatch):
+        self.names = []
+        real = client.remote_store.get_file
+
+        def counted(name, *args, **kwargs):
+            self.names.append(name)
+            return real(name, *args, **kwargs)
+
+        monkeypatch.setattr(client.remote_store, 'get_file', counted)
+
+
+def test_cached_files_are_fetched_once_while_current(ft_client, job_dir, monkeypatch):
+    write(tempcwd('chk.src'), b'checker v1')
+    ft.upload({'f': '/cache-test/chk'}, 'f', 'chk.src', to_local_store=False)  # from elsewhere
+    transfers = TransferCounter(ft_client, monkeypatch)
+    for i in range(5):
+        env = {'chk_file': '/cache-test/chk'}  # unversioned, as OIOIOI sends them
+        path = ft.download(env, 'chk_file', f'chk{i}', add_to_cache=True)
+        assert read(path) == b'checker v1' and '@' in env['chk_file']
+    assert len(transfers.names) == 1, transfers.names
+    # A new version of the same name is fetched once more, then cached.
+    # (Filetracker versions are upload times in seconds: a later second.)
+    time.sleep(1.1)
+    write(tempcwd('chk.src'), b'checker v2')
+    ft.upload({'f': '/cache-test/chk'}, 'f', 'chk.src', to_local_store=False)  # from elsewhere
+    for i in range(3):
+        path = ft.download({'chk_file': '/cache-test/chk'}, 'chk_file', f'new{i}',
+                           add_to_cache=True)
+        assert read(path) == b'checker v2'
+    assert len(transfers.names) == 2, transfers.names
+    # Not marked for caching: every download is a transfer, as upstream.
+    ft.download({'chk_file': '/cache-test/chk'}, 'chk_file', 'plain')
+    assert len(transfers.names) == 3
+
+
+def test_concurrent_jobs_share_the_cache_safely(ft_client, job_dir, monkeypatch):
+    data = os.urandom(1 << 20)
+    write(tempcwd('big.src'), data)
+    ft.upload({'f': '/cache-test/big'}, 'f', 'big.src', to_local_store=False)  # from elsewhere
+    transfers = TransferCounter(ft_client, monkeypatch)
+    errors = []
+    cwd = tempcwd()
+
+    def job(i):
+        try:
+            from sio.workers.util import _stack
+
+            _stack().append(cwd)
+            path = ft.download({'in_file': '/cache-test/big'}, 'in_file', f'in{i}',
+                               add_to_cache=True)
+            assert read(path) == data
+        except Exception as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=job, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not errors, errors
+    assert len(transfers.names) == 1, transfers.names
+
+
+def test_cache_is_kept_under_its_bound(ft_client, job_dir, tmp_path):
+    for i in range(6):
+        write(tempcwd(f'f{i}'), os.urandom(512 << 10))
+        ft.upload({'f': f'/cache-test/f{i}'}, 'f', f'f{i}')
+        ft.download({'in_file': f'/cache-test/f{i}'}, 'in_file', f'got{i}', add_to_cache=True)
+
+    def cache_bytes():
+        total = 0
+        for d, _, files in os.walk(tmp_path / 'cache'):
+            for f in files:
+                try:
+                    total += os.stat(os.path.join(d, f)).st_size
+                except FileNotFoundError:
+                    pass  # removed by the cleaner meanwhile
+        return total
+
+    assert cache_bytes() >= 3 << 20
+    # The worker runs it as a thread; here a process of its own, stopped after.
+    cleaner = subprocess.Popen(
+        [sys.executable, '-c', 'from sio.workers import ft; '
+         'ft.start_cache_cleaner(limit_mib=1, interval_s=0.2).join()'],
+        env=dict(os.environ, FILETRACKER_DIR=str(tmp_path / 'cache')),
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        servers.wait_until(lambda: cache_bytes() <= 1 << 20, 20, 'the cache to be trimmed',
+                           cleaner)
+    finally:
+        servers.stop(cleaner)

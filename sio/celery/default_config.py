@@ -3,7 +3,7 @@
 Use it from your own configuration module, in either style::
 
     from sio.celery.default_config import *
-    broker_url = 'redis://broker.example:6379/0'
+    broker_url = 'amqp://sio:secret@broker.example//'
 
     from sio.celery.default_config import *      # as the seed documents it,
     BROKER_URL = 'amqp://broker.example//'       # for a stock `celery worker`
@@ -12,20 +12,39 @@ A star import gives the old (uppercase) names of the same settings: Celery
 reads them, lets a lowercase setting of yours override one, and lets your
 uppercase ones replace them, which it would not do with lowercase defaults.
 
+The broker is RabbitMQ (``amqp://``): jobs wait in a durable priority queue
+as persistent messages, published with confirms (a job the broker accepted
+survives its crash), taken one at a time (prefetch 1) and acknowledged
+only when done (late ack), so a worker's death returns its job to the
+queue at once. RabbitMQ's ``consumer_timeout`` must exceed the longest job
+(set it in rabbitmq.conf; the tests use 6 hours). Results go to Redis
+(``redis://127.0.0.1:6379/1``), where they outlive broker and client
+restarts for ``result_expires`` (a day).
+
+Redis as the broker is supported too: it has no acknowledgements, so a dead
+worker's job comes back only after ``SIO_CELERY_VISIBILITY_TIMEOUT``
+(seconds, default 3600), and a job running longer than that is handed to a
+second worker while the first still runs; keep it above the longest job.
+A Redis broker without persistence loses queued jobs when it is killed.
+
 ``CELERY_BROKER_URL`` and ``CELERY_RESULT_BACKEND`` in the environment
-override the broker and the result backend. ``SIO_CELERY_VISIBILITY_TIMEOUT``
-(seconds, default 3600) is how long a Redis broker waits before handing a
-job whose worker died to another worker: keep it above the longest job.
+override the broker and the result backend.
 """
 
 import os
 
-from kombu import Queue
+from kombu import Exchange, Queue
 
 QUEUE = 'sioworkers'
+#: Priorities 0 (lowest) .. MAX_PRIORITY; see :func:`sio.celery.submit.priority_of`.
+MAX_PRIORITY = 9
 
-broker_url = os.environ.get('CELERY_BROKER_URL', 'redis://127.0.0.1:6379/0')
-result_backend = os.environ.get('CELERY_RESULT_BACKEND', 'rpc://')
+broker_url = os.environ.get('CELERY_BROKER_URL', 'amqp://guest:guest@127.0.0.1:5672//')
+result_backend = os.environ.get('CELERY_RESULT_BACKEND', 'redis://127.0.0.1:6379/1')
+result_expires = 24 * 3600
+# Results of jobs are kept (a job's second delivery finds its first answer).
+task_ignore_result = False
+task_track_started = True
 
 imports = ('sio.celery.job',)
 
@@ -35,8 +54,15 @@ result_serializer = 'json'
 accept_content = ['json']
 result_accept_content = ['json']
 
-task_queues = (Queue(QUEUE, routing_key=QUEUE),)
+task_queues = (Queue(QUEUE, Exchange(QUEUE, type='direct', durable=True), routing_key=QUEUE,
+                     durable=True, queue_arguments={'x-max-priority': MAX_PRIORITY + 1}),)
+task_queue_max_priority = MAX_PRIORITY + 1
+task_default_priority = 4
 task_default_queue = QUEUE
+task_default_exchange = QUEUE
+task_default_routing_key = QUEUE
+task_create_missing_queues = False
+task_default_delivery_mode = 'persistent'
 task_routes = {'sio.celery.job.sioworkers_job': {'queue': QUEUE}}
 
 # A job is acknowledged only when it finished; a worker that dies mid-job
@@ -48,6 +74,9 @@ worker_cancel_long_running_tasks_on_connection_loss = True
 broker_connection_retry_on_startup = True
 _visibility_timeout = int(os.environ.get('SIO_CELERY_VISIBILITY_TIMEOUT', '3600'))
 broker_transport_options = {
+    # AMQP: a publish returns once the broker has the job (on disk).
+    'confirm_publish': True,
+    # Redis: see the docstring.
     'visibility_timeout': _visibility_timeout,
     # Look for jobs of dead workers a few times per visibility timeout
     # (kombu's default sweep runs only every 100 s).
@@ -63,6 +92,15 @@ task_send_sent_event = True
 _OLD_NAMES = {
     'broker_url': 'BROKER_URL',
     'result_backend': 'CELERY_RESULT_BACKEND',
+    'result_expires': 'CELERY_TASK_RESULT_EXPIRES',
+    'task_ignore_result': 'CELERY_IGNORE_RESULT',
+    'task_track_started': 'CELERY_TRACK_STARTED',
+    'task_queue_max_priority': 'CELERY_QUEUE_MAX_PRIORITY',
+    'task_default_priority': 'CELERY_DEFAULT_PRIORITY',
+    'task_default_exchange': 'CELERY_DEFAULT_EXCHANGE',
+    'task_default_routing_key': 'CELERY_DEFAULT_ROUTING_KEY',
+    'task_create_missing_queues': 'CELERY_CREATE_MISSING_QUEUES',
+    'task_default_delivery_mode': 'CELERY_DEFAULT_DELIVERY_MODE',
     'imports': 'CELERY_IMPORTS',
     'task_serializer': 'CELERY_TASK_SERIALIZER',
     'result_serializer': 'CELERY_RESULT_SERIALIZER',
@@ -83,4 +121,4 @@ _OLD_NAMES = {
 }
 for _new, _old in _OLD_NAMES.items():
     globals()[_old] = globals()[_new]
-__all__ = sorted(_OLD_NAMES.values()) + ['QUEUE']
+__all__ = sorted(_OLD_NAMES.values()) + ['QUEUE', 'MAX_PRIORITY']

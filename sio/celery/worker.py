@@ -3,18 +3,57 @@
 Starts a Celery worker for sioworkers jobs on the ``sioworkers`` queue.
 When a broker URL is given and ``FILETRACKER_URL`` is not set, Filetracker
 is expected on the broker's host at its default port (9999).
+
+At start it removes the job directories a killed worker left behind and
+says on one line which broker, result backend and Filetracker it uses.
+Without ``-n``/``--hostname`` the worker is named ``sioworkers-PID@HOST``,
+a name no other worker process shares; results carry it in ``worker``.
 """
 
-import logging
 import os
 import sys
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from sio.celery.app import make_app
 
-logger = logging.getLogger(__name__)
-
 FILETRACKER_DEFAULT_PORT = 9999
+
+USAGE = """\
+usage: sio-celery-worker [BROKER_URL] [celery worker options]
+
+Runs sioworkers jobs taken from the broker's 'sioworkers' queue.
+
+  BROKER_URL   amqp://USER:PASSWORD@HOST[:PORT]/VHOST (RabbitMQ, the default:
+               amqp://guest:guest@127.0.0.1:5672//) or redis://HOST:PORT/DB
+  options      any of `celery worker --help`, e.g. --concurrency N, -l INFO
+
+Environment:
+  CELERY_BROKER_URL      the broker when no BROKER_URL is given
+  CELERY_RESULT_BACKEND  where results go (default redis://127.0.0.1:6379/1)
+  FILETRACKER_URL        the Filetracker server (default: the broker's host,
+                         port 9999)
+  SIO_MACHINE_RAM_MIB    memory all jobs on this machine may reserve
+  FILETRACKER_DIR        the machine's Filetracker cache, shared by its workers
+  SIO_FT_CACHE_MIB       its size bound (default 4096)
+"""
+
+
+class BadBrokerURL(ValueError):
+    pass
+
+
+def check_broker_url(url: str) -> None:
+    """A broker URL kombu can use, or :class:`BadBrokerURL` saying why."""
+    from kombu.transport import resolve_transport
+
+    scheme = urlsplit(url).scheme
+    if not scheme:
+        raise BadBrokerURL(f'not a broker URL: {url!r} (expected amqp://... or redis://...)')
+    try:
+        resolve_transport(scheme)
+    except (KeyError, ImportError, ValueError):
+        raise BadBrokerURL(f'unknown broker transport {scheme!r} in {url!r} '
+                           f'(use amqp:// or redis://)') from None
 
 
 def default_filetracker_url(broker_url: str) -> str | None:
@@ -27,20 +66,57 @@ def default_filetracker_url(broker_url: str) -> str | None:
     return f'http://{host}:{FILETRACKER_DEFAULT_PORT}'
 
 
+def without_password(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f':{parts.password}@', ':***@', 1)
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+def _has_option(args: list[str], *names: str) -> bool:
+    return any(a in names or any(a.startswith(n + '=') for n in names if n.startswith('--'))
+               for a in args)
+
+
 def main(argv: list[str] | None = None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
+    if args and args[0] in ('-h', '--help'):
+        sys.stdout.write(USAGE)
+        sys.exit(0)
     broker = None
     if args and not args[0].startswith('-'):
         broker = args.pop(0)
+    try:
+        check_broker_url(broker or os.environ.get('CELERY_BROKER_URL')
+                         or 'amqp://127.0.0.1//')
+    except BadBrokerURL as exc:
+        sys.stderr.write(f'sio-celery-worker: {exc}\n')
+        sys.exit(2)
     app = make_app(broker)
     if broker and 'FILETRACKER_URL' not in os.environ:
         url = default_filetracker_url(broker)
         if url:
             os.environ['FILETRACKER_URL'] = url
-    logger.info('broker %s, Filetracker %s', app.conf.broker_url,
-                os.environ.get('FILETRACKER_URL', '(none)'))
-    if not any(a in ('-Q', '--queues') or a.startswith('--queues=') for a in args):
+    from sio.workers.util import remove_abandoned_job_dirs
+
+    removed = remove_abandoned_job_dirs()
+    if not _has_option(args, '-n', '--hostname'):
+        args = ['-n', f'sioworkers-{os.getpid()}@%h'] + args
+    if not _has_option(args, '-Q', '--queues'):
         args = ['-Q', 'sioworkers'] + args
+    sys.stderr.write(
+        f'sio-celery-worker: broker {without_password(app.conf.broker_url)}, results '
+        f'{without_password(str(app.conf.result_backend))}, Filetracker '
+        f'{os.environ.get("FILETRACKER_URL", "(none: local files only)")}, '
+        f'{len(removed)} abandoned job directories removed\n')
+    sys.stderr.flush()
+    from celery.signals import worker_ready
+
+    from sio.workers import ft
+
+    # After the pool has forked: the cleaner thread lives in this process only.
+    worker_ready.connect(lambda **_: ft.start_cache_cleaner(), weak=False)
     app.worker_main(['worker'] + args)
 
 

@@ -83,7 +83,7 @@ def _checker_executor(environ: dict, use_sandboxes: bool):
 
 def run_checker(environ: dict, use_sandboxes: bool) -> list[bytes]:
     """Run the custom checker; its stdout lines."""
-    ft.download(environ, 'chk_file', 'chk')
+    ft.download(environ, 'chk_file', 'chk', add_to_cache=True)
     os.chmod(tempcwd('chk'), 0o555)
     executor = _checker_executor(environ, use_sandboxes)
     with executor:
@@ -110,7 +110,7 @@ def run_checker(environ: dict, use_sandboxes: bool) -> list[bytes]:
 
 def run(environ: dict, use_sandboxes: bool = True) -> dict:
     """Check ``out`` in the job directory; set the verdict in ``environ``."""
-    ft.download(environ, 'hint_file', 'hint')
+    ft.download(environ, 'hint_file', 'hint', add_to_cache=True)
     if environ.get('chk_file'):
         output = run_checker(environ, use_sandboxes)
     else:

@@ -49,7 +49,7 @@ _SAFE_NAME = re.compile(r'^[A-Za-z0-9_][A-Za-z0-9_.+-]*$')
 def fetch_input(environ: dict) -> str:
     """Download ``in_file`` into the job directory, unpacking a zip that
     holds one file. Returns the path of the input."""
-    path = ft.download(environ, 'in_file', 'in.raw')
+    path = ft.download(environ, 'in_file', 'in.raw', add_to_cache=True)
     if not zipfile.is_zipfile(path):
         os.rename(path, tempcwd('in'))
         return tempcwd('in')
@@ -188,7 +188,7 @@ def run(environ: dict, executor, use_sandboxes: bool = True) -> dict:
         require(environ, 'in_file')
         fetch_input(environ)
         exe = 'exe.jar' if info.get('mode') == 'java' else 'exe'
-        ft.download(environ, 'exe_file', exe)
+        ft.download(environ, 'exe_file', exe, add_to_cache=True)
         os.chmod(tempcwd(exe), 0o555)
         fetch_extra_files(environ, runner.allows_extra_files)
         limits = limits_of(environ)

@@ -54,7 +54,7 @@ def run(environ: dict) -> dict:
     except re.error as exc:
         raise Failure(f"environ['re_string'] is not a regular expression: {exc}") from exc
     upload_dir = require(environ, 'collected_files_path', 'ingen')
-    ft.download(environ, 'exe_file', GENERATOR)
+    ft.download(environ, 'exe_file', GENERATOR, add_to_cache=True)
     os.chmod(tempcwd(GENERATOR), 0o555)
     output_limit = int(environ.get('ingen_output_limit', DEFAULT_INGEN_OUTPUT_LIMIT))
     executor = _executor(environ)

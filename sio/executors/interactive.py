@@ -109,9 +109,9 @@ def run(environ: dict, executor_factory) -> dict:
                       f"{info.get('mode')!r}")
     processes = _num_processes(environ)
     common.fetch_input(environ)
-    ft.download(environ, 'exe_file', 'exe')
+    ft.download(environ, 'exe_file', 'exe', add_to_cache=True)
     os.chmod(tempcwd('exe'), 0o555)
-    ft.download(environ, 'interactor_file', 'interactor')
+    ft.download(environ, 'interactor_file', 'interactor', add_to_cache=True)
     os.chmod(tempcwd('interactor'), 0o555)
     limits = common.limits_of(environ)
     # The pipes are the solution's stdout: no output limit (the interactor

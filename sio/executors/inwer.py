@@ -35,9 +35,9 @@ def _executor(environ: dict):
 
 
 def run(environ: dict) -> dict:
-    ft.download(environ, 'exe_file', 'inwer')
+    ft.download(environ, 'exe_file', 'inwer', add_to_cache=True)
     os.chmod(tempcwd('inwer'), 0o555)
-    ft.download(environ, 'in_file', 'in')
+    ft.download(environ, 'in_file', 'in', add_to_cache=True)
     name = str(environ.get('in_file_name') or os.path.basename(
         environ['in_file'].split('@')[0]))
     output_limit = int(environ.get('inwer_output_limit', DEFAULT_INWER_OUTPUT_LIMIT))

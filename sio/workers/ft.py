@@ -59,6 +59,30 @@ def _cache_dir_for(url: str | None) -> str:
     return os.path.join(root, 'servers', f'{label}_{digest}')
 
 
+#: Default bound of the machine's Filetracker cache, MiB (SIO_FT_CACHE_MIB).
+DEFAULT_CACHE_MIB = 4096
+
+
+def start_cache_cleaner(limit_mib: int | None = None,
+                        interval_s: float = 60.0) -> threading.Thread:
+    """Keep this machine's Filetracker cache (every server's) under
+    ``limit_mib`` (``SIO_FT_CACHE_MIB``, default 4 GiB): filetracker's own
+    cache cleaner, in a daemon thread, deleting the least recently stored
+    files down to half the limit whenever a scan finds it exceeded."""
+    import datetime
+
+    from filetracker.scripts.cachecleaner import CacheCleaner
+
+    if limit_mib is None:
+        limit_mib = int(os.environ.get('SIO_FT_CACHE_MIB', DEFAULT_CACHE_MIB))
+    root = _cache_root()
+    cleaner = CacheCleaner(limit_mib << 20, [root, os.path.join(root, 'servers', '*')],
+                           scan_interval=datetime.timedelta(seconds=interval_s))
+    thread = threading.Thread(target=cleaner.run, name='ft-cache-cleaner', daemon=True)
+    thread.start()
+    return thread
+
+
 def _client_for(url: str | None) -> Client:
     with _lock:
         client = _clients.get(url)
@@ -165,6 +189,14 @@ def download(environ: dict, key: str, dest: str | None = None,
     directory to put it in. Returns the local path. With Filetracker,
     ``environ[key]`` becomes the versioned name that was fetched; extra
     keyword arguments go to :meth:`filetracker.client.Client.get_file`.
+
+    ``add_to_cache=True`` (as upstream's jobs ask for checkers, inputs and
+    programs) keeps the file in the machine's Filetracker cache
+    (``FILETRACKER_DIR``), shared by every job and worker process there
+    (the client's per-file locks make that safe): the next download of the
+    same version, or of the same unversioned name while its version is
+    current, costs one version query instead of a transfer. Hard links to
+    the cache: a downloaded file must not be changed in place.
     A file that does not exist is a :class:`~sio.workers.Failure` naming the
     key and the path.
     """
@@ -196,9 +228,15 @@ def download(environ: dict, key: str, dest: str | None = None,
         os.unlink(dest)
     client = instance()
     logger.debug('downloading %s (%s) to %s', key, ft_path, dest)
+    add_to_cache = bool(kwargs.pop('add_to_cache', False))
     try:
         negotiate_quietly(client)
-        vname = client.get_file(ft_path, dest, **kwargs)
+        wanted = ft_path
+        if add_to_cache and '@' not in ft_path and client.remote_store:
+            # The machine's cache holds versions: ask which one is current
+            # (a HEAD request) and take that one from the cache if it is there.
+            wanted = f'{ft_path}@{client.file_version(ft_path)}'
+        vname = client.get_file(wanted, dest, add_to_cache=add_to_cache, **kwargs)
     except FiletrackerError as exc:
         if _is_missing(exc):
             raise Failure(f'file for environ[{key!r}] does not exist in Filetracker: '

@@ -4,7 +4,7 @@ import logging
 import socket
 import traceback
 
-from sio.workers import Failure, ft
+from sio.workers import Failure, ft, machine
 from sio.workers.registry import JOBS, get_filter, get_job, names
 from sio.workers.util import TemporaryCwd, jsonable
 
@@ -55,7 +55,9 @@ def run(environ: dict) -> dict:
     and ``result``: ``'SUCCESS'``, or ``'FAILURE'`` with ``exception`` and
     ``traceback`` when the job raised :class:`~sio.workers.Failure` (a
     missing or unknown job type is one); postfilters run after a failure
-    too. May be called from several threads at once.
+    too. May be called from several threads at once. The job first takes
+    its place on the machine (:mod:`sio.workers.machine`): wall-clock jobs
+    run alone, and no job starts beyond the machine's memory budget.
 
     As in upstream sioworkers, any other exception propagates: a caller in
     the same process (OIOIOI's ``LocalBackend``) reports it as a system
@@ -66,7 +68,8 @@ def run(environ: dict) -> dict:
         raise TypeError(f'environ must be a dict, not {type(environ).__name__}')
     environ['worker'] = socket.gethostname()
     current = environ
-    with TemporaryCwd(), ft.using_url(environ.get('filetracker_url')):
+    with machine.admitted(environ), TemporaryCwd(), \
+            ft.using_url(environ.get('filetracker_url')):
         try:
             job_type, job = _job_for(environ)
             logger.debug('running job %s', job_type)

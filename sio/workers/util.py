@@ -2,6 +2,7 @@
 key access with clear errors, text decoding."""
 
 import os
+import re
 import shutil
 import tempfile
 import threading
@@ -21,6 +22,36 @@ def _stack() -> list[str]:
     return stack
 
 
+JOB_DIR_PREFIX = 'sio-job-'
+_JOB_DIR = re.compile(re.escape(JOB_DIR_PREFIX) + r'(\d+)-')
+
+
+def remove_abandoned_job_dirs(base: str | None = None) -> list[str]:
+    """Remove the job directories (``sio-job-PID-*`` in the temporary
+    directory) whose process is gone: what a killed worker left behind.
+    Returns the paths removed."""
+    import psutil
+
+    base = base or tempfile.gettempdir()
+    removed = []
+    for entry in os.scandir(base):
+        match = _JOB_DIR.match(entry.name)
+        if not match or not entry.is_dir(follow_symlinks=False):
+            continue
+        pid = int(match.group(1))
+        try:
+            created = entry.stat(follow_symlinks=False).st_ctime
+            alive = psutil.Process(pid).create_time() <= created + 1
+        except psutil.NoSuchProcess:
+            alive = False
+        except (psutil.Error, OSError):
+            continue
+        if not alive:  # its process is dead, or the pid is another's now
+            shutil.rmtree(entry.path, ignore_errors=True)
+            removed.append(entry.path)
+    return removed
+
+
 class TemporaryCwd:
     """Context manager giving the current thread a fresh working directory.
 
@@ -30,9 +61,11 @@ class TemporaryCwd:
     happened inside. Nested uses stack.
     """
 
-    def __init__(self, inner_directory: str | None = None, prefix: str = 'sio-job-'):
+    def __init__(self, inner_directory: str | None = None, prefix: str | None = None):
         self.inner_directory = inner_directory
-        self.prefix = prefix
+        # The creator's pid in the name: remove_abandoned_job_dirs() knows
+        # whose directory it is.
+        self.prefix = prefix or f'{JOB_DIR_PREFIX}{os.getpid()}-'
         self.path: str | None = None
         self._root: str | None = None
 

@@ -21,6 +21,20 @@ def slow(environ):
     return environ
 
 
+def span(environ):
+    """Sleep environ['seconds']; append "NAME START END" (wall clock) to
+    environ['log'], one write, so concurrent jobs' lines do not mix."""
+    start = time.time()
+    time.sleep(environ.get('seconds', 0.5))
+    line = f"{environ['name']} {start:.6f} {time.time():.6f}\n"
+    fd = os.open(environ['log'], os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        os.write(fd, line.encode())
+    finally:
+        os.close(fd)
+    return environ
+
+
 def boom(environ):
     raise ValueError('the boom job always fails')
 
