@@ -263,3 +263,18 @@ def test_bad_broker_urls_are_one_line_errors():
         assert len(out.stderr.strip().splitlines()) == 1 and 'Traceback' not in out.stderr
     help_text = subprocess.run([WORKER, '--help'], capture_output=True, text=True, timeout=60)
     assert help_text.returncode == 0 and 'CELERY_RESULT_BACKEND' in help_text.stdout
+
+
+def test_results_outlive_the_client(fleet, tmp_path):
+    """A client that submitted and went away: a new one (another process)
+    gets the result by task id from the result backend."""
+    fleet.start('w1')
+    task_id = submit({'job_type': 'ping', 'ping': 'later'}, app=fleet.app, wait=False).id
+    fleet.app.close()
+    code = ('import sys; from celery import Celery; '
+            'app = Celery(broker=sys.argv[1], backend=sys.argv[2]); '
+            'print(app.AsyncResult(sys.argv[3]).get(timeout=60)["pong"])')
+    out = subprocess.run([sys.executable, '-c', code, fleet.broker_url,
+                          fleet.env['CELERY_RESULT_BACKEND'], task_id],
+                         capture_output=True, text=True, timeout=120)
+    assert out.stdout.strip() == 'later', out.stderr

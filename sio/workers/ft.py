@@ -83,6 +83,29 @@ def start_cache_cleaner(limit_mib: int | None = None,
     return thread
 
 
+def current_version(client: Client, name: str) -> int:
+    """The version of ``name`` the server has now: filetracker's own query
+    (a HEAD request), over a connection this thread keeps open, since
+    every job asks it for each of its cached files."""
+    store = client.remote_store
+    session = getattr(_thread, 'http', None)
+    if session is None:
+        import requests
+
+        session = _thread.http = requests.Session()
+        session.trust_env = False  # no proxy look-ups per request
+    url, _ = store._parse_name(name)
+    try:
+        response = session.head(url, allow_redirects=True, timeout=60)
+        response.raise_for_status()
+    except Exception as exc:
+        raise FiletrackerError(f'cannot query the version of {name}: {exc}') from exc
+    version = store._parse_last_modified(response)
+    if version is None:
+        raise FiletrackerError(f'the server gave no version of {name}')
+    return version
+
+
 def _client_for(url: str | None) -> Client:
     with _lock:
         client = _clients.get(url)
@@ -235,7 +258,7 @@ def download(environ: dict, key: str, dest: str | None = None,
         if add_to_cache and '@' not in ft_path and client.remote_store:
             # The machine's cache holds versions: ask which one is current
             # (a HEAD request) and take that one from the cache if it is there.
-            wanted = f'{ft_path}@{client.file_version(ft_path)}'
+            wanted = f'{ft_path}@{current_version(client, ft_path)}'
         vname = client.get_file(wanted, dest, add_to_cache=add_to_cache, **kwargs)
     except FiletrackerError as exc:
         if _is_missing(exc):
