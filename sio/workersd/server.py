@@ -1,0 +1,245 @@
+"""``sio-workersd``: OIOIOI's sioworkersd protocol, served by the Celery fleet.
+
+An OIOIOI deployment switches to it by pointing ``SIOWORKERSD_URL`` at it.
+XML-RPC on ``http://HOST:PORT/``; arguments are JSON strings (plain
+XML-RPC structures are accepted too):
+
+``sync_run_group(env)``
+    runs every job of ``env['workers_jobs']`` ({name: job environ}) and
+    returns the group environ with ``workers_jobs.results`` ({name: result
+    environ}); with ``error`` ({``message``, ``traceback``}) when the group
+    could not run or a job's result is FAILURE.
+``run_group(env)``
+    returns the group id at once; when every job is done, the group environ
+    is POSTed to ``env['return_url']`` (see :mod:`sio.workersd.returner`).
+    Accepted groups survive a restart of the daemon (``--database``).
+``get_workers()``
+    ``[{'name', 'info', 'tasks', 'is_running_cpu_exec'}]``, one per worker.
+``get_queue()``
+    the jobs waiting to be sent to the fleet.
+
+As upstream, the group gets ``group_id`` (``GROUP_urn:uuid:…``) and each job
+``group_id`` and ``task_id`` (``urn:uuid:…``); jobs are otherwise passed on
+as they are. Order: :mod:`sio.workersd.fairqueue`. A job needing more memory
+than ``--max-task-ram`` makes its group an error before anything runs.
+"""
+
+import argparse
+import json
+import logging
+import signal
+import socketserver
+import sys
+import threading
+import uuid
+from xmlrpc.server import SimpleXMLRPCRequestHandler, SimpleXMLRPCServer
+
+from sio.workers.machine import is_exclusive, required_ram_mib
+from sio.workersd.dispatcher import Dispatcher, error_env
+from sio.workersd.returner import Returner
+from sio.workersd.store import Store
+
+logger = logging.getLogger('sio.workersd')
+
+DEFAULT_PORT = 7889
+
+
+class GroupRejected(ValueError):
+    pass
+
+
+def _unpack(value):
+    if isinstance(value, (str, bytes)):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
+
+
+class Service:
+    """The XML-RPC methods, over a dispatcher, a store and a returner."""
+
+    def __init__(self, app, dispatcher: Dispatcher, store: Store | None,
+                 returner: Returner, max_task_ram_mib: int | None = None):
+        self.app = app
+        self.dispatcher = dispatcher
+        self.store = store
+        self.returner = returner
+        self.max_task_ram_mib = max_task_ram_mib
+
+    def _prepare(self, env) -> dict:
+        env = _unpack(env)
+        if not isinstance(env, dict):
+            raise GroupRejected(f'the group environ must be a dict, not {type(env).__name__}')
+        jobs = env.get('workers_jobs')
+        if not isinstance(jobs, dict) or not all(isinstance(j, dict) for j in jobs.values()):
+            raise GroupRejected("env['workers_jobs'] must be a dict {name: job environ}")
+        env['group_id'] = 'GROUP_' + uuid.uuid4().urn
+        for name, job in jobs.items():
+            if 'job_type' not in job:
+                raise GroupRejected(f"job {name!r} has no 'job_type'")
+            job['group_id'] = env['group_id']
+            job['task_id'] = uuid.uuid4().urn
+            need = required_ram_mib(job)
+            if self.max_task_ram_mib and need > self.max_task_ram_mib:
+                raise GroupRejected(f'job {name!r} needs {need} MiB of memory, more than the '
+                                    f'maximum of {self.max_task_ram_mib} MiB (--max-task-ram)')
+        return env
+
+    def sync_run_group(self, env):
+        try:
+            env = self._prepare(env)
+        except GroupRejected as exc:
+            logger.warning('group rejected: %s', exc)
+            return error_env(env if isinstance(env, dict) else {}, exc)
+        group = self.dispatcher.add_group(env)
+        group.done.wait()
+        return group.env
+
+    def run_group(self, env):
+        env = self._prepare(env)  # a rejected group is an XML-RPC fault
+        if not env.get('return_url'):
+            raise GroupRejected("run_group needs env['return_url']")
+        if self.store:
+            self.store.add_group(env)
+        self.dispatcher.add_group(env, on_done=self._judged, persistent=True)
+        return env['group_id']
+
+    def _judged(self, group) -> None:
+        if self.store:
+            self.store.group_judged(group.env)
+        self.returner.deliver(group.env)
+
+    def get_workers(self):
+        from sio.celery.fleet import workers
+
+        out = []
+        for w in workers(self.app, timeout=1.0):
+            out.append({'name': w['name'],
+                        'info': {'concurrency': w['slots'], 'pid': w['pid'],
+                                 'can_run_cpu_exec': True},
+                        'tasks': [j['task_id'] for j in w['running']],
+                        'is_running_cpu_exec': any(
+                            is_exclusive({'job_type': j['job_type']}) for j in w['running'])})
+        return out
+
+    def get_queue(self):
+        return self.dispatcher.waiting()
+
+    def resume(self) -> None:
+        """Take back what the store remembers (after a restart)."""
+        if not self.store:
+            return
+        for saved in self.store.unfinished():
+            env = saved['env']
+            if saved['status'] == 'to_return':
+                logger.info('group %s: result not yet returned, returning it',
+                            env['group_id'])
+                self.returner.deliver(env, saved['retries'])
+                continue
+            done = {t: r for t, (state, r) in saved['jobs'].items() if state == 'done'}
+            sent = {t for t, (state, _) in saved['jobs'].items() if state == 'sent'}
+            logger.info('group %s resumed: %d of %d jobs done, %d in the fleet',
+                        env['group_id'], len(done), len(saved['jobs']), len(sent))
+            self.dispatcher.add_group(env, on_done=self._judged, persistent=True,
+                                      done_jobs=done, sent=sent)
+
+
+class _Handler(SimpleXMLRPCRequestHandler):
+    rpc_paths = ('/', '/RPC2')
+
+    def log_message(self, format, *args):  # noqa: A002 - the base class's name
+        logger.debug('%s %s', self.address_string(), format % args)
+
+
+class RPCServer(socketserver.ThreadingMixIn, SimpleXMLRPCServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+
+def make_server(service: Service, host: str, port: int) -> RPCServer:
+    server = RPCServer((host, port), requestHandler=_Handler, allow_none=True,
+                       logRequests=False)
+    for name in ('sync_run_group', 'run_group', 'get_workers', 'get_queue'):
+        server.register_function(getattr(service, name), name)
+    return server
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog='sio-workersd', description="OIOIOI's sioworkersd protocol (XML-RPC), "
+        'its jobs run by the Celery fleet.',
+        epilog='Environment: CELERY_BROKER_URL, CELERY_RESULT_BACKEND (see '
+               'sio-celery-worker --help).')
+    parser.add_argument('--host', default='127.0.0.1', help='address to listen on '
+                        '(default 127.0.0.1)')
+    parser.add_argument('--port', type=int, default=DEFAULT_PORT,
+                        help=f'port to listen on (default {DEFAULT_PORT}, OIOIOI\'s)')
+    parser.add_argument('--broker', help='the fleet\'s broker URL')
+    parser.add_argument('--results', help='the result backend URL')
+    parser.add_argument('--database', default='sio-workersd.sqlite3',
+                        help='SQLite file keeping accepted asynchronous groups '
+                             '(default ./sio-workersd.sqlite3)')
+    parser.add_argument('--max-task-ram', type=int, metavar='MB',
+                        help='reject groups with a job needing more memory')
+    parser.add_argument('--window', type=int, default=32,
+                        help='jobs out in the fleet at a time (default 32)')
+    parser.add_argument('--retry-delay', type=float, default=1.0, metavar='S',
+                        help='first delay before returning a result again (default 1 s)')
+    parser.add_argument('-l', '--log-level', default='INFO')
+    args = parser.parse_args(argv)
+    if not 0 < args.port < 65536:
+        parser.error(f'--port {args.port}: not a TCP port')
+    if args.window < 1:
+        parser.error('--window must be at least 1')
+    logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr,
+                        format='%(asctime)s %(levelname)s %(name)s: %(message)s')
+    from sio.celery.app import make_app
+    from sio.celery.worker import BadBrokerURL, check_broker_url
+
+    app = make_app(args.broker)
+    if args.results:
+        app.conf.result_backend = args.results
+    try:
+        check_broker_url(app.conf.broker_url)
+        store = Store(args.database)
+    except BadBrokerURL as exc:
+        sys.stderr.write(f'sio-workersd: {exc}\n')
+        return 2
+    except Exception as exc:  # sqlite3 errors: a one-line reason
+        sys.stderr.write(f'sio-workersd: cannot open the database {args.database}: {exc}\n')
+        return 2
+    dispatcher = Dispatcher(app, store, window=args.window)
+    returner = Returner(store, first_delay=args.retry_delay)
+    service = Service(app, dispatcher, store, returner, args.max_task_ram)
+    try:
+        server = make_server(service, args.host, args.port)
+    except OSError as exc:
+        sys.stderr.write(f'sio-workersd: cannot listen on {args.host}:{args.port}: '
+                         f'{exc.strerror or exc}\n')
+        return 2
+    dispatcher.start()
+    service.resume()
+    stop = threading.Event()
+
+    def on_signal(signum, frame):
+        stop.set()
+        threading.Thread(target=server.shutdown, daemon=True).start()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    logger.info('listening on http://%s:%d/, broker %s, database %s', args.host, args.port,
+                app.conf.broker_url.split('@')[-1], args.database)
+    try:
+        server.serve_forever(poll_interval=0.2)
+    finally:
+        returner.stop()
+        dispatcher.stop()
+        server.server_close()
+        store.close()
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

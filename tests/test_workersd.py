@@ -1,0 +1,303 @@
+"""sio-workersd as OIOIOI's SioworkersdBackend uses it: real RabbitMQ, Redis,
+Filetracker, two sio-celery-workers and the daemon, all on 127.0.0.1; the
+client is xmlrpc.client.ServerProxy with json.dumps arguments."""
+
+import email
+import http.server
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+import xmlrpc.client
+
+import pytest
+from test_fleet import Fleet, lines
+
+import servers
+
+WORKERSD = os.path.join(os.path.dirname(sys.executable), 'sio-workersd')
+
+pytestmark = pytest.mark.slow
+
+
+class Daemon:
+    def __init__(self, broker_url, results_url, tmp_path, *extra):
+        self.port = servers.free_port()
+        self.url = f'http://127.0.0.1:{self.port}/'
+        self.args = [WORKERSD, '--port', str(self.port), '--broker', broker_url,
+                     '--results', results_url, '--database', str(tmp_path / 'workersd.db'),
+                     '--retry-delay', '0.3', '--window', '8', *extra]
+        self.log_path = tmp_path / 'workersd.log'
+        self.proc = None
+
+    def start(self):
+        log = open(self.log_path, 'ab')
+        self.proc = subprocess.Popen(self.args, stdout=log, stderr=log,
+                                     env=servers.scripts_env(), start_new_session=True)
+        log.close()
+        servers.wait_until(self.answers, 30, 'sio-workersd', self.proc)
+
+    def answers(self):
+        try:
+            self.client().get_queue()
+            return True
+        except OSError:
+            return False
+
+    def client(self):
+        return xmlrpc.client.ServerProxy(self.url, allow_none=True)
+
+    def kill9(self):
+        os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.wait()
+
+    def stop(self):
+        if self.proc is not None:
+            servers.stop(self.proc)
+
+    def log(self):
+        return self.log_path.read_text(errors='replace')
+
+
+class ReturnServer:
+    """OIOIOI's side of run_group: receives the POSTed groups (multipart
+    field 'data'); answers 500 to the first ``fail_first`` posts."""
+
+    def __init__(self, fail_first=0):
+        self.groups = []
+        self.attempts = 0
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers['Content-Length']))
+                outer.attempts += 1
+                if outer.attempts <= fail_first:
+                    self.send_response(500)
+                    self.end_headers()
+                    return
+                message = email.message_from_bytes(
+                    b'Content-Type: ' + self.headers['Content-Type'].encode() + b'\r\n\r\n'
+                    + body)
+                fields = {part.get_param('name', header='content-disposition'):
+                          part.get_payload(decode=True) for part in message.get_payload()}
+                outer.groups.append(json.loads(fields['data']))
+                self.send_response(200)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(('127.0.0.1', 0), Handler)
+        self.url = f'http://127.0.0.1:{self.server.server_address[1]}/'
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture(scope='module')
+def farm(tmp_path_factory, redis_url, filetracker_url):
+    tmp = tmp_path_factory.mktemp('farm')
+    results = redis_url.rsplit('/', 1)[0] + '/6'
+    with servers.rabbitmq_server(str(tmp / 'rabbitmq')) as broker:
+        fleet = Fleet(broker.url, results, tmp)
+        fleet.env['FILETRACKER_URL'] = filetracker_url
+        fleet.env['FILETRACKER_DIR'] = str(tmp / 'ft-cache')
+        daemon = Daemon(broker.url, results, tmp, '--max-task-ram', '2048')
+        try:
+            fleet.start('w1')
+            fleet.start('w2')
+            daemon.start()
+            yield fleet, daemon
+        finally:
+            daemon.stop()
+            fleet.stop_all()
+
+
+def slow(tmp_path, seconds, tag, **extra):
+    return {'job_type': 'test-slow', 'seconds': seconds, 'tag': tag,
+            'done_log': str(tmp_path / 'done.log'), 'started_log': str(tmp_path / 'started.log'),
+            **extra}
+
+
+def test_sync_group_compiles_then_runs(farm, tmp_path, filetracker_url):
+    from filetracker.client import Client
+
+    fleet, daemon = farm
+    source = tmp_path / 'sum.c'
+    source.write_text('#include <stdio.h>\nint main(void){long a,b;scanf("%ld %ld",&a,&b);'
+                      'printf("%ld\\n",a+b);return 0;}\n')
+    uploader = Client(remote_url=filetracker_url, cache_dir=str(tmp_path / 'up'))
+    tag = uuid.uuid4().hex
+    src = uploader.put_file(f'/wd-{tag}/sum.c', str(source), to_local_store=False)
+    server = daemon.client()
+    compiled = server.sync_run_group(json.dumps({'workers_jobs': {'compile': {
+        'job_type': 'compile', 'source_file': src, 'out_file': f'/wd-{tag}/sum',
+        'compiler': 'system-gcc'}}}))
+    assert 'error' not in compiled, compiled.get('error')
+    assert compiled['group_id'].startswith('GROUP_urn:uuid:')
+    result = compiled['workers_jobs.results']['compile']
+    assert result['result_code'] == 'OK', result
+    assert result['task_id'].startswith('urn:uuid:') and result['group_id'] == \
+        compiled['group_id']
+    tests = {}
+    for i in range(4):
+        for kind, text in (('in', f'{i} {i}\n'), ('out', f'{2 * i}\n')):
+            path = tmp_path / f'{i}.{kind}'
+            path.write_text(text)
+            tests[i, kind] = uploader.put_file(f'/wd-{tag}/{i}.{kind}', str(path),
+                                               to_local_store=False)
+    jobs = {f'test{i}': {'job_type': 'exec', 'exe_file': result['out_file'],
+                         'in_file': tests[i, 'in'], 'hint_file': tests[i, 'out'],
+                         'check_output': True, 'exec_time_limit': 1000,
+                         'exec_mem_limit': 65536} for i in range(4)}
+    ran = server.sync_run_group(json.dumps({'workers_jobs': jobs}))
+    assert 'error' not in ran, ran.get('error')
+    assert {n: r['result_code'] for n, r in ran['workers_jobs.results'].items()} == \
+        {f'test{i}': 'OK' for i in range(4)}
+    workers = {r['worker'] for r in ran['workers_jobs.results'].values()}
+    assert workers and all(w.startswith(('w1@', 'w2@')) for w in workers)
+    assert 'job urn:uuid:' in daemon.log() and 'judged: 4 jobs, all succeeded' in daemon.log()
+
+
+def test_async_group_is_returned_despite_failing_posts(farm, tmp_path):
+    fleet, daemon = farm
+    receiver = ReturnServer(fail_first=2)
+    try:
+        jobs = {f'p{i}': {'job_type': 'ping', 'ping': i} for i in range(5)}
+        group_id = daemon.client().run_group(json.dumps(
+            {'workers_jobs': jobs, 'return_url': receiver.url, 'submission_id': 7}))
+        assert group_id.startswith('GROUP_urn:uuid:')
+        servers.wait_until(lambda: receiver.groups, 60, 'the group to be returned')
+        [group] = receiver.groups
+        assert receiver.attempts == 3
+        assert group['group_id'] == group_id and group['submission_id'] == 7
+        assert {n: r['pong'] for n, r in group['workers_jobs.results'].items()} == \
+            {f'p{i}': i for i in range(5)}
+        assert 'retrying' in daemon.log()
+    finally:
+        receiver.close()
+
+
+def test_bad_jobs_make_the_group_an_error(farm):
+    fleet, daemon = farm
+    server = daemon.client()
+    ans = server.sync_run_group(json.dumps({'workers_jobs': {
+        'ok': {'job_type': 'ping', 'ping': 1}, 'bad': {'job_type': 'test-boom'}}}))
+    assert 'Some tasks in a group failed' in ans['error']['message']
+    assert 'boom' in ans['error']['message'] and 'traceback' in ans['error']
+    assert ans['workers_jobs.results']['ok']['pong'] == 1
+    huge = server.sync_run_group(json.dumps({'workers_jobs': {
+        'big': {'job_type': 'exec', 'exec_mem_limit': 4 << 20}}}))
+    assert 'more than the maximum of 2048 MiB' in huge['error']['message']
+    with pytest.raises(xmlrpc.client.Fault):
+        server.run_group(json.dumps({'workers_jobs': {'x': {'job_type': 'ping'}}}))
+
+
+def test_worker_killed_mid_group(farm, tmp_path):
+    fleet, daemon = farm
+    tags = [f't{i}' for i in range(6)]
+    answer = {}
+    caller = threading.Thread(target=lambda: answer.update(daemon.client().sync_run_group(
+        json.dumps({'workers_jobs': {t: slow(tmp_path, 1.0, t) for t in tags}}))))
+    caller.start()
+    servers.wait_until(lambda: len(lines(tmp_path / 'started.log')) >= 2, 30, 'jobs to start')
+    victim_pid = int(lines(tmp_path / 'started.log')[0])
+    victim = next(n for n, p in fleet.procs.items() if p.pid == victim_pid)
+    os.kill(victim_pid, signal.SIGKILL)
+    fleet.procs.pop(victim).wait()
+    caller.join(120)
+    fleet.start(victim)
+    assert 'error' not in answer, answer.get('error')
+    assert sorted(answer['workers_jobs.results']) == tags
+    assert sorted(lines(tmp_path / 'done.log')) == tags, 'each job done once'
+
+
+def test_daemon_restart_mid_group_resumes(farm, tmp_path):
+    fleet, daemon = farm
+    receiver = ReturnServer()
+    try:
+        tags = [f'r{i}' for i in range(10)]
+        daemon.client().run_group(json.dumps({
+            'workers_jobs': {t: slow(tmp_path, 0.5, t) for t in tags},
+            'return_url': receiver.url}))
+        servers.wait_until(lambda: len(lines(tmp_path / 'done.log')) >= 3, 60, 'some jobs')
+        daemon.kill9()
+        time.sleep(0.5)
+        daemon.start()
+        servers.wait_until(lambda: receiver.groups, 90, 'the resumed group to be returned')
+        time.sleep(1)
+        [group] = receiver.groups
+        assert sorted(group['workers_jobs.results']) == tags
+        assert sorted(lines(tmp_path / 'done.log')) == tags, 'no job done twice'
+        assert 'resumed' in daemon.log()
+    finally:
+        receiver.close()
+
+
+def test_high_priority_group_overtakes_200_low_ones(farm, tmp_path):
+    fleet, daemon = farm
+    receiver = ReturnServer()
+    server = daemon.client()
+    try:
+        for i in range(200):
+            server.run_group(json.dumps({'workers_jobs': {'j': slow(
+                tmp_path, 0.1, f'low{i}', contest_uid='big', contest_priority=10)},
+                'return_url': receiver.url, 'name': f'low{i}'}))
+        queue = server.get_queue()
+        assert len(queue) > 100 and all(j['contest_uid'] == 'big' for j in queue)
+        returned_at_submission = len(receiver.groups)
+        server.run_group(json.dumps({'workers_jobs': {'j': slow(
+            tmp_path, 0.02, 'high', contest_uid='urgent', contest_priority=20)},
+            'return_url': receiver.url, 'name': 'high'}))
+        workers = server.get_workers()
+        assert sorted(w['name'] for w in workers) == ['w1@127.0.0.1', 'w2@127.0.0.1']
+        assert all({'name', 'info', 'tasks', 'is_running_cpu_exec'} <= set(w) for w in workers)
+        servers.wait_until(lambda: any(g['name'] == 'high' for g in receiver.groups), 120,
+                           'the high-priority group')
+        returned_before = [g['name'] for g in receiver.groups].index('high')
+        # Only the jobs already out in the fleet (the window: 8) may finish
+        # between its submission and its result.
+        assert returned_before - returned_at_submission <= 10, (
+            f'{returned_before - returned_at_submission} low-priority groups finished first')
+        assert 200 - returned_before >= 100, 'the queue was still long'
+        servers.wait_until(lambda: len(receiver.groups) == 201, 180, 'every group')
+    finally:
+        receiver.close()
+
+
+def test_fair_queue_shares_between_contests():
+    from sio.workersd.fairqueue import FairQueue
+
+    queue = FairQueue()
+    for i in range(1000):
+        queue.push({'task_id': f'a{i}', 'contest_uid': 'A', 'contest_priority': 5})
+    for i in range(10):
+        queue.push({'task_id': f'b{i}', 'contest_uid': 'B', 'contest_priority': 5,
+                    'task_priority': 1 if i == 9 else 0})
+    order = [queue.pop()['task_id'] for _ in range(20)]
+    assert sorted(t for t in order if t.startswith('b')) == [f'b{i}' for i in range(10)]
+    assert order.index('b9') < order.index('b0'), 'task_priority first within a contest'
+    queue.push({'task_id': 'c', 'contest_uid': 'C', 'contest_priority': 9})
+    assert queue.pop()['task_id'] == 'c'
+    heavy = FairQueue()
+    for i in range(100):
+        heavy.push({'task_id': f'h{i}', 'contest_uid': 'H', 'contest_weight': 3})
+        heavy.push({'task_id': f'l{i}', 'contest_uid': 'L', 'contest_weight': 1})
+    first = [heavy.pop()['task_id'][0] for _ in range(40)]
+    assert first.count('h') == 30, 'shares follow contest_weight'
+
+
+def test_command_line_errors_are_one_line(tmp_path):
+    for args in (['--port', '70000'], ['--broker', 'nope://x'],
+                 ['--database', str(tmp_path / 'missing' / 'x.db')]):
+        out = subprocess.run([WORKERSD, *args], capture_output=True, text=True, timeout=60)
+        assert out.returncode == 2 and 'Traceback' not in out.stderr, out.stderr
+    help_text = subprocess.run([WORKERSD, '--help'], capture_output=True, text=True, timeout=60)
+    assert help_text.returncode == 0 and '--max-task-ram' in help_text.stdout
