@@ -1,16 +1,15 @@
 #!/usr/bin/env python3
-"""Judge the bundled demo task (examples/pairsum) with sio-batch.
+"""Judge the bundled demo task (examples/pairsum, a sinol-style package).
 
-Every step is one sio-batch job, as a contest system would send it (files
-are local paths: use_filetracker is False): compile the checker, the test
-generator, the input verifier and three solutions; generate the big tests
-with ingen; verify every input with inwer; run every solution on every test
-under SupervisedExecutor (exec job) with the custom checker. Prints one line
-per run and the full environ of one run.
-
-Then the same runs of the model solution go through the fleet: a private
-RabbitMQ node, Redis for results and one sio-celery-worker, all on
-127.0.0.1, fed by sio.celery.submit; everything is stopped at the end.
+1. sio-judge, on a scratch copy of the package: the generator writes the
+   big tests, the verifier checks every input, the model solution makes
+   the missing outputs, and the three solutions are judged on every test
+   with the package's checker; the table and the expected scores.
+2. One exec job through sio-batch, as a contest system sends it, and its
+   full result environ.
+3. The model solution again through the fleet: a private RabbitMQ node,
+   Redis for results and one sio-celery-worker, all on 127.0.0.1, fed by
+   sio.celery.submit; everything is stopped at the end.
 """
 
 import contextlib
@@ -24,9 +23,9 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TASK = os.path.join(HERE, 'pairsum')
-SIO_BATCH = os.path.join(os.path.dirname(sys.executable), 'sio-batch')
-SOLUTIONS = ['pairsum', 'pairsum_wrong', 'pairsum_slow']
-TESTS = ['1', '2', '3', '4', '5']
+BIN = os.path.dirname(sys.executable)
+SIO_BATCH = os.path.join(BIN, 'sio-batch')
+TESTS = ['pai0', 'pai1a', 'pai1b', 'pai2a', 'pai2b']
 
 
 def sio_batch(environ: dict) -> dict:
@@ -89,67 +88,47 @@ def local_fleet(work: str):
             app.close()
 
 
-def fleet_demo(programs: dict, tests_dir: str, work: str) -> None:
+def fleet_demo(programs: dict, in_dir: str, out_dir: str, work: str) -> None:
     from sio.celery.submit import submit
 
     print('\nThe model solution again, through the fleet (RabbitMQ, Redis, one worker):')
     with local_fleet(work) as app:
-        pending = [submit({'job_type': 'exec', 'exe_file': programs['pairsum'],
-                           'in_file': os.path.join(tests_dir, test + '.in'),
-                           'hint_file': os.path.join(tests_dir, test + '.out'),
-                           'chk_file': programs['chk'], 'check_output': True,
+        pending = [submit({'job_type': 'exec', 'exe_file': programs['pai'],
+                           'in_file': os.path.join(in_dir, test + '.in'),
+                           'hint_file': os.path.join(out_dir, test + '.out'),
+                           'chk_file': programs['paichk'], 'check_output': True,
                            'exec_time_limit': 1000, 'exec_mem_limit': 64 * 1024,
                            'use_filetracker': False}, app=app, wait=False)
                    for test in TESTS]
         for test, job in zip(TESTS, pending, strict=True):
             env = job.get(timeout=120)
-            print(f'{"pairsum":<14} {test:>4}  {env["result_code"]:<6} '
+            print(f'{"pai.cpp":<10} {test:<6} {env["result_code"]:<4} '
                   f'{env["time_used"]:>6}ms  worker {env["worker"]}', flush=True)
 
 
 def main() -> int:
     work = tempfile.mkdtemp(prefix='sio-demo-')
     try:
-        print('compiling the checker, generator, verifier and solutions...', flush=True)
-        programs = {name: compile_program(name, work)
-                    for name in ['chk', 'gen', 'inwer'] + SOLUTIONS}
+        package = os.path.join(work, 'pairsum')
+        shutil.copytree(TASK, package)
+        for step in (['ingen', package], ['inwer', package]):
+            subprocess.run([os.path.join(BIN, 'sio-judge'), *step], check=True)
+        print(flush=True)
+        judged = subprocess.run([os.path.join(BIN, 'sio-judge'), package, '--no-color'])
+        if judged.returncode != 0:
+            sys.exit('sio-judge did not get the expected scores')
 
-        tests_dir = os.path.join(work, 'tests')
-        shutil.copytree(os.path.join(TASK, 'tests'), tests_dir)
-        gen = sio_batch({'job_type': 'ingen', 'exe_file': programs['gen'],
-                         're_string': r'^\d+\.(in|out)$', 'collected_files_path': tests_dir})
-        print(f'ingen: {" ".join(gen["stdout"])}; collected {sorted(gen["collected_files"])}')
-
-        for test in TESTS:
-            check = sio_batch({'job_type': 'inwer', 'exe_file': programs['inwer'],
-                               'in_file': os.path.join(tests_dir, test + '.in'),
-                               'in_file_name': test + '.in'})
-            if check['result_code'] != 'OK':
-                sys.exit(f'test {test} is malformed: {check["stdout"]}')
-        print(f'inwer: all {len(TESTS)} inputs are well formed\n')
-
-        print(f'{"solution":<14} {"test":>4}  {"result":<6} {"time":>8} {"memory":>10}  '
-              f'{"score":>5}  comment')
-        shown = None
-        for solution in SOLUTIONS:
-            for test in TESTS:
-                env = sio_batch({
-                    'job_type': 'exec', 'exe_file': programs[solution],
-                    'in_file': os.path.join(tests_dir, test + '.in'),
-                    'hint_file': os.path.join(tests_dir, test + '.out'),
-                    'chk_file': programs['chk'], 'check_output': True,
-                    'exec_time_limit': 1000, 'exec_mem_limit': 64 * 1024,
-                })
-                num, den = env.get('result_percentage') or (0, 1)
-                print(f'{solution:<14} {test:>4}  {env["result_code"]:<6} '
-                      f'{env["time_used"]:>6}ms {env["mem_used"]:>7}KiB  '
-                      f'{num / den:>5.0f}  {env["result_string"]}', flush=True)
-                if solution == 'pairsum' and test == '4':
-                    shown = env
-        print('\nThe environ of one run (pairsum on test 4):')
-        print(json.dumps(shown, indent=2, sort_keys=True))
+        programs = {name: compile_program(name, work) for name in ['pai', 'paichk']}
+        env = sio_batch({'job_type': 'exec', 'exe_file': programs['pai'],
+                         'in_file': os.path.join(package, 'in', 'pai2a.in'),
+                         'hint_file': os.path.join(package, 'out', 'pai2a.out'),
+                         'chk_file': programs['paichk'], 'check_output': True,
+                         'exec_time_limit': 1000, 'exec_mem_limit': 64 * 1024})
+        print('\nOne exec job through sio-batch (pai.cpp on pai2a), its environ:')
+        print(json.dumps(env, indent=2, sort_keys=True))
         if '--no-fleet' not in sys.argv:
-            fleet_demo(programs, tests_dir, work)
+            fleet_demo(programs, os.path.join(package, 'in'), os.path.join(package, 'out'),
+                       work)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return 0

@@ -1,12 +1,13 @@
-// Generator: writes the big tests 4.in/4.out (a planted pair) and
-// 5.in/5.out (no pair: all numbers even, s odd).
+// Generator (sinol naming): writes the big tests pai2a.in (a planted pair)
+// and pai2b.in (no pair: all numbers even, s odd); their outputs come from
+// the model solution.
 #include <cstdio>
 #include <random>
 int main() {
     std::mt19937_64 rng(20261127);
     const int n = 200000;
-    FILE *in = fopen("4.in", "w"), *hint = fopen("4.out", "w");
-    if (!in || !hint) return 1;
+    FILE *in = fopen("pai2a.in", "w");
+    if (!in) return 1;
     long long s = 1999999999;
     fprintf(in, "%d %lld\n", n, s);
     for (int k = 0; k < n; k++) {
@@ -15,15 +16,13 @@ int main() {
         if (k == 177777) x = 999999999;
         fprintf(in, "%lld%c", x, k + 1 == n ? '\n' : ' ');
     }
-    fputs("1\n", hint);
-    fclose(in); fclose(hint);
-    in = fopen("5.in", "w"); hint = fopen("5.out", "w");
-    if (!in || !hint) return 1;
+    fclose(in);
+    in = fopen("pai2b.in", "w");
+    if (!in) return 1;
     fprintf(in, "%d %lld\n", n, 1000000001LL);
     for (int k = 0; k < n; k++)
         fprintf(in, "%lld%c", 2 * (long long)(rng() % 500000000), k + 1 == n ? '\n' : ' ');
-    fputs("-1\n", hint);
-    fclose(in); fclose(hint);
-    puts("generated tests 4 and 5");
+    fclose(in);
+    puts("generated pai2a.in and pai2b.in");
     return 0;
 }

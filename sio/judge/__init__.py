@@ -1,0 +1,2 @@
+"""``sio-judge``: test a whole task package locally in one command (see
+:mod:`sio.judge.cli`)."""
