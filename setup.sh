@@ -117,6 +117,19 @@ install_python() {
     echo "$want" > "$STAMP"
 }
 
+COMMANDS=(sio-batch sio-compile sio-judge sio-celery-worker sio-fleet sio-workersd
+          sio-run-filetracker sio-get-sandbox)
+
+# The README writes the commands bare: put them on PATH (/usr/local/bin).
+link_commands() {
+    local bin=/usr/local/bin c missing=0
+    for c in "${COMMANDS[@]}"; do
+        [ "$(readlink "$bin/$c" 2>/dev/null)" = "$PWD/$VENV/bin/$c" ] && continue
+        as_root ln -sf "$PWD/$VENV/bin/$c" "$bin/$c" 2>/dev/null || missing=1
+    done
+    [ "$missing" = 0 ] || say "cannot link the commands into $bin: use $PWD/$VENV/bin/..."
+}
+
 main() {
     local what=${1:-}
     case "$what" in
@@ -126,10 +139,11 @@ main() {
     install_packages
     ensure_locale
     install_python
+    link_commands
     case "$what" in
         demo) exec "$VENV/bin/python" examples/judge_demo.py ;;
         test) exec "$VENV/bin/python" -m pytest -q ;;
-        install) say "ready: $VENV/bin/sio-batch" ;;
+        install) say "ready: sio-batch, sio-judge... (in $VENV/bin, linked into /usr/local/bin)" ;;
     esac
 }
 

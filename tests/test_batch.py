@@ -53,9 +53,9 @@ def test_filters_from_environment_variables():
     assert result_of(proc)['trail'] == ['a', 'b']
 
 
-def test_failure_is_reported_in_the_environ_not_the_exit_status():
+def test_failure_is_reported_in_the_environ_and_the_exit_status():
     proc = sio_batch(environ=json.dumps({'job_type': 'test-boom'}))
-    assert proc.returncode == 0
+    assert proc.returncode == 1
     env = result_of(proc)
     assert env['result'] == 'FAILURE'
     assert 'boom' in env['exception']

@@ -117,7 +117,13 @@ def main(argv: list[str] | None = None) -> None:
 
     # After the pool has forked: the cleaner thread lives in this process only.
     worker_ready.connect(lambda **_: ft.start_cache_cleaner(), weak=False)
-    app.worker_main(['worker'] + args)
+    import click
+
+    try:
+        app.worker_main(['worker'] + args)
+    except click.exceptions.ClickException as exc:  # a bad option: one line
+        sys.stderr.write(f'sio-celery-worker: {exc.format_message()} (see --help)\n')
+        sys.exit(2)
 
 
 if __name__ == '__main__':

@@ -48,9 +48,27 @@ def main(argv: list[str] | None = None) -> int:
 
         sys.stdout.write(''.join(f'{name}\n' for name in names(COMPILERS)))
         return 0
+    usage = ('usage: sio-compile SOURCE OUTPUT [COMPILER]\n'
+             '       sio-compile --list    (every compiler name)\n')
+    if args and args[0] in ('-h', '--help'):
+        sys.stdout.write(usage + '\nCompiles the local file SOURCE into OUTPUT with the '
+                         'compile job\n(COMPILER: a name from --list; default: by the '
+                         "source's extension).\nExit status 0 when it compiles, 1 when "
+                         'not (the messages on stderr), 2 for bad arguments.\n')
+        return 0
     if len(args) not in (2, 3):
-        sys.stderr.write('usage: sio-compile SOURCE OUTPUT [COMPILER]\n'
-                         '       sio-compile --list    (every compiler name)\n')
+        sys.stderr.write(usage)
+        return 2
+    source, output = args[0], args[1]
+    problem = None
+    if not os.path.isfile(source):
+        problem = f'no source file {source}'
+    elif os.path.isdir(output):
+        problem = f'{output} is a directory: give the path of the program to write'
+    elif not os.path.isdir(os.path.dirname(os.path.abspath(output))):
+        problem = f'no directory {os.path.dirname(os.path.abspath(output))} for {output}'
+    if problem:
+        sys.stderr.write(f'sio-compile: {problem}\n')
         return 2
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format='%(levelname)s %(name)s: %(message)s')

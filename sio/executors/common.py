@@ -190,6 +190,10 @@ def run(environ: dict, executor, use_sandboxes: bool = True) -> dict:
         exe = 'exe.jar' if info.get('mode') == 'java' else 'exe'
         ft.download(environ, 'exe_file', exe, add_to_cache=True)
         os.chmod(tempcwd(exe), 0o555)
+        if info.get('mode', 'executable') == 'executable':
+            refusal = _refuse_program(runner, tempcwd(exe))
+            if refusal is not None:
+                return _fill(environ, refusal, use_sandboxes)
         fetch_extra_files(environ, runner.allows_extra_files)
         limits = limits_of(environ)
         command = runner.command(environ, info)
@@ -197,6 +201,11 @@ def run(environ: dict, executor, use_sandboxes: bool = True) -> dict:
             renv = run_java(environ, runner, command, limits)
         else:
             renv = runner.run_program(environ, command, limits)
+    return _fill(environ, renv, use_sandboxes)
+
+
+def _fill(environ: dict, renv: dict, use_sandboxes: bool) -> dict:
+    """The run's result into the environ; the output stored and checked."""
     for key in RENV_KEYS:
         environ.pop(key, None)
         if key in renv:
@@ -219,6 +228,27 @@ def run(environ: dict, executor, use_sandboxes: bool = True) -> dict:
             environ.pop('result_percentage', None)
             raise
     return environ
+
+
+def _refuse_program(runner: Runner, path: str) -> dict | None:
+    """A result saying why the program cannot run under this runner's
+    executor, when that is clear before running it (instead of a
+    misleading verdict from the sandbox)."""
+    from sio.workers.executors import Sio2JailExecutor, SupervisedExecutor
+    from sio.workers.executors.elf import program_kind
+
+    kind = program_kind(path)
+    if kind == 'jar':
+        raise Failure("environ['exe_file'] is a Java archive (JAR): pass the compile "
+                      "job's exec_info ({'mode': 'java', ...}) to run it")
+    if kind == 'dynamic' and isinstance(runner.executor({}),
+                                        (SupervisedExecutor, Sio2JailExecutor)):
+        open(tempcwd('out'), 'wb').close()  # no output
+        return {'result_code': 'RV', 'time_used': 0, 'mem_used': 0, 'num_syscalls': 0,
+                'return_code': 0, 'real_time_used': 0,
+                'result_string': 'the program is dynamically linked; this executor runs '
+                                 'statically linked programs only (compile with -static)'}
+    return None
 
 
 def _take_output(environ: dict) -> dict:

@@ -21,6 +21,7 @@ import io
 import logging
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import threading
@@ -245,6 +246,10 @@ def download(environ: dict, key: str, dest: str | None = None,
             raise Failure(f'file for environ[{key!r}] does not exist: {source}') from None
         return dest
 
+    if not ft_path.startswith('/'):
+        raise Failure(f"environ[{key!r}] is the relative path {ft_path!r}, but files come "
+                      f"from Filetracker (whose names start with '/'); for local files "
+                      f"set 'use_filetracker': false")
     # The client keeps an existing file that is at least as new as the
     # version asked for: never let an old file stand in for the download.
     if os.path.lexists(dest):
@@ -262,8 +267,13 @@ def download(environ: dict, key: str, dest: str | None = None,
         vname = client.get_file(wanted, dest, add_to_cache=add_to_cache, **kwargs)
     except FiletrackerError as exc:
         if _is_missing(exc):
+            hint = ''
+            if not client.remote_store:
+                hint = ("; no Filetracker server is configured (FILETRACKER_URL or "
+                        "environ['filetracker_url']): for local files set "
+                        "'use_filetracker': false")
             raise Failure(f'file for environ[{key!r}] does not exist in Filetracker: '
-                          f'{ft_path}') from exc
+                          f'{ft_path}{hint}') from exc
         raise Failure(f'cannot download environ[{key!r}] ({ft_path}): {exc}') from exc
     if not os.path.exists(dest):
         raise Failure(f'file for environ[{key!r}] does not exist in Filetracker: {ft_path}')
@@ -400,17 +410,83 @@ def launch_filetracker_server(startup_timeout: float = 30.0) -> bool:
                        f'{startup_timeout:.0f} s; see {log_path}')
 
 
-def run_filetracker_main() -> int:
-    """``sio-run-filetracker``: start the server for FILETRACKER_PUBLIC_URL."""
+def _server_pid(url: str) -> int | None:
+    """The pid of the server process listening on the URL's port (the
+    daemon's master: the listener whose parent is not a listener too)."""
+    import psutil
+
+    port = urlsplit(url).port
+    listeners = {c.pid for c in psutil.net_connections(kind='tcp')
+                 if c.status == psutil.CONN_LISTEN and c.laddr and c.laddr.port == port and c.pid}
+    for pid in listeners:
+        try:
+            if psutil.Process(pid).ppid() not in listeners:
+                return pid
+        except psutil.Error:
+            continue
+    return None
+
+
+FT_SERVER_USAGE = """\
+usage: sio-run-filetracker [start|stop|status]
+
+Starts (the default) a Filetracker server in the background, stops it, or
+says whether it runs; prints the server's pid.
+
+Environment:
+  FILETRACKER_PUBLIC_URL   the server's URL (required), e.g. http://127.0.0.1:9999
+  FILETRACKER_LISTEN_ADDR  address to listen on (default: the URL's host)
+  FILETRACKER_SERVER_DIR   where it keeps files (default ~/.filetracker-server)
+  FILETRACKER_SERVER_WORKERS  server processes
+"""
+
+
+def run_filetracker_main(argv: list[str] | None = None) -> int:
+    """``sio-run-filetracker [start|stop|status]``: the Filetracker server
+    of FILETRACKER_PUBLIC_URL."""
+    args = sys.argv[1:] if argv is None else argv
+    if args and args[0] in ('-h', '--help'):
+        sys.stdout.write(FT_SERVER_USAGE)
+        return 0
+    if len(args) > 1 or (args and args[0] not in ('start', 'stop', 'status')):
+        sys.stderr.write(FT_SERVER_USAGE.splitlines()[0] + '\n')
+        return 2
+    command = args[0] if args else 'start'
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format='%(levelname)s %(name)s: %(message)s')
-    if len(sys.argv) > 1:
-        print('usage: sio-run-filetracker (configured by FILETRACKER_PUBLIC_URL, '
-              'FILETRACKER_LISTEN_ADDR, FILETRACKER_SERVER_DIR)', file=sys.stderr)
+    url = (os.environ.get('FILETRACKER_PUBLIC_URL', '').split() or [''])[0]
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a bad port
+        if url and (parts.scheme not in ('http', 'https') or not parts.hostname):
+            raise ValueError('expected http://HOST:PORT')
+    except ValueError as exc:
+        print(f'sio-run-filetracker: bad FILETRACKER_PUBLIC_URL {url!r}: {exc}',
+              file=sys.stderr)
         return 2
     try:
-        launch_filetracker_server()
-    except RuntimeError as exc:
+        if command == 'start':
+            launch_filetracker_server()
+            pid = _server_pid(url)
+            print(f'sio-run-filetracker: Filetracker server at {url}, pid {pid} '
+                  f'(sio-run-filetracker stop stops it)')
+            return 0
+        if not url:
+            raise RuntimeError('FILETRACKER_PUBLIC_URL is not set')
+        pid = _server_pid(url)
+        if command == 'status':
+            print(f'sio-run-filetracker: {url}: ' + (f'running, pid {pid}' if pid else
+                                                      'no server'))
+            return 0 if pid else 1
+        if pid is None:
+            print(f'sio-run-filetracker: no Filetracker server at {url}', file=sys.stderr)
+            return 1
+        os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + 30
+        while server_answers(url, timeout=0.5) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        print(f'sio-run-filetracker: stopped the server at {url} (pid {pid})')
+        return 0
+    except (RuntimeError, OSError) as exc:
         print(f'sio-run-filetracker: {exc}', file=sys.stderr)
         return 1
-    return 0

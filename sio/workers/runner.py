@@ -4,7 +4,7 @@ import logging
 import socket
 import traceback
 
-from sio.workers import Failure, ft, machine
+from sio.workers import Failure, ft, keys, machine
 from sio.workers.registry import JOBS, get_filter, get_job, names
 from sio.workers.util import TemporaryCwd, jsonable
 
@@ -67,6 +67,7 @@ def run(environ: dict) -> dict:
     if not isinstance(environ, dict):
         raise TypeError(f'environ must be a dict, not {type(environ).__name__}')
     environ['worker'] = socket.gethostname()
+    keys.warn_about_misspelt_keys(environ)
     current = environ
     with machine.admitted(environ), TemporaryCwd(), \
             ft.using_url(environ.get('filetracker_url')):

@@ -312,11 +312,27 @@ def get_sandbox(name: str) -> Sandbox:
         return _sandboxes[key]
 
 
+SANDBOX_USAGE = """\
+usage: sio-get-sandbox NAME
+
+Installs the sandbox NAME if it is not yet installed (from Filetracker, from
+SIO_SANDBOXES_URL, or built by a local recipe) and prints its path.
+
+Environment:
+  SIO_SANDBOXES_BASEDIR  where sandboxes are installed (default ~/.sio-sandboxes)
+  SIO_SANDBOXES_URL      a URL to download NAME.tar.gz from
+  FILETRACKER_URL        a Filetracker server holding /sandboxes/NAME.tar.gz
+"""
+
+
 def main(argv: list[str] | None = None) -> int:
     """``sio-get-sandbox NAME``: install the sandbox if needed, print its path."""
     args = sys.argv[1:] if argv is None else argv
-    if len(args) != 1:
-        sys.stderr.write('usage: sio-get-sandbox NAME\n')
+    if args and args[0] in ('-h', '--help'):
+        sys.stdout.write(SANDBOX_USAGE)
+        return 0
+    if len(args) != 1 or args[0].startswith('-'):
+        sys.stderr.write(SANDBOX_USAGE.splitlines()[0] + '\n')
         return 2
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format='%(levelname)s %(name)s: %(message)s')
@@ -325,5 +341,9 @@ def main(argv: list[str] | None = None) -> int:
             print(sandbox.path)
     except SandboxError as exc:
         sys.stderr.write(f'sio-get-sandbox: {exc}\n')
+        return 1
+    except OSError as exc:
+        sys.stderr.write(f'sio-get-sandbox: cannot use the sandboxes directory {basedir()}: '
+                         f'{exc.strerror or exc}\n')
         return 1
     return 0
