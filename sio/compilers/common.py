@@ -6,16 +6,15 @@ Keys read (all optional but ``source_file`` and ``out_file``):
 
 ``source_file``, ``out_file``
     Filetracker paths of the source and of the compiled result;
-``compilation_time_limit`` (ms of CPU, default 30 s),
-``compilation_real_time_limit`` (ms, default 60 s),
-``compilation_mem_limit`` (KiB of address space, default 1 GiB)
-    limits of the compiler;
+``compilation_time_limit``, ``compilation_real_time_limit``, ``compilation_mem_limit``
+    limits of the compiler: ms of CPU (default 30 s), ms of wall clock
+    (default 60 s), KiB of address space (default 1 GiB);
 ``compilation_output_limit`` (bytes, default 5 KiB)
     how much of the compiler's messages is returned;
-``compilation_result_size_limit`` (bytes; none unless given, as upstream
-    — OIOIOI sends 10 MiB)
-    largest compiled file accepted (the compiler's writes are capped at
-    1 GiB regardless);
+``compilation_result_size_limit``
+    largest compiled file accepted, bytes (none unless given, as upstream;
+    OIOIOI sends 10 MiB; the compiler's writes are capped at 1 GiB
+    regardless);
 ``additional_includes``, ``additional_sources``
     Filetracker paths fetched next to the source (sources are compiled
     too); a list, one path, or a dict {language: list};

@@ -9,16 +9,14 @@ Keys read:
 ``out_file``, ``upload_out``
     where to store the program's output (to the remote Filetracker store
     only with ``upload_out``);
-``exec_mem_limit`` (KiB), ``exec_time_limit`` (ms), ``exec_real_time_limit``
-    (ms), ``exec_out_limit`` (bytes)
-    limits of the run (executor defaults otherwise);
+``exec_mem_limit``, ``exec_time_limit``, ``exec_real_time_limit``, ``exec_out_limit``
+    limits of the run: KiB, ms, ms, bytes (executor defaults otherwise);
 ``exec_info``
     ``{'mode': 'executable'}`` (default), ``'java'`` or ``'output-only'``;
 ``extra_execution_files``
     {name: Filetracker path} put next to the program, only for executors
     that let programs open files (``unsafe-exec``);
-``check_output``, ``hint_file``, ``chk_file``, ``untrusted_checker``,
-``checker_*`` limits
+``check_output``, ``hint_file``, ``chk_file``, ``untrusted_checker``, ``checker_*``
     output checking (see :mod:`sio.executors.checker`), done only when the
     run was OK.
 

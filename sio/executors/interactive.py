@@ -15,8 +15,7 @@ exec`` (DetailedUnprotectedExecutor) and ``sio2jail-interactive-exec``
 ``num_processes``
     how many solution processes (default 1); process i gets ``i`` as its
     argument and its pipes as stdin and stdout;
-``interactor_mem_limit``, ``interactor_time_limit``,
-``interactor_real_time_limit``
+``interactor_mem_limit``, ``interactor_time_limit``, ``interactor_real_time_limit``
     the interactor's limits (256 MiB; twice the solution's time limit).
 
 As upstream: a solution that exits before the interactor is done is WA

@@ -21,7 +21,6 @@ import io
 import logging
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import threading
@@ -184,8 +183,11 @@ def _uses_filetracker(environ: dict, path: str) -> bool:
 
 
 def _local_path(path: str) -> str:
-    # Relative to where the worker started: the process cwd never changes.
-    return os.path.abspath(path)
+    # Relative to the caller's working directory, not the job directory the
+    # runner may have made the process's while the job runs.
+    from sio.workers.util import caller_cwd
+
+    return os.path.join(caller_cwd(), path)
 
 
 def _strip_version(path: str) -> str:
@@ -411,20 +413,26 @@ def launch_filetracker_server(startup_timeout: float = 30.0) -> bool:
 
 
 def _server_pid(url: str) -> int | None:
-    """The pid of the server process listening on the URL's port (the
-    daemon's master: the listener whose parent is not a listener too)."""
+    """The pid of the server listening on the URL's port: the daemon's
+    master (the listener's topmost ancestor that is still the server)."""
     import psutil
 
     port = urlsplit(url).port
-    listeners = {c.pid for c in psutil.net_connections(kind='tcp')
-                 if c.status == psutil.CONN_LISTEN and c.laddr and c.laddr.port == port and c.pid}
-    for pid in listeners:
-        try:
-            if psutil.Process(pid).ppid() not in listeners:
-                return pid
-        except psutil.Error:
-            continue
-    return None
+    listener = next((c.pid for c in psutil.net_connections(kind='tcp')
+                     if c.status == psutil.CONN_LISTEN and c.laddr
+                     and c.laddr.port == port and c.pid), None)
+    if listener is None:
+        return None
+    try:
+        proc = psutil.Process(listener)
+        while True:
+            parent = proc.parent()
+            if parent is None or not any(
+                    word in ' '.join(parent.cmdline()) for word in ('filetracker', 'gunicorn')):
+                return proc.pid
+            proc = parent
+    except psutil.Error:
+        return listener
 
 
 FT_SERVER_USAGE = """\
@@ -481,10 +489,18 @@ def run_filetracker_main(argv: list[str] | None = None) -> int:
         if pid is None:
             print(f'sio-run-filetracker: no Filetracker server at {url}', file=sys.stderr)
             return 1
-        os.kill(pid, signal.SIGTERM)
-        deadline = time.monotonic() + 30
-        while server_answers(url, timeout=0.5) and time.monotonic() < deadline:
-            time.sleep(0.1)
+        import psutil
+
+        try:
+            server = psutil.Process(pid)
+            server.terminate()
+            server.wait(timeout=30)  # gunicorn's master exits after its workers
+        except psutil.NoSuchProcess:
+            pass
+        except psutil.TimeoutExpired:
+            print(f'sio-run-filetracker: the server (pid {pid}) is still stopping',
+                  file=sys.stderr)
+            return 1
         print(f'sio-run-filetracker: stopped the server at {url} (pid {pid})')
         return 0
     except (RuntimeError, OSError) as exc:

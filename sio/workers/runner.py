@@ -1,12 +1,15 @@
 """Running one job: :func:`run` is the only entry into the job system."""
 
+import contextlib
 import logging
+import os
 import socket
+import threading
 import traceback
 
 from sio.workers import Failure, ft, keys, machine
 from sio.workers.registry import JOBS, get_filter, get_job, names
-from sio.workers.util import TemporaryCwd, jsonable
+from sio.workers.util import TemporaryCwd, jsonable, set_caller_cwd
 
 logger = logging.getLogger(__name__)
 
@@ -69,7 +72,7 @@ def run(environ: dict) -> dict:
     environ['worker'] = socket.gethostname()
     keys.warn_about_misspelt_keys(environ)
     current = environ
-    with machine.admitted(environ), TemporaryCwd(), \
+    with machine.admitted(environ), TemporaryCwd() as job_dir, _working_in(job_dir), \
             ft.using_url(environ.get('filetracker_url')):
         try:
             job_type, job = _job_for(environ)
@@ -93,6 +96,41 @@ def run(environ: dict) -> dict:
                 break
     current.setdefault('worker', socket.gethostname())
     return current
+
+
+_cwd_lock = threading.Lock()
+_cwd_taken = False
+
+
+@contextlib.contextmanager
+def _working_in(path: str):
+    """Make ``path`` the process's working directory while the job runs,
+    as upstream does (jobs written for it open files by relative paths),
+    when no other job of this process is running: the working directory is
+    the whole process's, so concurrent in-process jobs keep theirs and must
+    name files with :func:`sio.workers.util.tempcwd`."""
+    global _cwd_taken
+    with _cwd_lock:
+        mine = not _cwd_taken
+        if mine:
+            try:
+                previous = os.getcwd()
+            except OSError:
+                previous = '/'
+            os.chdir(path)
+            set_caller_cwd(previous)
+            _cwd_taken = True
+    try:
+        yield
+    finally:
+        if mine:
+            with _cwd_lock:
+                try:
+                    os.chdir(previous)
+                except OSError:
+                    os.chdir('/')
+                set_caller_cwd(None)
+                _cwd_taken = False
 
 
 def run_reporting_errors(environ) -> dict:

@@ -209,23 +209,33 @@ SOURCES = (('Filetracker', _from_filetracker), ('SIO_SANDBOXES_URL', _from_url),
 # --- the sandbox -----------------------------------------------------------------
 
 class Sandbox:
-    """One named sandbox. Enter it to use ``path``; entering installs it
-    when missing or stale (under an exclusive lock)."""
+    """One named sandbox. Enter it to use ``path`` (entering installs it
+    when missing or stale, under an exclusive lock, and keeps it from
+    being replaced while inside). Reading ``path`` outside a ``with``
+    installs it first too, as upstream's examples use it."""
 
     def __init__(self, name: str):
         _check_name(name)
         self.name = name
-        self.path = os.path.join(basedir(), name)
+        self._path = os.path.join(basedir(), name)
         self._lock_path = os.path.join(basedir(), f'.{name}.lock')
         self._held = threading.local()
         self._checked = False
 
+    @property
+    def path(self) -> str:
+        """The real, absolute path of the sandbox's root directory."""
+        if not getattr(self._held, 'fds', None) and not self._checked:
+            with self:
+                pass
+        return self._path
+
     def __repr__(self) -> str:
-        return f'<Sandbox {self.name} at {self.path}>'
+        return f'<Sandbox {self.name} at {self._path}>'
 
     def _info(self) -> dict | None:
         try:
-            with open(os.path.join(self.path, INFO_FILE)) as f:
+            with open(os.path.join(self._path, INFO_FILE)) as f:
                 return json.load(f)
         except (OSError, ValueError):
             return None
@@ -262,9 +272,9 @@ class Sandbox:
                     extract_archive(got.pop('archive'), tree)
                 with open(os.path.join(tree, INFO_FILE), 'w') as f:
                     json.dump(got, f)
-                if os.path.lexists(self.path):  # the stale one goes with `work`
-                    os.rename(self.path, os.path.join(work, 'old'))
-                os.rename(tree, self.path)
+                if os.path.lexists(self._path):  # the stale one goes with `work`
+                    os.rename(self._path, os.path.join(work, 'old'))
+                os.rename(tree, self._path)
                 logger.info('installed sandbox %s from %s', self.name, label)
                 return
             raise SandboxError(f'sandbox {self.name!r} is not available; tried: '

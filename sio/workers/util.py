@@ -111,6 +111,21 @@ def rmtree(path: str) -> None:
         pass
 
 
+_caller_cwd: str | None = None
+
+
+def caller_cwd() -> str:
+    """The working directory of whoever started the job: what relative
+    local paths in an environ (``use_filetracker: false``) mean, even while
+    the runner has made the job directory the process's."""
+    return _caller_cwd or os.getcwd()
+
+
+def set_caller_cwd(path: str | None) -> None:
+    global _caller_cwd
+    _caller_cwd = path
+
+
 def tempcwd(*paths: str) -> str:
     """Path inside the current job's working directory.
 

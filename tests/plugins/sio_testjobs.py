@@ -78,3 +78,15 @@ def add_a(environ):
 def add_b(environ):
     environ.setdefault('trail', []).append('b')
     return environ
+
+
+def seed_exec(environ):
+    """The seed documentation's example job (examples/seed_exec_job.py),
+    registered as a job the way its authors would."""
+    import importlib
+
+    examples = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
+        os.path.abspath(__file__)))), 'examples')
+    if examples not in sys.path:
+        sys.path.insert(0, examples)
+    return importlib.import_module('seed_exec_job').run(environ)
