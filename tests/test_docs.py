@@ -120,6 +120,28 @@ def test_seed_example_job_runs_as_written(tmp_path, programs):
     assert (tmp_path / 'out').read_text() == '5\n'
 
 
+def test_seed_example_in_the_docs_runs_as_shown(tmp_path, programs):
+    """The example job exactly as index.rst shows it, run as a job."""
+    import textwrap
+
+    from sio.workers import runner
+    from sio.workers.util import TemporaryCwd
+
+    text = open(os.path.join(DOCS, 'index.rst')).read()
+    block = text.split("tested by\n``tests/test_docs.py``)::\n\n", 1)[1]
+    code = textwrap.dedent(block.split('\n\nThe ``ping`` job', 1)[0])
+    namespace = {}
+    exec(compile(code, 'index.rst', 'exec'), namespace)
+    shutil.copy(programs['hello'], tmp_path / 'prog')
+    (tmp_path / 'in').write_text('4 5\n')
+    with TemporaryCwd() as job_dir, runner._working_in(job_dir):
+        env = namespace['run']({'exe_file': str(tmp_path / 'prog'),
+                                'in_file': str(tmp_path / 'in'),
+                                'out_file': str(tmp_path / 'out'), 'use_filetracker': False})
+    assert env['status_line'].startswith('OK 0 ')
+    assert (tmp_path / 'out').read_text() == '9\n'
+
+
 def test_overhead_plot_is_drawn_by_its_script(tmp_path):
     out = subprocess.run([sys.executable, os.path.join(ROOT, 'benchmarks', 'plot_overhead.py'),
                           '--rounds', '3', '--out', str(tmp_path / 'o.svg')],
