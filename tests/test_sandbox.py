@@ -246,3 +246,21 @@ def test_compound_sandbox_executor(basedir, job_dir):
         compare = os.path.join(run.rpath, 'bin', 'compare')
         renv = run([compare, tempcwd('a'), tempcwd('a')], capture_output=True)
     assert renv['result_code'] == 'OK' and renv['stdout'] == b'OK\n'
+
+
+def test_recipe_sandboxes_follow_the_helper_binaries(tmp_path, monkeypatch):
+    """A sandbox built by a recipe that copies the package's helpers is
+    stale once a helper is rebuilt (its version covers them)."""
+    import sio._native
+    from sio.workers import sandbox
+
+    helpers = tmp_path / 'bin'
+    helpers.mkdir()
+    (helpers / 'supervisor').write_bytes(b'old build')
+    recipe = tmp_path / 'r.sh'
+    recipe.write_text('#!/bin/sh\n')
+    monkeypatch.setattr(sio._native, 'BIN_DIR', str(helpers))
+    before = sandbox._recipe_version(str(recipe))
+    assert sandbox._recipe_version(str(recipe)) == before
+    (helpers / 'supervisor').write_bytes(b'new build')
+    assert sandbox._recipe_version(str(recipe)) != before

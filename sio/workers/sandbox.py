@@ -187,6 +187,20 @@ def _from_url(name: str, work: str) -> dict:
     return {'source': 'url', 'archive': archive, 'version': url}
 
 
+def _recipe_version(recipe: str) -> str:
+    """What a sandbox built by ``recipe`` is made of: the recipe and the
+    package's helper binaries it may copy (a rebuilt supervisor or jail
+    rebuilds the sandboxes holding them)."""
+    from sio._native import BIN_DIR
+
+    digest = hashlib.sha256(_file_hash(recipe).encode())
+    for name in sorted(os.listdir(BIN_DIR)) if os.path.isdir(BIN_DIR) else ():
+        path = os.path.join(BIN_DIR, name)
+        if os.path.isfile(path):
+            digest.update(name.encode() + b'\0' + _file_hash(path).encode())
+    return digest.hexdigest()
+
+
 def _from_recipe(name: str, work: str) -> dict:
     recipe = recipe_path(name)
     if not os.path.isfile(recipe):
@@ -199,7 +213,7 @@ def _from_recipe(name: str, work: str) -> dict:
     proc = subprocess.run(['/bin/sh', recipe, tree], env=env, capture_output=True, text=True)
     if proc.returncode != 0:
         raise LookupError(f'recipe {recipe} failed: {proc.stderr.strip()[-500:]}')
-    return {'source': 'recipe', 'tree': tree, 'version': _file_hash(recipe)}
+    return {'source': 'recipe', 'tree': tree, 'version': _recipe_version(recipe)}
 
 
 SOURCES = (('Filetracker', _from_filetracker), ('SIO_SANDBOXES_URL', _from_url),
@@ -249,7 +263,7 @@ class Sandbox:
         if info.get('source') == 'recipe':
             recipe = recipe_path(self.name)
             # A changed recipe (a new package version) rebuilds the sandbox.
-            return not os.path.isfile(recipe) or info.get('version') == _file_hash(recipe)
+            return not os.path.isfile(recipe) or info.get('version') == _recipe_version(recipe)
         if info.get('source') == 'filetracker':
             return not _newer_in_filetracker(self.name, info.get('version', ''))
         return True
