@@ -272,6 +272,13 @@ def test_high_priority_group_overtakes_200_low_ones(farm, tmp_path):
         receiver.close()
 
 
+def test_results_with_huge_integers_cross_xmlrpc(farm):
+    fleet, daemon = farm
+    ans = daemon.client().sync_run_group(json.dumps({'workers_jobs': {
+        'p': {'job_type': 'ping', 'ping': 2**40, 'exec_out_limit': 2**62}}}))
+    assert ans['workers_jobs.results']['p']['pong'] == 2**40
+
+
 def test_fair_queue_shares_between_contests():
     from sio.workersd.fairqueue import FairQueue
 

@@ -57,6 +57,23 @@ def _unpack(value):
     return value
 
 
+_XMLRPC_INT_MAX = 2**31 - 1
+
+
+def xmlrpc_safe(value):
+    """``value`` as XML-RPC can carry it: integers beyond 32 bits (a huge
+    output limit, say) become floats, which it can; tuples become lists."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) and not -_XMLRPC_INT_MAX - 1 <= value <= _XMLRPC_INT_MAX:
+        return float(value)
+    if isinstance(value, dict):
+        return {k: xmlrpc_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [xmlrpc_safe(v) for v in value]
+    return value
+
+
 class Service:
     """The XML-RPC methods, over a dispatcher, a store and a returner."""
 
@@ -95,7 +112,7 @@ class Service:
             return error_env(env if isinstance(env, dict) else {}, exc)
         group = self.dispatcher.add_group(env)
         group.done.wait()
-        return group.env
+        return xmlrpc_safe(group.env)
 
     def run_group(self, env):
         env = self._prepare(env)  # a rejected group is an XML-RPC fault
