@@ -187,6 +187,33 @@ def test_java_limits(jobs, job):
     assert roomy['result_code'] == 'OK', roomy
 
 
+JAVA_OFF_HEAP = (
+    'import java.lang.reflect.Field;\n'
+    'public class Main { public static void main(String[] a) throws Exception {\n'
+    '  Field f = Class.forName("sun.misc.Unsafe").getDeclaredField("theUnsafe");\n'
+    '  f.setAccessible(true);\n'
+    '  sun.misc.Unsafe u = (sun.misc.Unsafe) f.get(null);\n'
+    '  for (long total = 0; total < (4L << 30); total += 64 << 20) {\n'
+    '    long p = u.allocateMemory(64 << 20);\n'
+    '    for (long i = 0; i < (64 << 20); i += 4096) u.putByte(p + i, (byte) 1);\n'
+    '  }\n'
+    '  System.out.println("held 4 GiB"); } }\n')
+
+
+@pytest.mark.parametrize('job', ['exec', 'sio2jail-exec'])
+def test_java_off_heap_memory_is_bounded(jobs, job):
+    """Memory the heap limit does not see (Unsafe.allocateMemory) is bounded
+    by the JVM jail's memory cgroup: MLE, not 4 GiB of the machine."""
+    from sio._native import supervise
+
+    if not supervise.ids_available():
+        pytest.skip('memory cgroups need the worker to be root')
+    info = java_program(jobs, JAVA_OFF_HEAP, 'offheap.jar')
+    env = jobs.run(job_type=job, **exec_env(jobs, 'offheap.jar', exec_info=info,
+                                            exec_time_limit=20_000, exec_mem_limit=64 << 10))
+    assert env['result_code'] == 'MLE', env
+
+
 def test_java_under_supervision_reaches_no_network_nor_host_file(jobs, tmp_path):
     """The JVM jail has no network (a server listening on the host's
     127.0.0.1 is unreachable) and sees none of the host's other files."""

@@ -103,3 +103,17 @@ def test_abandoned_job_directories_are_removed(tmp_path):
     assert mine.exists() and other.exists() and not dead.exists()
     with TemporaryCwd() as path:
         assert os.path.basename(path).startswith(f'sio-job-{os.getpid()}-')
+
+
+def test_admission_files_are_the_workers_alone():
+    """Programs run under other ids must not be able to open (and hold) the
+    machine's locks or reservations."""
+    import stat
+
+    with machine.admitted({'job_type': 'ping'}):
+        base = machine.machine_dir()
+        for name in ('machine.lock', 'turnstile.lock', 'ram.lock'):
+            assert stat.S_IMODE(os.stat(os.path.join(base, name)).st_mode) == 0o600
+        [reservation] = os.listdir(os.path.join(base, 'ram'))
+        assert stat.S_IMODE(os.stat(os.path.join(base, 'ram', reservation)).st_mode) == 0o600
+    assert stat.S_IMODE(os.stat(os.path.join(base, 'ram')).st_mode) == 0o700

@@ -27,6 +27,8 @@ const char jail_usage[] =
     "  -B, --no-default-binds      do not bind the program at /exe\n"
     "  -c, --chdir DIR             working directory inside (default /)\n"
     "  -m, --memory-limit N[b|k|m|g]        address space (KiB by default)\n"
+    "      --cgroup-memory-limit N[b|k|m|g] memory the run may hold (a memory\n"
+    "                              cgroup; no address-space limit), e.g. for a JVM\n"
     "      --instruction-count-limit N[k|m|g]\n"
     "      --rtimelimit T          real time; T is N[u|ms|s|m|h|d] (us default)\n"
     "      --utimelimit T          CPU time: user + system, as the scheduler\n"
@@ -59,6 +61,7 @@ enum long_only {
     OPT_OUTPUT_LIMIT, OPT_PERF, OPT_SECCOMP, OPT_NS_USER, OPT_NS_MOUNT,
     OPT_NS_PID, OPT_NS_NET, OPT_NS_IPC, OPT_NS_UTS, OPT_CHECK, OPT_SHOW,
     OPT_UID, OPT_GID, OPT_PROCFS, OPT_CAPABILITY_DROP, OPT_PTRACE, OPT_PASS_FD,
+    OPT_CGROUP_MEMORY,
 };
 
 static const struct option long_options[] = {
@@ -69,6 +72,7 @@ static const struct option long_options[] = {
     {"no-default-binds", no_argument, NULL, 'B'},
     {"chdir", required_argument, NULL, 'c'},
     {"memory-limit", required_argument, NULL, 'm'},
+    {"cgroup-memory-limit", required_argument, NULL, OPT_CGROUP_MEMORY},
     {"instruction-count-limit", required_argument, NULL, OPT_INSTRUCTIONS},
     {"rtimelimit", required_argument, NULL, OPT_RTIME},
     {"utimelimit", required_argument, NULL, OPT_UTIME},
@@ -108,6 +112,20 @@ static int fail(char *err, size_t len, const char *fmt, ...)
     vsnprintf(err, len, fmt, ap);
     va_end(ap);
     return -1;
+}
+
+/* A memory size option (KiB by default) into *kib, within the jail's range. */
+static int parse_memory_kib(const char *arg, const char *option, uint64_t *kib,
+                            char *err, size_t errlen)
+{
+    uint64_t bytes;
+    if (jail_parse_size_bytes(arg, &bytes) < 0)
+        return fail(err, errlen, "bad %s value: %s", option, arg);
+    if (bytes / 1024 > JAIL_MAX_MEMORY_KIB)
+        return fail(err, errlen, "%s %s is too large (at most %llug)", option, arg,
+                    (unsigned long long)(JAIL_MAX_MEMORY_KIB >> 20));
+    *kib = (bytes + 1023) / 1024;
+    return 0;
 }
 
 /* A decimal number and what follows it. */
@@ -344,16 +362,16 @@ int jail_parse_args(int argc, char **argv, struct jail_config *cfg, char *err,
                 return fail(err, errlen, "--chdir needs an absolute path: %s", arg);
             cfg->workdir = arg;
             break;
-        case 'm': {
-            uint64_t bytes;
-            if (jail_parse_size_bytes(arg, &bytes) < 0)
-                return fail(err, errlen, "bad --memory-limit value: %s", arg);
-            if (bytes / 1024 > JAIL_MAX_MEMORY_KIB)
-                return fail(err, errlen, "--memory-limit %s is too large (at most "
-                            "%llug)", arg, JAIL_MAX_MEMORY_KIB >> 20);
-            cfg->memory_limit_kib = (bytes + 1023) / 1024;
+        case 'm':
+            if (parse_memory_kib(arg, "--memory-limit", &cfg->memory_limit_kib,
+                                 err, errlen) < 0)
+                return -1;
             break;
-        }
+        case OPT_CGROUP_MEMORY:
+            if (parse_memory_kib(arg, "--cgroup-memory-limit", &cfg->cgroup_memory_kib,
+                                 err, errlen) < 0)
+                return -1;
+            break;
         case OPT_INSTRUCTIONS:
             if (jail_parse_count(arg, &cfg->instruction_limit) < 0 ||
                 cfg->instruction_limit > JAIL_MAX_COUNT)

@@ -26,6 +26,7 @@ struct jail_config {
     size_t nbinds;
     int default_binds;           /* cleared by -B */
     uint64_t memory_limit_kib;   /* -m / --memory-limit; 0: none */
+    uint64_t cgroup_memory_kib;  /* --cgroup-memory-limit: memory cgroup only */
     uint64_t instruction_limit;  /* --instruction-count-limit; 0: none */
     uint64_t rtime_limit_us;     /* --rtimelimit */
     uint64_t utime_limit_us;     /* --utimelimit */

@@ -508,8 +508,10 @@ int main(int argc, char **argv)
     int is_static = cfg.seccomp && cfg.policy == SIO_POLICY_STATIC;
     struct sio_memcg cg;
     sio_memcg_init(&cg);
-    if (run_uid != (uid_t)-1 && cfg.memory_limit_kib && !is_static &&
-        sio_memcg_enter(&cg, run_uid, cfg.memory_limit_kib, err, sizeof err) < 0)
+    uint64_t cg_limit_kib = cfg.memory_limit_kib ? cfg.memory_limit_kib
+                                                 : cfg.cgroup_memory_kib;
+    if (run_uid != (uid_t)-1 && cg_limit_kib && !is_static &&
+        sio_memcg_enter(&cg, run_uid, cg_limit_kib, err, sizeof err) < 0)
         return fatal("%s", err);
     struct jail_args args = {
         .cfg = &cfg, .program_outside = program, .program = inside,

@@ -70,7 +70,7 @@ def machine_dir() -> str:
     wanted = os.environ.get('SIO_MACHINE_DIR', '/run/sioworkers')
     for path in (wanted, os.path.join(tempfile.gettempdir(), f'sioworkers-{os.getuid()}')):
         try:
-            os.makedirs(os.path.join(path, 'ram'), mode=0o755, exist_ok=True)
+            os.makedirs(os.path.join(path, 'ram'), mode=0o700, exist_ok=True)
         except OSError:
             continue
         if os.access(path, os.W_OK):
@@ -88,7 +88,9 @@ def ram_budget_mib() -> int:
 
 @contextlib.contextmanager
 def _locked(path: str, operation: int) -> Iterator[int]:
-    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    # The worker's alone: a program run under other ids that could open it
+    # could hold the lock and stall every job of the machine.
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW, 0o600)
     try:
         fcntl.flock(fd, operation)
         yield fd
@@ -144,7 +146,7 @@ def _ram_reservation(base: str, mib: int) -> Iterator[None]:
         with _locked(os.path.join(base, 'ram.lock'), fcntl.LOCK_EX):
             reserved = _reserved_mib(ram_dir)
             if reserved == 0 or reserved + mib <= budget:
-                fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644)
+                fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
                 fcntl.flock(fd, fcntl.LOCK_EX)
                 os.write(fd, str(mib).encode())
                 break

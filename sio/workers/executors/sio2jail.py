@@ -81,11 +81,13 @@ class Sio2JailExecutor(BaseExecutor):
     to skip instruction counting), ``workdir`` (the working directory
     inside), ``pass_fds`` (descriptors the program keeps), ``close_fds``
     (closed here once the program has them), ``procfs`` (a /proc of the
-    jail's own). Strict: extra files are not exposed.
+    jail's own), ``cgroup_memory_limit`` (KiB the run may hold, by a
+    memory cgroup alone, for programs whose address space is no measure).
+    Strict: extra files are not exposed.
     """
 
     extra_options = ('binds', 'policy', 'measure', 'workdir', 'pass_fds', 'close_fds',
-                     'procfs')
+                     'procfs', 'cgroup_memory_limit')
     measure_real_time = False
 
     def __init__(self, sandbox: str | None = None, measure_real_time: bool | None = None):
@@ -163,6 +165,8 @@ class Sio2JailExecutor(BaseExecutor):
             cmd += ['-c', options['workdir']]
         if options.get('procfs'):
             cmd += ['--procfs', 'on']
+        if options.get('cgroup_memory_limit'):
+            cmd += ['--cgroup-memory-limit', f"{options['cgroup_memory_limit']}k"]
         for fd in options.get('pass_fds') or ():
             cmd += ['--pass-fd', str(fd)]
         exe = os.path.join(call.cwd, program.path)
@@ -308,6 +312,10 @@ class JvmJail(_IsolatedJail):
     ``measure_real_time``). As upstream, the memory limit is the heap
     (``-Xmx`` in the command), not the JVM's address space.
 
+    All the JVM holds (heap, threads, off-heap memory) is bounded by a
+    memory cgroup: the heap and thread stack of the command plus
+    :data:`JVM_OVERHEAD_KIB`; past it the run is MLE.
+
     The launcher finds its libraries relative to itself (``$ORIGIN``),
     which a program started from a descriptor does not know, so the JVM is
     started by the dynamic loader, by path; it is kept from raising its
@@ -341,9 +349,28 @@ class JvmJail(_IsolatedJail):
         kwargs.setdefault('binds', binds)
         kwargs.setdefault('procfs', True)
         kwargs['mem_limit'] = None
+        kwargs.setdefault('cgroup_memory_limit', jvm_memory_bound_kib(command))
         if self.measure_real_time:
             kwargs['measure'] = None
         return super().__call__(command, **kwargs)
+
+
+#: What a JVM holds beyond its heap and main stack: its code, metaspace,
+#: GC structures and threads (KiB).
+JVM_OVERHEAD_KIB = 256 << 10
+_JVM_SIZE = re.compile(r'-X(mx|ss)(\d+)([kKmMgG]?)$')
+
+
+def jvm_memory_bound_kib(command) -> int:
+    """The memory a JVM started with ``command`` may hold: -Xmx (1 GiB
+    when absent) + -Xss + :data:`JVM_OVERHEAD_KIB`."""
+    sizes = {'mx': 1 << 20, 'ss': 8 << 10}
+    for arg in command if isinstance(command, (list, tuple)) else ():
+        match = _JVM_SIZE.match(str(arg))
+        if match:
+            scale = {'': 1 / 1024, 'k': 1, 'm': 1 << 10, 'g': 1 << 20}[match.group(3).lower()]
+            sizes[match.group(1)] = int(int(match.group(2)) * scale)
+    return sizes['mx'] + sizes['ss'] + JVM_OVERHEAD_KIB
 
 
 def runs_jvm(executor) -> bool:
