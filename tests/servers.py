@@ -6,25 +6,10 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 import urllib.request
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
-
-
-def wait_until(predicate, timeout: float, what: str, proc=None) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        if proc is not None and proc.poll() is not None:
-            raise RuntimeError(f'{what} exited with {proc.returncode} before it was ready')
-        time.sleep(0.05)
-    raise RuntimeError(f'{what} not ready after {timeout} s')
+from sio.celery.localnode import RabbitMQNode as RabbitMQ
+from sio.celery.localnode import free_port, rabbitmq_node, wait_until
 
 
 def stop(proc: subprocess.Popen, timeout: float = 10.0) -> None:
@@ -103,14 +88,4 @@ def redis_server():
         stop(proc)
 
 
-from sio.celery.localnode import RabbitMQNode as RabbitMQ  # noqa: E402
-
-
-@contextlib.contextmanager
-def rabbitmq_server(base: str):
-    broker = RabbitMQ(base)
-    try:
-        broker.start()
-        yield broker
-    finally:
-        broker.stop()
+rabbitmq_server = rabbitmq_node

@@ -19,7 +19,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def _wait_until(predicate, timeout: float, what: str, proc=None) -> None:
+def wait_until(predicate, timeout: float, what: str, proc=None) -> None:
+    """Poll ``predicate`` until true; RuntimeError after ``timeout`` s or
+    when ``proc`` exits first."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate():
@@ -94,7 +96,7 @@ class RabbitMQNode:
             [SERVER], env=self.env(), stdout=log,
             stderr=log, stdin=subprocess.DEVNULL, start_new_session=True)
         log.close()
-        _wait_until(self.answers, 60, 'rabbitmq-server', self.proc)
+        wait_until(self.answers, 60, 'rabbitmq-server', self.proc)
 
     def kill9(self) -> None:
         """SIGKILL every process of the node (beam.smp and its helpers)."""

@@ -54,18 +54,19 @@ class Package:
         return sorted({t.group for t in self.tests})
 
     def time_limit(self, group: int, language: str) -> int:
-        override = (self.config.get('override_limits') or {}).get(language) or {}
-        limits = override.get('time_limits') or self.config.get('time_limits') or {}
-        if group in limits:
-            return int(limits[group])
-        return int(override.get('time_limit') or self.config.get('time_limit') or 1000)
+        return self._limit('time', group, language, 1000)
 
     def memory_limit(self, group: int, language: str) -> int:
+        return self._limit('memory', group, language, 262144)
+
+    def _limit(self, kind: str, group: int, language: str, default: int) -> int:
+        """``KIND_limits[group]``, else ``KIND_limit``, else ``default``;
+        ``override_limits[language]`` first at each step."""
         override = (self.config.get('override_limits') or {}).get(language) or {}
-        limits = override.get('memory_limits') or self.config.get('memory_limits') or {}
-        if group in limits:
-            return int(limits[group])
-        return int(override.get('memory_limit') or self.config.get('memory_limit') or 262144)
+        per_group = override.get(f'{kind}_limits') or self.config.get(f'{kind}_limits') or {}
+        if group in per_group:
+            return int(per_group[group])
+        return int(override.get(f'{kind}_limit') or self.config.get(f'{kind}_limit') or default)
 
     def scores(self) -> dict[int, int]:
         """Points of each scored group: ``scores``, else 100 split evenly
