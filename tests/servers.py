@@ -8,7 +8,6 @@ import subprocess
 import sys
 import urllib.request
 
-from sio.celery.localnode import RabbitMQNode as RabbitMQ
 from sio.celery.localnode import free_port, rabbitmq_node, wait_until
 
 
