@@ -308,3 +308,22 @@ def test_command_line_errors_are_one_line(tmp_path):
         assert out.returncode == 2 and 'Traceback' not in out.stderr, out.stderr
     help_text = subprocess.run([WORKERSD, '--help'], capture_output=True, text=True, timeout=60)
     assert help_text.returncode == 0 and '--max-task-ram' in help_text.stdout
+
+
+def test_jobs_wait_while_the_broker_is_away():
+    """A job the broker cannot take (it is down) stays in the daemon's queue
+    to be sent later, instead of being lost."""
+    from sio.celery.app import make_app
+    from sio.workersd.dispatcher import Dispatcher
+
+    app = make_app(f'amqp://guest:guest@127.0.0.1:{servers.free_port()}//')
+    app.conf.broker_connection_max_retries = 0
+    app.conf.task_publish_retry_policy = {'max_retries': 0}
+    dispatcher = Dispatcher(app, window=4)
+    dispatcher.add_group({'group_id': 'G', 'workers_jobs': {
+        'j': {'job_type': 'ping', 'task_id': 'urn:uuid:t', 'group_id': 'G'}}})
+    started = time.monotonic()
+    dispatcher._release()
+    assert time.monotonic() - started < 30
+    assert [j['task_id'] for j in dispatcher.waiting()] == ['urn:uuid:t']
+    assert dispatcher.in_fleet() == 0

@@ -117,8 +117,15 @@ class Dispatcher:
                 group = self._groups.get(job['group_id'])
             if group is None:
                 continue
-            result = self.app.send_task(TASK_NAME, args=(job,), task_id=job['task_id'],
-                                        queue='sioworkers', priority=priority_of(job))
+            try:
+                result = self.app.send_task(TASK_NAME, args=(job,), task_id=job['task_id'],
+                                            queue='sioworkers', priority=priority_of(job))
+            except Exception as exc:  # the broker is away: the job waits here
+                logger.warning('cannot send job %s to the fleet (%s); will retry',
+                               job['task_id'], exc)
+                with self._lock:
+                    self._queue.push(job)
+                return
             if group.persistent and self.store:
                 self.store.job_sent(job['task_id'])
             with self._lock:
