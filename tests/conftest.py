@@ -128,7 +128,12 @@ def _open_fds():
 
 def _kept_by_design(fd):
     """Descriptors the native core keeps for later runs: the locks of uids
-    this process leased, the control files of their memory cgroups."""
+    this process leased, the control files of their memory cgroups, the
+    network namespaces of their jailed runs."""
+    from sio.workers.executors import sio2jail
+
+    if int(fd) in sio2jail._net_namespaces.values():
+        return True
     lock_dir = os.environ.get('SIO_RUN_UIDS_DIR') or '/run/sioworkers/uids'
     try:
         target = os.readlink(f'/proc/self/fd/{fd}')

@@ -1,8 +1,10 @@
 """The bundled sio2jail: the binary, Sio2JailExecutor, RealTimeSio2JailExecutor
 and the sio2jail-exec job."""
 
+import errno
 import logging
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -294,6 +296,9 @@ def test_stock_command_line_with_a_box(programs, tmp_path):
     (['--bogus', 'p'], 'unknown option'),
     ([], 'no program given'),
     (['-f', '77', 'p'], 'not open'),
+    (['--net-namespace-fd', '2', 'p'], 'bad --net-namespace-fd value'),
+    (['--net-namespace', 'off', '--net-namespace-fd', '9', 'p'],
+     '--net-namespace-fd needs --net-namespace on'),
 ])
 def test_bad_arguments_exit_1(args, fragment):
     proc = subprocess.run([JAIL, *args], capture_output=True, text=True)
@@ -319,6 +324,10 @@ def test_help_version_check():
     for mechanism in ('user namespace', 'mount namespace', 'pid namespace', 'net namespace',
                       'seccomp', 'ptrace', 'perf instructions'):
         assert mechanism in check.stdout
+    # The bundled jail carries every policy's filter compiled at build time,
+    # and they are what libseccomp compiles here.
+    assert re.search(r'seccomp filters +ok \([1-9]\d* built in\)', check.stdout), \
+        check.stdout
     if not PERF_WORKS:
         assert 'unavailable' in check.stdout and 'fix' not in check.stdout.split(
             'perf instructions')[0]
@@ -423,3 +432,71 @@ def test_concurrent_jails(programs):
     for t in threads:
         t.join()
     assert not errors
+
+
+def test_net_namespace_fd_must_be_another_network_namespace(programs, tmp_path):
+    """--net-namespace-fd never lets a program into the caller's own
+    network, nor takes a descriptor that is no network namespace."""
+    own = os.open('/proc/self/ns/net', os.O_RDONLY)
+    not_ns = os.open(programs['tiny'], os.O_RDONLY)
+    try:
+        for fd, fragment in ((own, "not a network namespace other than the jail's own"),
+                             (not_ns, 'not a namespace')):
+            proc = subprocess.run([JAIL, '--perf', 'off', '--net-namespace-fd', str(fd),
+                                   programs['tiny']], pass_fds=[fd], capture_output=True,
+                                  text=True)
+            assert proc.returncode == 1 and fragment in proc.stderr, proc.stderr
+    finally:
+        os.close(own)
+        os.close(not_ns)
+
+
+@pytest.mark.skipif(not supervise.ids_available(),
+                    reason='the kept network namespaces are for runs under ids of their '
+                           'own, which need root')
+@pytest.mark.usefixtures('job_dir', 'no_leaks')
+def test_kept_network_namespace_carries_nothing_between_runs(programs):
+    """Jailed runs under one uid join the empty network namespace this
+    process keeps for it (not the host's, not a fresh one each): what one
+    run tries to leave there is gone for the next."""
+    shutil.copy(programs['net_leftovers'], tempcwd('prog'))
+    jail = Sio2JailExecutor()
+    options = dict(policy='permissive', procfs=True, capture_output=True,
+                   ignore_errors=True)
+    planted = jail([tempcwd('prog'), 'plant'], **options)
+    assert planted['result_code'] == 'OK', planted
+    # No capability over the namespace: the loopback stays down.
+    assert planted['stdout'].split() == [b'lo-up:%d' % errno.EPERM, b'listening:0']
+    kept = {os.fstat(fd).st_ino for fd in jail_module._net_namespaces.values()
+            if fd is not None}
+    host = os.stat('/proc/self/ns/net').st_ino
+    for _ in range(2):
+        probe = jail([tempcwd('prog'), 'probe'], **options)
+        assert probe['result_code'] == 'OK', probe
+        lo, abstract, netns = probe['stdout'].decode().split()
+        assert lo == 'lo:down'
+        assert abstract == f'abstract:{errno.ECONNREFUSED}'
+        inode = int(netns.split(':')[1])
+        assert inode in kept and inode != host
+
+
+@pytest.mark.usefixtures('job_dir', 'no_leaks')
+def test_without_a_kept_network_namespace_the_jail_makes_its_own(programs, monkeypatch,
+                                                                 caplog):
+    """Where no namespace can be kept (the kernel refuses), each run gets a
+    fresh one from the jail, as before: still no network."""
+    def refuse():
+        raise supervise.SupervisionError('cannot create a network namespace: '
+                                         'Operation not permitted')
+    monkeypatch.setattr(jail_module, '_net_namespaces', {})
+    monkeypatch.setattr(supervise, 'new_net_namespace', refuse)
+    with socket.socket() as server:
+        server.bind(('127.0.0.1', 0))
+        server.listen(1)
+        shutil.copy(programs['socket_connect'], tempcwd('prog'))
+        with caplog.at_level(logging.WARNING):
+            renv = Sio2JailExecutor()([tempcwd('prog'), str(server.getsockname()[1])],
+                                      policy='permissive', ignore_errors=True)
+    assert renv['result_code'] == 'RE' and renv['result_string'] == 'runtime error 3'
+    if supervise.ids_available():
+        assert 'makes its own network namespace' in caplog.text

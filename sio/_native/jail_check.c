@@ -161,6 +161,14 @@ int jail_check(const struct jail_config *cfg)
         failures += report("seccomp", run_probe(0, TRY_SECCOMP), 1,
                            "a kernel with CONFIG_SECCOMP_FILTER; containers: do not "
                            "forbid seccomp()");
+    unsigned nfilters;
+    char filter_err[256];
+    if (sio_policy_check_prebuilt(&nfilters, filter_err, sizeof filter_err) == 0) {
+        printf("%-22s ok (%u built in)\n", "seccomp filters", nfilters);
+    } else {
+        printf("%-22s FAILED: %s\n", "seccomp filters", filter_err);
+        failures++;
+    }
     failures += report("ptrace", check_ptrace(), 1,
                        "allow ptrace of own children (kernel.yama.ptrace_scope <= 1; "
                        "containers: CAP_SYS_PTRACE or a permissive seccomp profile)");

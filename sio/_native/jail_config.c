@@ -50,6 +50,9 @@ const char jail_usage[] =
     "                              takes them (capabilities are always dropped)\n"
     "  -l, --log PATH              a line per run to PATH (- for stderr)\n"
     "      --pass-fd N             the program keeps descriptor N (repeatable)\n"
+    "      --net-namespace-fd N    join the empty network namespace open at N\n"
+    "                              instead of making one (saves a millisecond;\n"
+    "                              needs root; sioworkers keeps one per uid)\n"
     "  -h, --help                  this text\n"
     "  -v, --version               the version\n"
     "\n"
@@ -61,7 +64,7 @@ enum long_only {
     OPT_OUTPUT_LIMIT, OPT_PERF, OPT_SECCOMP, OPT_NS_USER, OPT_NS_MOUNT,
     OPT_NS_PID, OPT_NS_NET, OPT_NS_IPC, OPT_NS_UTS, OPT_CHECK, OPT_SHOW,
     OPT_UID, OPT_GID, OPT_PROCFS, OPT_CAPABILITY_DROP, OPT_PTRACE, OPT_PASS_FD,
-    OPT_CGROUP_MEMORY,
+    OPT_CGROUP_MEMORY, OPT_NET_FD,
 };
 
 static const struct option long_options[] = {
@@ -93,6 +96,7 @@ static const struct option long_options[] = {
     {"ptrace", required_argument, NULL, OPT_PTRACE},
     {"log", required_argument, NULL, 'l'},
     {"pass-fd", required_argument, NULL, OPT_PASS_FD},
+    {"net-namespace-fd", required_argument, NULL, OPT_NET_FD},
     {"uid", required_argument, NULL, OPT_UID},
     {"gid", required_argument, NULL, OPT_GID},
     {"check", no_argument, NULL, OPT_CHECK},
@@ -310,6 +314,7 @@ int jail_parse_args(int argc, char **argv, struct jail_config *cfg, char *err,
     int opt;
     /* '+': options end at the program name, its own options are its own. */
     cfg->run_uid = cfg->run_gid = -1;
+    cfg->net_fd = -1;
     int longindex = -1;
     char name[48];
     while ((opt = getopt_long(argc, argv, "+:f:o:sb:Bc:m:p:l:hv", long_options,
@@ -445,14 +450,18 @@ int jail_parse_args(int argc, char **argv, struct jail_config *cfg, char *err,
         case 'l':
             cfg->log_path = arg;
             break;
-        case OPT_PASS_FD: {
+        case OPT_PASS_FD:
+        case OPT_NET_FD: {
             char *end;
             errno = 0;
             long fd = strtol(arg, &end, 10);
             if (errno || *end || fd < 3 || fd > 65535)
-                return fail(err, errlen, "bad --pass-fd value (a descriptor above 2): %s",
-                            arg);
-            cfg->pass_fds[cfg->npass_fds++] = (int)fd;
+                return fail(err, errlen, "bad %s value (a descriptor above 2): %s",
+                            name, arg);
+            if (opt == OPT_NET_FD)
+                cfg->net_fd = (int)fd;
+            else
+                cfg->pass_fds[cfg->npass_fds++] = (int)fd;
             break;
         }
         case OPT_CHECK:
@@ -491,6 +500,8 @@ int jail_parse_args(int argc, char **argv, struct jail_config *cfg, char *err,
                     "the program");
     if (cfg->procfs && !cfg->ns_mount)
         return fail(err, errlen, "--procfs needs the mount namespace");
+    if (cfg->net_fd >= 0 && !cfg->ns_net)
+        return fail(err, errlen, "--net-namespace-fd needs --net-namespace on");
     return 0;
 }
 
@@ -517,7 +528,7 @@ void jail_print_config(const struct jail_config *c, int fd)
             "stime_limit_us=%llu\nustime_limit_us=%llu\noutput_limit_bytes=%llu\n"
             "perf=%d\nseccomp=%d\npolicy=%s\nuser_namespace=%d\n"
             "mount_namespace=%d\npid_namespace=%d\nnet_namespace=%d\n"
-            "ipc_namespace=%d\nuts_namespace=%d\n",
+            "ipc_namespace=%d\nuts_namespace=%d\nnet_namespace_fd=%d\n",
             c->default_binds, c->workdir,
             (unsigned long long)c->memory_limit_kib,
             (unsigned long long)c->instruction_limit,
@@ -527,7 +538,8 @@ void jail_print_config(const struct jail_config *c, int fd)
             (unsigned long long)c->ustime_limit_us,
             (unsigned long long)c->output_limit_bytes, c->perf, c->seccomp,
             c->policy == SIO_POLICY_STATIC ? "default" : "permissive",
-            c->ns_user, c->ns_mount, c->ns_pid, c->ns_net, c->ns_ipc, c->ns_uts);
+            c->ns_user, c->ns_mount, c->ns_pid, c->ns_net, c->ns_ipc, c->ns_uts,
+            c->net_fd);
     for (char **a = c->argv; a && *a; a++)
         dprintf(fd, "arg=%s\n", *a);
 }

@@ -42,6 +42,9 @@ struct jail_config {
                                     are always dropped */
     int ptrace;                  /* --ptrace: accepted on; supervision needs it */
     const char *log_path;        /* -l/--log: a line per run ("-": stderr) */
+    int net_fd;                  /* --net-namespace-fd: an empty network
+                                    namespace to join instead of making
+                                    one (netns.h); -1: none */
     int *pass_fds;               /* --pass-fd: descriptors the program keeps */
     size_t npass_fds;
     const char *workdir;         /* -c: working directory inside; "/" */

@@ -29,6 +29,7 @@
 
 #include "jail_config.h"
 #include "jail_ns.h"
+#include "netns.h"
 #include "perf.h"
 #include "procfs.h"
 #include "seccomp_policy.h"
@@ -288,7 +289,9 @@ static int jail_run(void *arg)
     spec.follow_forks = !cfg->seccomp || cfg->policy != SIO_POLICY_STATIC;
     spec.files_mode = SIO_FILES_FORBID;
     spec.proc_dirfd = proc_fd;
-    spec.spawn_mode = SIO_SPAWN_FORK_STOPPED;
+    /* Counters must be attached before the exec, to a stopped child;
+     * without them vfork is cheaper (no copy of this process's tables). */
+    spec.spawn_mode = cfg->perf ? SIO_SPAWN_FORK_STOPPED : SIO_SPAWN_VFORK;
     spec.single_threaded = cfg->seccomp && cfg->policy == SIO_POLICY_STATIC;
     spec.hooks = &hooks;
     spec.child_hook = jail_drop_privileges;
@@ -481,6 +484,16 @@ int main(int argc, char **argv)
                 cfg.results_fd);
         return EXIT_BAD_ARGS;
     }
+    if (cfg.net_fd >= 0) {
+        /* Never the host's network by mistake: only another namespace. */
+        int other = sio_netns_is_other(cfg.net_fd, err, sizeof err);
+        if (other <= 0) {
+            fprintf(stderr, "sio2jail: --net-namespace-fd %d: %s\n", cfg.net_fd,
+                    other < 0 ? err : "not a network namespace other than the "
+                                      "jail's own");
+            return EXIT_BAD_ARGS;
+        }
+    }
     if (cfg.output_limit_bytes && limit_null_output() < 0)
         return fatal("cannot set up the output limit: %s", strerror(errno));
     char *program = find_program(cfg.argv[0]);
@@ -522,6 +535,13 @@ int main(int argc, char **argv)
         .run_gid = cfg.ns_user ? 1 : run_gid,
         .cgroup_procs_fd = cg.version ? cg.procs_fd : -1,
     };
+    /* This process joins the caller's namespace and the jail inherits it. */
+    if (cfg.net_fd >= 0) {
+        if (setns(cfg.net_fd, CLONE_NEWNET) < 0)
+            return fatal("cannot join the network namespace of --net-namespace-fd: %s",
+                         strerror(errno));
+        close(cfg.net_fd);
+    }
     void *stack = mmap(NULL, STACK_SIZE, PROT_READ | PROT_WRITE,
                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
     if (stack == MAP_FAILED)

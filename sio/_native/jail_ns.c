@@ -54,8 +54,8 @@ int jail_clone_flags(const struct jail_config *cfg)
         flags |= CLONE_NEWNS;
     if (cfg->ns_pid)
         flags |= CLONE_NEWPID;
-    if (cfg->ns_net)
-        flags |= CLONE_NEWNET;
+    if (cfg->ns_net && cfg->net_fd < 0)
+        flags |= CLONE_NEWNET;  /* else the outside joined one (jail_main.c) */
     if (cfg->ns_ipc)
         flags |= CLONE_NEWIPC;
     if (cfg->ns_uts)

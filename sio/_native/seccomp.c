@@ -486,6 +486,17 @@ int sio_policy_build(int policy, unsigned flags, struct sock_fprog *out,
     return rc;
 }
 
+static const struct sio_prebuilt_filter *find_prebuilt(int policy, unsigned flags)
+{
+    if (!sio_prebuilt_filters)
+        return NULL;
+    for (const struct sio_prebuilt_filter *p = sio_prebuilt_filters; p->policy >= 0;
+         p++)
+        if (p->policy == policy && p->flags == flags)
+            return p;
+    return NULL;
+}
+
 static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct sock_fprog cache[SIO_POLICY_COUNT][SIO_PF_COUNT];
 
@@ -499,10 +510,42 @@ const struct sock_fprog *sio_policy_get(int policy, unsigned flags, char *err,
     const struct sock_fprog *result = NULL;
     pthread_mutex_lock(&cache_lock);
     struct sock_fprog *slot = &cache[policy][flags];
+    if (!slot->filter) {
+        const struct sio_prebuilt_filter *p = find_prebuilt(policy, flags);
+        if (p) {
+            /* The kernel only reads the program. */
+            slot->len = p->len;
+            slot->filter = (struct sock_filter *)p->insns;
+        }
+    }
     if (slot->filter || sio_policy_build(policy, flags, slot, err, errlen) == 0)
         result = slot;
     pthread_mutex_unlock(&cache_lock);
     return result;
+}
+
+int sio_policy_check_prebuilt(unsigned *count, char *err, size_t errlen)
+{
+    *count = 0;
+    if (!sio_prebuilt_filters)
+        return 0;
+    for (const struct sio_prebuilt_filter *p = sio_prebuilt_filters; p->policy >= 0;
+         p++) {
+        struct sock_fprog fresh;
+        if (sio_policy_build(p->policy, p->flags, &fresh, err, errlen) < 0)
+            return -1;
+        int same = fresh.len == p->len &&
+                   !memcmp(fresh.filter, p->insns, p->len * sizeof *p->insns);
+        free(fresh.filter);
+        if (!same) {
+            snprintf(err, errlen, "the filter for policy %d, flags %u differs from "
+                     "what libseccomp compiles here (rebuild the helpers)",
+                     p->policy, p->flags);
+            return -1;
+        }
+        (*count)++;
+    }
+    return 0;
 }
 
 void sio_syscall_name(uint32_t audit_arch, uint64_t nr, char *buf, size_t len)

@@ -75,8 +75,25 @@ int sio_policy_by_name(const char *name);
 int sio_policy_build(int policy, unsigned flags, struct sock_fprog *out,
                      char *err, size_t errlen);
 
-/* The cached filter for (policy, flags), built on first use; thread-safe.
- * NULL with a message in err on failure. */
+/* A filter compiled when a helper executable was built. */
+struct sio_prebuilt_filter {
+    int policy;                       /* -1 ends the table */
+    unsigned flags;
+    unsigned short len;
+    const struct sock_filter *insns;
+};
+
+/* The helpers' table (seccomp_prebuilt.c, written by seccomp_gen); NULL
+ * in programs built without it, which compile their filters. */
+extern const struct sio_prebuilt_filter sio_prebuilt_filters[]
+    __attribute__((weak));
+
+/* 0 when every prebuilt filter is what libseccomp compiles here (or there
+ * are none); else -1 with the first difference in err. */
+int sio_policy_check_prebuilt(unsigned *count, char *err, size_t errlen);
+
+/* The filter for (policy, flags): the prebuilt one, else built on first
+ * use and cached; thread-safe. NULL with a message in err on failure. */
 const struct sock_fprog *sio_policy_get(int policy, unsigned flags,
                                         char *err, size_t errlen);
 

@@ -677,3 +677,20 @@ def memcg_version():
     """The memory cgroup version runs get on this machine (1 or 2), or 0
     when none can be made (not root, or no memory controller to use)."""
     return sio_memcg_available()
+
+
+cdef extern from "netns.h" nogil:
+    int sio_netns_create(char *err, size_t errlen)
+
+
+def new_net_namespace():
+    """A descriptor (close-on-exec) of a new, empty network namespace, for
+    ``sio2jail --net-namespace-fd``; the caller closes it. Needs root.
+    Raises :class:`SupervisionError` when one cannot be made."""
+    cdef char err[256]
+    cdef int fd
+    with nogil:
+        fd = sio_netns_create(err, sizeof(err))
+    if fd < 0:
+        raise SupervisionError((<bytes>err).decode(errors='replace'))
+    return fd
