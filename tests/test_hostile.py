@@ -270,3 +270,32 @@ def test_many_runs_in_four_threads(programs):
     expected_output = outputs[0]
     assert re.fullmatch(rb'\d+\n', expected_output)
     assert len(outputs) == 40 and all(o == expected_output for o in outputs)
+
+
+def _vm_size_kib():
+    with open('/proc/self/status') as f:
+        for line in f:
+            if line.startswith('VmSize:'):
+                return int(line.split()[1])
+    raise AssertionError('no VmSize in /proc/self/status')
+
+
+def test_threads_give_back_their_child_stacks(programs):
+    """A supervising thread keeps the stack its programs start on for its
+    next run, and gives it back when it ends: threads that come and go
+    (a pool's) do not leave a mapping each."""
+    def one_run():
+        with TemporaryCwd():
+            renv, _ = run_program(programs, 'hello', SUP)
+        assert renv['result_code'] == 'OK'
+
+    one_run()  # this thread's stack, the module's own state
+    threading.Thread(target=one_run).start()  # glibc's thread-stack cache
+    time.sleep(0.1)
+    before = _vm_size_kib()
+    for _ in range(30):
+        thread = threading.Thread(target=one_run)
+        thread.start()
+        thread.join()
+    # 30 kept stacks would be 30 x 128 KiB.
+    assert _vm_size_kib() - before < 1024

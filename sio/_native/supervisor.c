@@ -462,11 +462,49 @@ static int prepare_child(struct run *r)
     return 0;
 }
 
+/* Each supervising thread keeps its child stack for its next run: a new
+ * mapping per run costs page faults, and unmapping it in a multithreaded
+ * process a TLB shootdown on every CPU. Reuse is safe: clone returns once
+ * the child has exec'd (vfork) or has a copy of it (fork). */
+static pthread_key_t stack_key;
+static pthread_once_t stack_key_once = PTHREAD_ONCE_INIT;
+static int stack_key_ok;
+
+static void free_child_stack(void *stack)
+{
+    (void)munmap(stack, CHILD_STACK_SIZE);  /* thread exit: nothing to report to */
+}
+
+static void make_stack_key(void)
+{
+    stack_key_ok = pthread_key_create(&stack_key, free_child_stack) == 0;
+}
+
+static void *child_stack(void)
+{
+    pthread_once(&stack_key_once, make_stack_key);
+    void *stack = stack_key_ok ? pthread_getspecific(stack_key) : NULL;
+    if (stack)
+        return stack;
+    stack = mmap(NULL, CHILD_STACK_SIZE, PROT_READ | PROT_WRITE,
+                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+    if (stack == MAP_FAILED)
+        return NULL;
+    if (stack_key_ok)
+        (void)pthread_setspecific(stack_key, stack);  /* if refused: used once */
+    return stack;
+}
+
+static void release_child_stack(void *stack)
+{
+    if (!stack_key_ok || pthread_getspecific(stack_key) != stack)
+        (void)munmap(stack, CHILD_STACK_SIZE);
+}
+
 static pid_t spawn_child(struct run *r)
 {
-    void *stack = mmap(NULL, CHILD_STACK_SIZE, PROT_READ | PROT_WRITE,
-                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
-    if (stack == MAP_FAILED) {
+    void *stack = child_stack();
+    if (!stack) {
         set_error(r, "cannot allocate the child stack: %s", strerror(errno));
         return -1;
     }
@@ -482,8 +520,7 @@ static pid_t spawn_child(struct run *r)
                       &r->child);
     int saved = errno;
     pthread_sigmask(SIG_SETMASK, &old, NULL);
-    if (munmap(stack, CHILD_STACK_SIZE) < 0 && pid >= 0)
-        saved = errno;  /* only reported if clone failed too */
+    release_child_stack(stack);
     if (pid < 0)
         set_error(r, "clone: %s", strerror(saved));
     return pid;
@@ -1002,8 +1039,12 @@ int sio_supervise(const struct sio_spec *spec, struct sio_result *res)
     r.watch.check = check_limits;
     r.cpus = 1;
     if (!spec->single_threaded) {
-        long n = sysconf(_SC_NPROCESSORS_ONLN);
-        r.cpus = n > 0 ? (uint64_t)n : 1;
+        /* The CPUs the program may run on are this thread's (it inherits
+         * them); one syscall, where sysconf would read sysfs. */
+        cpu_set_t allowed;
+        if (sched_getaffinity(0, sizeof allowed, &allowed) == 0 &&
+            CPU_COUNT(&allowed) > 0)
+            r.cpus = (uint64_t)CPU_COUNT(&allowed);
     }
 
     if (!spec->path || !spec->argv || !spec->envp) {
