@@ -4,6 +4,7 @@ and the sio2jail-exec job."""
 import errno
 import logging
 import os
+import pathlib
 import re
 import shutil
 import socket
@@ -391,6 +392,41 @@ def test_stock_binary_can_be_swapped_in(programs, tmp_path, monkeypatch, job_dir
     renv, out = run_in_jail(programs, 'hello', J)
     assert renv['result_code'] == 'OK' and out == b'5\n'
     assert '-o oiaug' in calls.read_text()
+
+
+@pytest.mark.usefixtures('no_leaks')
+def test_stock_jail_runs_under_ids_of_its_own(programs, monkeypatch, job_dir):
+    """A stock sio2jail takes none of the bundled jail's extensions
+    (--uid, --gid, --net-namespace-fd): it gets none, and as root it runs
+    as the leased ids itself, never as root."""
+    # Where a shell script (the stand-in) can be run by other ids.
+    place = pathlib.Path(tempfile.mkdtemp(prefix='sio-stock-jail-'))
+    try:
+        os.chmod(place, 0o755)
+        jail = place / 'jail-binary'
+        shutil.copy(JAIL, jail)
+        calls = place / 'calls'
+        calls.touch()
+        os.chmod(calls, 0o666)
+        stock = place / 'stock-sio2jail'
+        # Says a stock version and refuses the extensions, as upstream's does.
+        stock.write_text(f"""#!/bin/sh
+case " $* " in
+  *" --version "*) echo 'SIO2jail v1.4.4 compiled on Jan  1 2024'; exit 0 ;;
+  *" --uid "*|*" --gid "*|*" --net-namespace-fd "*) echo "unrecognised option" >&2; exit 1 ;;
+esac
+echo "uid=$(id -u) $*" >> {calls}
+exec {jail} "$@"
+""")
+        os.chmod(stock, 0o755)
+        monkeypatch.setenv('SIO2JAIL_PATH', str(stock))
+        renv, out = run_in_jail(programs, 'hello', J)
+        assert renv['result_code'] == 'OK' and out == b'5\n', renv
+        uid = int(calls.read_text().split()[0].split('=')[1])
+    finally:
+        shutil.rmtree(place, ignore_errors=True)
+    if supervise.ids_available():
+        assert uid != 0 and uid != os.getuid()
 
 
 def test_sio2jail_exec_job(tmp_path, programs):

@@ -64,7 +64,7 @@ def run(call: Invocation, program: Program, *, trace: bool, follow_forks: bool =
         policy: str | None = None, files: str | None = None, trace_memory: bool = False,
         single_threaded: bool = False, ignore_return: bool = False,
         confinement: Confinement | None = None, lend_to=None,
-        lend_access: str | None = None):
+        lend_access: str | None = None, run_as_lent: bool = False):
     """Run ``program`` for ``call``; the native Result, or an SE
     :class:`Outcome` when the run could not even start.
 
@@ -74,9 +74,10 @@ def run(call: Invocation, program: Program, *, trace: bool, follow_forks: bool =
     job directory lent to the pair's group as the confinement says. With
     ``lend_to`` (a leased :class:`~sio._native.supervise.Ids`) the job
     directory is lent to that pair for ``lend_access`` while the program
-    (a jail, which applies the pair itself) keeps this process's ids."""
+    (a jail, which applies the pair itself) keeps this process's ids, or,
+    with ``run_as_lent``, runs as that pair (a jail that cannot apply it)."""
     if lend_to is not None:
-        options = {'ids': lend_to, 'lend': lend_access, 'keep_caller_ids': True}
+        options = {'ids': lend_to, 'lend': lend_access, 'keep_caller_ids': not run_as_lent}
     else:
         options = _confinement_options(confinement)
         if confinement is not None:

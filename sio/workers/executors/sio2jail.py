@@ -5,6 +5,7 @@ import glob
 import logging
 import os
 import re
+import subprocess
 import threading
 
 from sio._native import helper_path, supervise
@@ -20,6 +21,10 @@ _perf_lock = threading.Lock()
 _perf_state: tuple[bool, str] | None = None
 _netns_lock = threading.Lock()
 _net_namespaces: dict[int, int | None] = {}
+_jail_kinds_lock = threading.Lock()
+_jail_kinds: dict[tuple, bool] = {}
+#: What the bundled jail's --version says besides the stock version.
+BUNDLED_MARK = 'bundled with sioworkers'
 
 
 def instruction_counting() -> tuple[bool, str]:
@@ -50,6 +55,27 @@ def net_namespace_for(uid: int) -> int | None:
                                exc)
                 _net_namespaces[uid] = None
         return _net_namespaces[uid]
+
+
+def is_bundled_jail(path: str) -> bool:
+    """Whether the jail at ``path`` is sioworkers' own, which takes
+    ``--uid``, ``--gid`` and ``--net-namespace-fd``; a stock sio2jail (from
+    ``SIO2JAIL_PATH`` or a downloaded sandbox) does not. Its ``--version``
+    is asked once per binary."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return False  # reported when the jail is started
+    key = (os.path.realpath(path), st.st_mtime_ns, st.st_size)
+    with _jail_kinds_lock:
+        if key not in _jail_kinds:
+            try:
+                version = subprocess.run([path, '--version'], capture_output=True,
+                                         timeout=10).stdout
+            except (OSError, subprocess.SubprocessError):
+                version = b''
+            _jail_kinds[key] = BUNDLED_MARK.encode() in version
+        return _jail_kinds[key]
 
 
 def jail_binary(sandbox_path: str | None = None) -> str:
@@ -199,36 +225,39 @@ class Sio2JailExecutor(BaseExecutor):
             cmd, measure = self.jail_command(call, program)
         except (native.NeedsShell, FileNotFoundError, RuntimeError) as exc:
             return to_renv(system_error(str(exc)))
-        # The jail needs root's powers to build itself; the program runs as
-        # ids leased here (the jail maps them inside its user namespace),
-        # lent the job directory when it is bound (a checker's, a
-        # generator's).
+        # The bundled jail needs root's powers to build itself; the program
+        # runs as ids leased here (the jail maps them inside its user
+        # namespace), lent the job directory when it is bound (a checker's,
+        # a generator's). A stock jail cannot take the ids: it runs as them
+        # itself, without root's powers, in a user namespace of its own.
         try:
             ids = supervise.lease_ids()
         except supervise.SupervisionError as exc:
             return to_renv(system_error(f'cannot give the program ids of its own: {exc}'))
         with ids:
             leased = ids.leased
+            bundled = leased and is_bundled_jail(cmd[0])
             net_fd = None
-            if leased:
+            if bundled:
                 extra = ['--uid', str(ids.uid), '--gid', str(ids.gid)]
                 net_fd = net_namespace_for(ids.uid)
                 if net_fd is not None:
                     extra += ['--net-namespace-fd', str(net_fd)]
                 at = cmd.index('--')
                 cmd[at:at] = extra
-            renv = self._run_jail(call, program, cmd, ids, net_fd)
+            renv = self._run_jail(call, program, cmd, ids, net_fd,
+                                  jail_as_ids=leased and not bundled)
         if renv.get('result_code') != 'SE':
             renv['time_measure'] = measure
             if call.limits.mem_limit:
                 # Only programs the static policy does not bound get one.
                 permissive = call.options.get('policy') == 'permissive'
-                version = supervise.memcg_version() if leased and permissive else 0
+                version = supervise.memcg_version() if bundled and permissive else 0
                 renv['memory_bound'] = f'cgroup-v{version}' if version else 'rlimit'
         return renv
 
     def _run_jail(self, call: Invocation, program: native.Program, cmd: list,
-                  ids: supervise.Ids, net_fd: int | None) -> dict:
+                  ids: supervise.Ids, net_fd: int | None, jail_as_ids: bool) -> dict:
         # The report comes on the jail's stderr (-f 2): a pipe, read when
         # the jail is done (it is a few lines, far below a pipe's buffer).
         read_end, write_end = os.pipe2(os.O_CLOEXEC)
@@ -245,9 +274,12 @@ class Sio2JailExecutor(BaseExecutor):
                          + ((net_fd,) if net_fd is not None else ()),
                          'close_fds': call.options.get('close_fds') or ()})
             jail = native.Program(cmd[0], cmd, program.redirects, False)
+            # A jail running as the ids must reach the program in the job
+            # directory itself.
+            access = _job_dir_access(call) or ('x' if jail_as_ids else None)
             result = native.run(jail_call, jail, trace=False,
                                 lend_to=ids if ids.leased else None,
-                                lend_access=_job_dir_access(call))
+                                lend_access=access, run_as_lent=jail_as_ids)
             os.close(write_end)
             write_end = -1
             with os.fdopen(read_end, 'rb') as report:
