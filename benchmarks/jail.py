@@ -14,7 +14,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from sio._native import helper_path  # noqa: E402
+from sio._native import helper_path, supervise  # noqa: E402
 from sio.workers.executors import (  # noqa: E402
     DetailedUnprotectedExecutor,
     PRootExecutor,
@@ -43,6 +43,12 @@ def fixed_overhead(tiny, rounds):
                                    stdout=devnull, stderr=devnull),
         'Sio2JailExecutor': lambda: jailed([tiny], stdout=devnull),
     }
+    if supervise.ids_available():
+        # What Sio2JailExecutor does as root: join a kept, empty namespace.
+        netns = supervise.new_net_namespace()
+        variants['sio2jail binary (kept net namespace)'] = lambda: subprocess.run(
+            [JAIL, '--perf', 'off', '--net-namespace-fd', str(netns), tiny],
+            stdout=devnull, stderr=devnull, pass_fds=[netns])
     times = interleaved(variants, rounds)
     base = median(times['subprocess.run'])
     rows = []

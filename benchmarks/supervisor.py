@@ -100,6 +100,47 @@ def containment_costs(tiny: str, rounds: int):
     return table(['containment part, per run' + note, 'us'], rows)
 
 
+def detailed_breakdown(tiny: str, rounds: int):
+    """Where a DetailedUnprotectedExecutor run's time goes: the kernel's
+    part alone (posix_spawn and a wait, with hardly any Python), then the
+    native supervisor adding one mechanism at a time, then the executor's
+    Python; interleaved, each row against the one above."""
+    cwd = tempcwd()
+    null_fd = os.open(os.devnull, os.O_WRONLY)
+    devnull = open(os.devnull, 'wb')
+    detailed = DetailedUnprotectedExecutor()
+    base = dict(cwd=cwd, stdout=null_fd)
+    traced = dict(base, trace=True, follow_forks=True)
+
+    def spawn_and_wait():
+        pid = os.posix_spawn(tiny, [tiny], {}, file_actions=[(os.POSIX_SPAWN_DUP2, null_fd, 1)])
+        os.waitpid(pid, 0)
+
+    variants = {
+        'posix_spawn + waitpid (the kernel\'s part)': spawn_and_wait,
+        'supervise.run, untraced': lambda: supervise.run(tiny, [tiny], [], **base),
+        '+ ptrace (exec and exit stops, peak memory read)':
+            lambda: supervise.run(tiny, [tiny], [], **traced),
+        '+ observe filter': lambda: supervise.run(tiny, [tiny], [], policy='observe', **traced),
+        '+ own uid/gid, quotas, job directory lent': lambda: supervise.run(
+            tiny, [tiny], [], policy='observe', own_ids=True, lend='rwx', max_open_files=256,
+            max_processes=512, confine_quotas=True, memcg=True, **traced),
+        'DetailedUnprotectedExecutor (+ its Python)': lambda: detailed([tiny], stdout=devnull),
+        'subprocess.run (for comparison)': lambda: subprocess.run([tiny], stdout=devnull),
+    }
+    times = interleaved(variants, rounds)
+    os.close(null_fd)
+    devnull.close()
+    rows, previous = [], None
+    for name, values in times.items():
+        us = median(values) * 1e6
+        delta = '' if previous is None or name.startswith('subprocess') else f'{us - previous:+.0f}'
+        rows.append([name, f'{us:.0f}', delta])
+        if not name.startswith('subprocess'):
+            previous = us
+    return table(['DetailedUnprotectedExecutor, tiny program', 'us/run', 'added'], rows)
+
+
 def cpu_clock_read_us(reads: int = 20000) -> float:
     """One clock_gettime of a process's CPU clock (what the watchdog and the
     exit events read), less a CLOCK_MONOTONIC read: the clock's own cost."""
@@ -202,6 +243,8 @@ def main():
         print(fixed_overhead(tiny, rounds))
         print()
         print(containment_costs(tiny, rounds))
+        print()
+        print(detailed_breakdown(tiny, rounds))
         print()
         writes, maps = (200_000, 2_000) if args.quick else (2_000_000, 20_000)
         print(syscall_costs(write_loop, mmap_loop, writes, maps, 3 if args.quick else 7))

@@ -6,11 +6,13 @@ import shutil
 import pytest
 from jobs import LocalJobs
 
+from sio._native import supervise
 from sio.workers import util
 from sio.workers.executors import (
     DetailedUnprotectedExecutor,
     PRoot32BitExecutor,
     PRootExecutor,
+    Sio2JailExecutor,
     SupervisedExecutor,
     _SIOSupervisedExecutor,
 )
@@ -174,15 +176,20 @@ def test_program_left_executable_by_its_owner_only_still_runs(programs):
     must still start (and, with local opens, read itself)."""
     with TemporaryCwd():
         shutil.copy(programs['hello'], tempcwd('exe'))
-        os.chmod(tempcwd('exe'), 0o700)
         with open(tempcwd('in'), 'w') as f:
             f.write('2 3\n')
-        for executor in (DetailedUnprotectedExecutor(), SupervisedExecutor(allow_local_open=True)):
+        # The program by its absolute path and relative to the job directory.
+        for executor, command in ((DetailedUnprotectedExecutor(), tempcwd('exe')),
+                                  (DetailedUnprotectedExecutor(), './exe'),
+                                  (SupervisedExecutor(allow_local_open=True), tempcwd('exe')),
+                                  (Sio2JailExecutor(), tempcwd('exe'))):
+            os.chmod(tempcwd('exe'), 0o700)
             with executor, open(tempcwd('in'), 'rb') as stdin:
-                renv = executor([tempcwd('exe')], stdin=stdin, capture_output=True,
+                renv = executor([command], stdin=stdin, capture_output=True,
                                 ignore_errors=True)
-            assert renv['result_code'] == 'OK', renv
-        assert os.stat(tempcwd('exe')).st_mode & 0o777 == 0o705
+            assert renv['result_code'] == 'OK', (executor, command, renv)
+            expected = 0o705 if supervise.ids_available() else 0o700
+            assert os.stat(tempcwd('exe')).st_mode & 0o777 == expected
 
 
 def test_inner_job_directory_is_private_and_reachable():

@@ -1,9 +1,12 @@
 /*
- * confine.c - a run inside its memory cgroup. See confine.h.
+ * confine.c - a run under ids of its own: the pair, its access to the
+ * program and the job directory, its memory cgroup. See confine.h.
  */
+#define _GNU_SOURCE
 #include "confine.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -33,6 +36,35 @@ int sio_memcg_enter(struct sio_memcg *cg, unsigned id, uint64_t mem_limit_kib,
     return ok ? 0 : -1;
 }
 
+int sio_let_others_execute(int dirfd, const char *path)
+{
+    struct stat st;
+    if (geteuid() != 0)
+        return 0;
+    if (fstatat(dirfd, path, &st, 0) < 0)
+        return errno == ENOENT || errno == ENOTDIR ? 0 : -1;
+    if (!S_ISREG(st.st_mode) || st.st_uid != 0 || !(st.st_mode & S_IXUSR) ||
+        (st.st_mode & S_IXOTH))
+        return 0;
+    mode_t mode = (st.st_mode & 07777) | S_IXOTH | ((st.st_mode & S_IRUSR) ? S_IROTH : 0);
+    return fchmodat(dirfd, path, mode, 0);
+}
+
+/* sio_let_others_execute() for the spec's program (relative to its cwd). */
+static int let_run_execute(const struct sio_spec *spec)
+{
+    if (spec->path[0] == '/' || !spec->cwd)
+        return sio_let_others_execute(AT_FDCWD, spec->path);
+    int dirfd = open(spec->cwd, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (dirfd < 0)
+        return errno == ENOENT ? 0 : -1;  /* the run reports a missing cwd */
+    int rc = sio_let_others_execute(dirfd, spec->path);
+    int saved = errno;
+    close(dirfd);
+    errno = saved;
+    return rc;
+}
+
 static int setup_error(struct sio_result *res, const char *err)
 {
     memset(res, 0, sizeof *res);
@@ -60,6 +92,12 @@ int sio_supervise_confined(struct sio_spec *spec, const struct sio_confinement *
         spec->max_processes = 0;  /* it would count the caller's processes */
 
     int rc = -1;
+    if (spec->switch_ids && spec->path && let_run_execute(spec) < 0) {
+        snprintf(err, sizeof err, "cannot let the run's ids execute %s: %s", spec->path,
+                 strerror(errno));
+        setup_error(res, err);
+        goto release;
+    }
     struct stat lent;
     int lending = own && c->lend_bits && spec->cwd;
     /* A directory that gives its group nothing may keep the pair's group

@@ -38,6 +38,15 @@ uint64_t sio_memcg_limit_bytes(uint64_t mem_limit_kib);
 int sio_memcg_enter(struct sio_memcg *cg, unsigned id, uint64_t mem_limit_kib,
                     char *err, size_t errlen);
 
+/* A program its owner, this (root) process, made executable for itself
+ * only (chmod 0700, as upstream's callers leave them) is made executable,
+ * and readable if it was, by everyone: exec checks the ids the program
+ * runs as, which are the run's own. Its private job directory still keeps
+ * everyone else out. Does nothing for other files or another caller.
+ * path is relative to dirfd (AT_FDCWD); 0, or -1 with errno (a program
+ * that is not there is left to its exec to report). */
+int sio_let_others_execute(int dirfd, const char *path);
+
 /* sio_supervise() confined as c says (spec's identity fields are filled
  * in here). Fills res->memcg_*. Same return as sio_supervise(); a
  * confinement that cannot be set up is an internal error. */

@@ -516,6 +516,10 @@ int main(int argc, char **argv)
         run_gid = cfg.run_gid >= 0 ? (gid_t)cfg.run_gid
                   : cfg.run_uid >= 0 ? (gid_t)cfg.run_uid : lease.gid;
     }
+    /* The program runs as those ids: a 0700 program of root's must let
+     * them execute it (confine.h). */
+    if (run_uid != (uid_t)-1 && sio_let_others_execute(AT_FDCWD, program) < 0)
+        return fatal("cannot let the program's ids execute it: %s", strerror(errno));
     /* A memory cgroup for programs that could make the kernel hold memory
      * outside their address space; the static policy leaves them none. */
     int is_static = cfg.seccomp && cfg.policy == SIO_POLICY_STATIC;

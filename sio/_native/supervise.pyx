@@ -10,6 +10,7 @@ public interface; this module is their engine.
 
 from libc.stdint cimport uint32_t, uint64_t
 from libc.stdlib cimport free, malloc
+from libc.errno cimport errno as c_errno
 from libc.string cimport memset
 
 
@@ -121,6 +122,27 @@ cdef extern from "confine.h" nogil:
     int sio_supervise_confined(sio_spec *spec, const sio_confinement *c,
                                sio_result *res)
     uint64_t sio_memcg_limit_bytes(uint64_t mem_limit_kib)
+
+
+cdef extern from "fcntl.h" nogil:
+    enum:
+        AT_FDCWD
+
+
+cdef extern from "confine.h" nogil:
+    int sio_let_others_execute(int dirfd, const char *path)
+
+
+def let_others_execute(path):
+    """Make a program that this (root) process made executable for itself
+    only (chmod 0700, as upstream's callers leave them) executable, and
+    readable if it was, by the ids of its own a run gets: exec checks the
+    ids a program runs as. Runs confined by :func:`run` get this done
+    already; this is for programs another process starts under such ids
+    (a stock jail). Nothing changes for other files or callers."""
+    cdef bytes p = _as_bytes(path, 'path')
+    if sio_let_others_execute(AT_FDCWD, p) < 0:
+        raise OSError(c_errno, 'cannot let a run\'s ids execute it', path)
 
 
 cdef extern from "memcg.h" nogil:

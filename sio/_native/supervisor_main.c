@@ -86,19 +86,6 @@ int main(int argc, char **argv)
         fprintf(stderr, "supervisor: %s\n", filter ? strerror(errno) : err);
         return 2;
     }
-    /* A program its owner (root) made executable for itself only, as
-     * upstream's callers do (chmod 0700), must be executable by the ids
-     * of its own it runs under; its private directory keeps others out. */
-    struct stat st;
-    if (geteuid() == 0 && stat(argv[i], &st) == 0 && S_ISREG(st.st_mode) &&
-        st.st_uid == 0 && (st.st_mode & S_IXUSR) && !(st.st_mode & S_IXOTH)) {
-        mode_t mode = (st.st_mode & 07777) | S_IXOTH |
-                      ((st.st_mode & S_IRUSR) ? S_IROTH : 0);
-        if (chmod(argv[i], mode) < 0) {
-            fprintf(stderr, "supervisor: chmod %s: %s\n", argv[i], strerror(errno));
-            return 2;
-        }
-    }
     char *envp[] = {"PATH=/usr/local/bin:/usr/bin:/bin", "LC_ALL=en_US.UTF-8", NULL};
     struct sio_spec spec = {
         .path = argv[i], .argv = argv + i, .envp = envp, .cwd = NULL,

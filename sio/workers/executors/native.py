@@ -5,7 +5,6 @@ the mapping of limits. Shared by every executor that supervises in-process."""
 import contextlib
 import errno
 import os
-import stat
 import time
 from dataclasses import dataclass
 
@@ -80,8 +79,6 @@ def run(call: Invocation, program: Program, *, trace: bool, follow_forks: bool =
         options = {'ids': lend_to, 'lend': lend_access, 'keep_caller_ids': not run_as_lent}
     else:
         options = _confinement_options(confinement)
-        if confinement is not None:
-            let_others_execute(program.path)
     limits = call.limits
     fds = {0: call.stdin, 1: call.stdout, 2: call.stderr}
     with contextlib.ExitStack() as stack:
@@ -134,24 +131,6 @@ def _spawn_retrying(spawn, *args, **kwargs):
             return result
         time.sleep(delay)
         delay = min(delay * 2, 0.1)
-
-
-def let_others_execute(path: str) -> None:
-    """A program of the worker's made executable (and readable) by its owner
-    only, as upstream callers leave it (chmod 0700), is made so for the
-    run's own ids too: exec checks the ids the program runs as, and with
-    local opens allowed it may read itself. Its private job directory still
-    keeps everyone else out."""
-    try:
-        st = os.stat(path)
-    except OSError:
-        return  # reported when the run starts
-    owned = stat.S_ISREG(st.st_mode) and st.st_uid == os.geteuid() == 0
-    if owned and st.st_mode & stat.S_IXUSR and not st.st_mode & stat.S_IXOTH:
-        mode = stat.S_IMODE(st.st_mode) | stat.S_IXOTH
-        if st.st_mode & stat.S_IRUSR:
-            mode |= stat.S_IROTH
-        os.chmod(path, mode)
 
 
 def _confinement_options(confinement: Confinement | None) -> dict:

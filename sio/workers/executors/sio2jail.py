@@ -221,7 +221,6 @@ class Sio2JailExecutor(BaseExecutor):
     def _execute(self, call: Invocation) -> dict:
         try:
             program = native.plan(call, shell='never')
-            native.let_others_execute(program.path)
             cmd, measure = self.jail_command(call, program)
         except (native.NeedsShell, FileNotFoundError, RuntimeError) as exc:
             return to_renv(system_error(str(exc)))
@@ -237,6 +236,12 @@ class Sio2JailExecutor(BaseExecutor):
         with ids:
             leased = ids.leased
             bundled = leased and is_bundled_jail(cmd[0])
+            if leased and not bundled:
+                # The bundled jail does this itself (confine.h).
+                try:
+                    supervise.let_others_execute(os.path.join(call.cwd, program.path))
+                except OSError as exc:
+                    return to_renv(system_error(str(exc)))
             net_fd = None
             if bundled:
                 extra = ['--uid', str(ids.uid), '--gid', str(ids.gid)]
