@@ -1,9 +1,13 @@
 """Interactive tasks: solution processes and an interactor joined by pipes."""
 
+import os
 import shutil
 
 import pytest
 from jobs import LocalJobs
+
+from sio.workers.executors import DetailedUnprotectedExecutor, SupervisedExecutor
+from sio.workers.util import TemporaryCwd
 
 pytestmark = pytest.mark.usefixtures('no_leaks')
 
@@ -87,3 +91,42 @@ def test_interactor_is_isolated(jobs, tmp_path):
     subprocess.run(['gcc', '-O2', '-o', jobs.path('nosy'), str(src)], check=True)
     env = interactive(jobs, 'unsafe-interactive-exec', 'interactive_quit', interactor='nosy')
     assert (env['result_code'], env['result_string']) == ('OK', 'isolated'), env
+
+
+def _descriptors():
+    """{number: what it is} of every descriptor this process holds."""
+    out = {}
+    for fd in os.listdir('/proc/self/fd'):
+        try:
+            out[fd] = os.readlink(f'/proc/self/fd/{fd}')
+        except OSError:
+            pass  # listdir's own
+    return out
+
+
+def test_runs_never_close_a_descriptor_they_do_not_own(jobs):
+    """Each pipe end belongs to one run, which closes it: nothing closes it
+    a second time, when its number may already be another descriptor (a
+    kept network namespace, a uid lock, a connection of the worker's)."""
+    interactive(jobs, 'sio2jail-interactive-exec', 'interactive_sum', processes=3)
+    before = _descriptors()
+    for job in INTERACTIVE_JOBS:
+        env = interactive(jobs, job, 'interactive_sum', processes=3)
+        assert env['result_code'] == 'OK', env
+    after = _descriptors()
+    assert {fd: what for fd, what in before.items() if after.get(fd) != what} == {}
+
+
+def test_handed_descriptors_are_closed_when_the_run_cannot_start(tmp_path):
+    """``close_fds`` belong to the run even when it never starts: refused
+    before the supervisor (shell syntax, a program not on the PATH) or by
+    it (a program that is not there)."""
+    for executor, command in ((SupervisedExecutor(), 'prog | tee out'),
+                              (DetailedUnprotectedExecutor(), ['no-such-program-here']),
+                              (DetailedUnprotectedExecutor(), [str(tmp_path / 'missing')])):
+        read_end, write_end = os.pipe()
+        pipe = os.readlink(f'/proc/self/fd/{read_end}')
+        with TemporaryCwd():
+            renv = executor(command, close_fds=(read_end, write_end), ignore_errors=True)
+        assert renv['result_code'] == 'SE', renv
+        assert pipe not in _descriptors().values(), command

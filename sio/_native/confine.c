@@ -80,8 +80,10 @@ int sio_supervise_confined(struct sio_spec *spec, const struct sio_confinement *
     struct sio_ids ids = c->ids;
     int leased_here = 0;
     if (c->lease_ids && ids.slot < 0) {
-        if (sio_ids_acquire(&ids, err, sizeof err) < 0)
+        if (sio_ids_acquire(&ids, err, sizeof err) < 0) {
+            sio_close_handed_fds(spec);
             return setup_error(res, err);
+        }
         leased_here = ids.slot >= 0;
     }
     int own = ids.slot >= 0;
@@ -91,7 +93,7 @@ int sio_supervise_confined(struct sio_spec *spec, const struct sio_confinement *
     if (!spec->switch_ids)
         spec->max_processes = 0;  /* it would count the caller's processes */
 
-    int rc = -1;
+    int rc = -1, handed = 0;  /* sio_supervise() closes close_fds */
     if (spec->switch_ids && spec->path && let_run_execute(spec) < 0) {
         snprintf(err, sizeof err, "cannot let the run's ids execute %s: %s", spec->path,
                  strerror(errno));
@@ -130,6 +132,7 @@ int sio_supervise_confined(struct sio_spec *spec, const struct sio_confinement *
     }
     spec->cgroup_procs_fd = cg.version ? cg.procs_fd : -1;
     rc = sio_supervise(spec, res);
+    handed = 1;
     spec->cgroup_procs_fd = -1;
     if (cg.version) {
         uint64_t peak;
@@ -147,6 +150,8 @@ give_back:
         rc = setup_error(res, err);
     }
 release:
+    if (!handed)
+        sio_close_handed_fds(spec);
     if (leased_here)
         sio_ids_release(&ids);
     return rc;

@@ -1026,6 +1026,12 @@ out:
 
 /* ------------------------------------------------------------------ */
 
+void sio_close_handed_fds(const struct sio_spec *spec)
+{
+    for (size_t i = 0; i < spec->nclose_fds; i++)
+        (void)close(spec->close_fds[i]);  /* handed over; nothing to report */
+}
+
 int sio_supervise(const struct sio_spec *spec, struct sio_result *res)
 {
     memset(res, 0, sizeof *res);
@@ -1049,16 +1055,20 @@ int sio_supervise(const struct sio_spec *spec, struct sio_result *res)
 
     if (!spec->path || !spec->argv || !spec->envp) {
         set_error(&r, "no program given");
+        sio_close_handed_fds(spec);
         return -1;
     }
     if (spec->filter && !spec->trace) {
         set_error(&r, "a seccomp filter needs tracing");
+        sio_close_handed_fds(spec);
         return -1;
     }
     if (spec->follow_forks && !spec->trace) {
         set_error(&r, "following forks needs tracing");
+        sio_close_handed_fds(spec);
         return -1;
     }
+    int handed = 0;  /* close_fds closed */
     pthread_mutex_init(&r.mu, NULL);
     int watching = 0;
     struct sio_output_guard guard;
@@ -1112,8 +1122,8 @@ int sio_supervise(const struct sio_spec *spec, struct sio_result *res)
     close(r.err_pipe[1]);
     r.err_pipe[1] = -1;
     sio_output_guard_spawned(&guard);
-    for (size_t i = 0; i < spec->nclose_fds; i++)
-        (void)close(spec->close_fds[i]);  /* handed over; nothing to report */
+    sio_close_handed_fds(spec);
+    handed = 1;
     if (pid < 0)
         goto out;
 
@@ -1154,6 +1164,8 @@ int sio_supervise(const struct sio_spec *spec, struct sio_result *res)
     if (spec->hooks && spec->hooks->finished)
         spec->hooks->finished(spec->hooks->ctx, res);
 out:
+    if (!handed)
+        sio_close_handed_fds(spec);
     if (guarded)
         sio_output_guard_finish(&guard);
     if (pinned)

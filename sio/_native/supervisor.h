@@ -116,7 +116,10 @@ struct sio_spec {
     size_t nkeep_fds;
     /* Descriptors of the caller's that only the program needs: closed in
      * the caller as soon as the program has them (so that it alone holds
-     * its pipe ends, and the other side sees EOF when it ends). */
+     * its pipe ends, and the other side sees EOF when it ends), and closed
+     * however the call ends: the caller hands them over with the call and
+     * never closes them itself (their numbers may be another thread's by
+     * then). */
     const int *close_fds;
     size_t nclose_fds;
     /* A descriptor of the cgroup.procs file the program joins before exec
@@ -180,5 +183,8 @@ uint64_t sio_as_margin_kib(uint64_t mem_limit_kib);
 /* Run the program. Returns 0 when res describes a supervised run (whatever
  * its outcome), -1 when supervision failed (res->internal_error set). */
 int sio_supervise(const struct sio_spec *spec, struct sio_result *res);
+
+/* Close spec->close_fds: for a caller that ends before sio_supervise(). */
+void sio_close_handed_fds(const struct sio_spec *spec);
 
 #endif

@@ -29,6 +29,7 @@ keeps that verdict, whatever the interactor wrote; otherwise the
 interactor's verdict counts.
 """
 
+import contextlib
 import logging
 import os
 import signal
@@ -117,6 +118,7 @@ def run(environ: dict, executor_factory) -> dict:
     # reads what it needs), and no relay in between.
     limits['output_limit'] = 0
 
+    handed_over = False
     pipes = []  # per process: (interactor reads, solution writes, solution reads,
     try:        # interactor writes)
         for _ in range(processes):
@@ -134,6 +136,11 @@ def run(environ: dict, executor_factory) -> dict:
         interactor_thread = _in_thread(
             _run_interactor, tempcwd('interactor'), args, tempcwd('in'), tempcwd('out'),
             interactor_fds, _interactor_limits(environ, limits.get('time_limit')))
+        # From here on every pipe end belongs to one run, which closes it
+        # (executors close ``close_fds`` however the run ends); closing it
+        # here too could close another thread's descriptor that took its
+        # number in between.
+        handed_over = True
         for thread, _ in solution_threads:
             thread.start()
         interactor_thread[0].start()
@@ -141,14 +148,11 @@ def run(environ: dict, executor_factory) -> dict:
             thread.join()
         interactor_thread[0].join()
     finally:
-        # Each run closed its ends as soon as its program had them; what is
-        # left is from a run that never started.
-        for fds in pipes:
-            for fd in fds:
-                try:
-                    os.close(fd)
-                except OSError:
-                    pass
+        if not handed_over:
+            for fds in pipes:
+                for fd in fds:
+                    with contextlib.suppress(OSError):
+                        os.close(fd)
     for _, box in solution_threads + [interactor_thread]:
         if 'error' in box:
             raise box['error']

@@ -94,6 +94,9 @@ class Invocation:
     limits: Limits
     cwd: str
     options: dict[str, Any]
+    #: The ``close_fds`` option's descriptors were handed to the native
+    #: supervisor, which closes them however the run ends.
+    close_fds_taken: bool = False
 
     @property
     def shell(self) -> str:
@@ -164,40 +167,50 @@ class BaseExecutor:
                  real_time_limit: int | None = None, output_limit: int | None = None,
                  environ: dict | None = None, environ_prefix: str = '',
                  **options: Any) -> dict:
-        unknown = sorted(set(options) - set(self.extra_options))
-        if unknown:
-            raise TypeError(f'{type(self).__name__} got unknown option(s): '
-                            f'{", ".join(unknown)}')
-        limits = self.default_limits(read_limits(
-            {'mem_limit': mem_limit, 'time_limit': time_limit,
-             'real_time_limit': real_time_limit, 'output_limit': output_limit},
-            environ, environ_prefix))
-        full_env = self.base_env()
-        if env:
-            full_env.update({_bytes(k): _bytes(v) for k, v in env.items()})
-        full_env.update(LOCALE_ENV)
+        call = None
+        try:
+            unknown = sorted(set(options) - set(self.extra_options))
+            if unknown:
+                raise TypeError(f'{type(self).__name__} got unknown option(s): '
+                                f'{", ".join(unknown)}')
+            limits = self.default_limits(read_limits(
+                {'mem_limit': mem_limit, 'time_limit': time_limit,
+                 'real_time_limit': real_time_limit, 'output_limit': output_limit},
+                environ, environ_prefix))
+            full_env = self.base_env()
+            if env:
+                full_env.update({_bytes(k): _bytes(v) for k, v in env.items()})
+            full_env.update(LOCALE_ENV)
 
-        with contextlib.ExitStack() as stack:
-            capture = None
-            if capture_output:
-                capture = stack.enter_context(tempfile.TemporaryFile(dir=tempcwd()))
-                stdout = capture
-            if forward_stderr:
-                stderr = stdout
-            call = Invocation(
-                command=command, env=full_env,
-                stdin=_fileno(stdin, 'stdin'), stdout=_fileno(stdout, 'stdout'),
-                stderr=_fileno(stderr, 'stderr'), limits=limits, cwd=tempcwd(),
-                options=options)
-            if logger.isEnabledFor(logging.DEBUG):
-                logger.debug('%s: %s', type(self).__name__, call.shell)
-            renv = self._execute(call)
-            if capture is not None:
-                capture.seek(0)
-                data = capture.read()
-                # As upstream: split at each newline, so output ending in one
-                # ends in an empty line.
-                renv['stdout'] = data.split(b'\n') if split_lines else data
+            with contextlib.ExitStack() as stack:
+                capture = None
+                if capture_output:
+                    capture = stack.enter_context(tempfile.TemporaryFile(dir=tempcwd()))
+                    stdout = capture
+                if forward_stderr:
+                    stderr = stdout
+                call = Invocation(
+                    command=command, env=full_env,
+                    stdin=_fileno(stdin, 'stdin'), stdout=_fileno(stdout, 'stdout'),
+                    stderr=_fileno(stderr, 'stderr'), limits=limits, cwd=tempcwd(),
+                    options=options)
+                if logger.isEnabledFor(logging.DEBUG):
+                    logger.debug('%s: %s', type(self).__name__, call.shell)
+                renv = self._execute(call)
+                if capture is not None:
+                    capture.seek(0)
+                    data = capture.read()
+                    # As upstream: split at each newline, so output ending in
+                    # one ends in an empty line.
+                    renv['stdout'] = data.split(b'\n') if split_lines else data
+        finally:
+            # ``close_fds`` belong to the run whatever happens; the caller
+            # never closes them (their numbers may be another thread's by
+            # then). Those the supervisor did not take are closed here.
+            if not (call is not None and call.close_fds_taken):
+                for fd in options.get('close_fds') or ():
+                    with contextlib.suppress(OSError):
+                        os.close(fd)
         self._check(renv, call, ignore_errors, extra_ignore_errors)
         return renv
 

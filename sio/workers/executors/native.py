@@ -92,6 +92,9 @@ def run(call: Invocation, program: Program, *, trace: bool, follow_forks: bool =
         if program.stderr_to_stdout:
             fds[2] = fds[1]
         env = [k + b'=' + v for k, v in call.env.items()]
+        close_fds = tuple(call.options.get('close_fds') or ())
+        # From here the supervisor closes them, however the run ends.
+        call.close_fds_taken = True
         try:
             return _spawn_retrying(
                 supervise.run,
@@ -106,9 +109,12 @@ def run(call: Invocation, program: Program, *, trace: bool, follow_forks: bool =
                 local_root=os.path.realpath(call.cwd) if files == 'local-readonly' else None,
                 single_threaded=single_threaded, ignore_return=ignore_return,
                 pass_fds=tuple(call.options.get('pass_fds') or ()),
-                close_fds=tuple(call.options.get('close_fds') or ()),
-                **options)
+                close_fds=close_fds, **options)
         except (supervise.SupervisionError, ValueError, TypeError) as exc:
+            # Refused before the native call, which would have closed them.
+            for fd in close_fds:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
             return system_error(f'supervisor error: {exc}')
 
 
@@ -120,12 +126,13 @@ def _spawn_retrying(spawn, *args, **kwargs):
     """``spawn(*args, **kwargs)``, again while it fails with EAGAIN at exec:
     the processes of the previous run under the same ids may be zombies
     for a moment (a killed pipeline's orphans wait for init to reap them),
-    and they still count against RLIMIT_NPROC."""
+    and they still count against RLIMIT_NPROC. Not a run that was handed
+    descriptors (``close_fds``): they went with the first try."""
     deadline = time.monotonic() + NPROC_RETRY_SECONDS
     delay = 0.005
     while True:
         result = spawn(*args, **kwargs)
-        if not (getattr(result, 'exec_failed', False)
+        if kwargs.get('close_fds') or not (getattr(result, 'exec_failed', False)
                 and getattr(result, 'exec_errno', 0) == errno.EAGAIN
                 and time.monotonic() < deadline):
             return result

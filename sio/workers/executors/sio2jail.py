@@ -279,6 +279,7 @@ class Sio2JailExecutor(BaseExecutor):
                          + ((net_fd,) if net_fd is not None else ()),
                          'close_fds': call.options.get('close_fds') or ()})
             jail = native.Program(cmd[0], cmd, program.redirects, False)
+            call.close_fds_taken = True  # by the jail's own run
             # A jail running as the ids must reach the program in the job
             # directory itself.
             access = _job_dir_access(call) or ('x' if jail_as_ids else None)
