@@ -129,10 +129,13 @@ def _open_fds():
 def _kept_by_design(fd):
     """Descriptors the native core keeps for later runs: the locks of uids
     this process leased, the control files of their memory cgroups, the
-    network namespaces of their jailed runs."""
+    network namespaces of their jailed runs, the file this thread's runs
+    write instead of /dev/null."""
+    from sio._native import supervise
     from sio.workers.executors import sio2jail
 
-    if int(fd) in sio2jail._net_namespaces.values():
+    if int(fd) in sio2jail._net_namespaces.values() or \
+            int(fd) == supervise._kept_output_file():
         return True
     lock_dir = os.environ.get('SIO_RUN_UIDS_DIR') or '/run/sioworkers/uids'
     try:

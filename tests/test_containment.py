@@ -280,6 +280,48 @@ def test_output_limit_without_a_file(programs, kind):
 
 
 @pytest.mark.parametrize('kind', ['sup', 'det'])
+def test_kept_file_for_null_output_starts_empty_every_run(programs, kind):
+    """The unnamed file a thread's runs write instead of /dev/null is kept
+    for its next run, emptied: what one run wrote counts against no other
+    run's limit, and nothing of it stays on disk."""
+    for _ in range(3):
+        renv, _ = run(programs, kind, 'write_loop', '700000', stdout=None,
+                      output_limit=1 << 20)
+        assert renv['result_code'] == 'OK', renv
+        kept = supervise._kept_output_file()
+        assert kept >= 0 and os.fstat(kept).st_size == 0
+    renv, _ = run(programs, kind, 'write_loop', '1100000', stdout=None, output_limit=1 << 20)
+    assert renv['result_code'] == 'OLE', renv
+
+
+def test_kept_file_for_null_output_is_not_shared_with_a_forked_worker(programs):
+    """A worker process forked after runs (a prefork pool's) makes a file of
+    its own: two processes writing one file would count each other's
+    output."""
+    renv, _ = run(programs, 'sup', 'write_loop', '10', stdout=None, output_limit=1 << 20)
+    assert renv['result_code'] == 'OK'
+    parent_file = os.fstat(supervise._kept_output_file()).st_ino
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the forked worker: report its file's inode, nothing else
+        try:
+            os.close(read_end)
+            before = supervise._kept_output_file()
+            renv, _ = run(programs, 'sup', 'write_loop', '10', stdout=None,
+                          output_limit=1 << 20)
+            inode = os.fstat(supervise._kept_output_file()).st_ino
+            os.write(write_end, f'{before} {renv["result_code"]} {inode}'.encode())
+        finally:
+            os._exit(0)
+    os.close(write_end)
+    with os.fdopen(read_end, 'rb') as f:
+        before, code, inode = f.read().decode().split()
+    os.waitpid(pid, 0)
+    assert (before, code) == ('-1', 'OK')
+    assert int(inode) != parent_file
+
+
+@pytest.mark.parametrize('kind', ['sup', 'det'])
 def test_output_limit_through_a_pipe(programs, kind):
     read_end, write_end = os.pipe()
     got = []

@@ -23,6 +23,68 @@ static int is_dev_null(const struct stat *st)
     return S_ISCHR(st->st_mode) && major(st->st_rdev) == 1 && minor(st->st_rdev) == 3;
 }
 
+/* The unnamed file this thread's runs write instead of /dev/null, kept
+ * for the next run on the same file system. Only a run's program (gone
+ * before the next run starts) ever holds it besides this thread; a child
+ * process of the worker (fork) makes its own. */
+struct kept_file {
+    int fd;
+    dev_t dev;
+    pid_t owner;
+};
+
+static pthread_key_t kept_key;
+static pthread_once_t kept_once = PTHREAD_ONCE_INIT;
+static int kept_key_ok;
+
+static void drop_kept(void *arg)
+{
+    struct kept_file *k = arg;
+    if (k->fd >= 0 && k->owner == getpid())
+        close(k->fd);
+    free(k);
+}
+
+static void make_kept_key(void)
+{
+    kept_key_ok = pthread_key_create(&kept_key, drop_kept) == 0;
+}
+
+/* An empty unnamed append-only file in dir for a run's stdout, and whether
+ * it is the thread's kept one (not to be closed); -1 with errno. */
+static int null_output_file(const char *dir, int *kept)
+{
+    *kept = 0;
+    struct stat where;
+    if (stat(dir, &where) < 0)
+        return -1;
+    pthread_once(&kept_once, make_kept_key);
+    struct kept_file *k = kept_key_ok ? pthread_getspecific(kept_key) : NULL;
+    pid_t me = getpid();
+    if (k && k->fd >= 0 && k->owner == me && k->dev == where.st_dev &&
+        ftruncate(k->fd, 0) == 0) {
+        *kept = 1;
+        return k->fd;
+    }
+    int fd = open(dir, O_TMPFILE | O_WRONLY | O_APPEND | O_CLOEXEC, 0600);
+    if (fd < 0 || !kept_key_ok)
+        return fd;
+    if (!k) {
+        k = malloc(sizeof *k);
+        if (!k || pthread_setspecific(kept_key, k) != 0) {
+            free(k);
+            return fd;  /* used once */
+        }
+    } else if (k->fd >= 0 && k->owner == me) {
+        close(k->fd);  /* another file system's */
+    }
+    k->fd = fd;
+    k->dev = where.st_dev;
+    k->owner = me;
+    *kept = 1;
+    return fd;
+}
+
 /* Write all of buf to fd unless asked to stop; -1 when the target fails. */
 static int write_all(struct sio_output_guard *g, const char *buf, size_t len)
 {
@@ -105,8 +167,7 @@ int sio_output_guard_start(struct sio_output_guard *g, int stdout_fd,
             return 0;  /* RLIMIT_FSIZE holds */
     }
     if (stdout_fd < 0 || is_dev_null(&st)) {
-        int fd = open(dir ? dir : "/tmp", O_TMPFILE | O_WRONLY | O_APPEND | O_CLOEXEC,
-                      0600);
+        int fd = null_output_file(dir ? dir : "/tmp", &g->program_fd_kept);
         if (fd >= 0) {
             g->program_fd = fd;
             return 0;
@@ -172,10 +233,28 @@ void sio_output_guard_finish(struct sio_output_guard *g)
         pthread_join(g->thread, NULL);
         g->relay = 0;
     }
+    if (g->program_fd_kept) {
+        /* The thread's, for its next run; what the program wrote goes now. */
+        if (ftruncate(g->program_fd, 0) < 0) {
+            struct kept_file *k = pthread_getspecific(kept_key);
+            if (k && k->fd == g->program_fd)
+                k->fd = -1;  /* closed below, made anew next time */
+        } else {
+            g->program_fd = -1;
+        }
+        g->program_fd_kept = 0;
+    }
     int *fds[] = {&g->program_fd, &g->read_fd, &g->target_fd};
     for (size_t i = 0; i < sizeof fds / sizeof *fds; i++) {
         if (*fds[i] >= 0)
             close(*fds[i]);
         *fds[i] = -1;
     }
+}
+
+int sio_output_guard_kept_fd(void)
+{
+    pthread_once(&kept_once, make_kept_key);
+    struct kept_file *k = kept_key_ok ? pthread_getspecific(kept_key) : NULL;
+    return k && k->owner == getpid() ? k->fd : -1;
 }

@@ -7,7 +7,8 @@
  * program gets instead:
  *   - for /dev/null: an unnamed append-only temporary file (O_TMPFILE),
  *     which RLIMIT_FSIZE limits like any other and which disappears with
- *     its last descriptor;
+ *     its last descriptor; each thread keeps its file for its next run
+ *     (emptied then), since making one costs an inode and journal updates;
  *   - otherwise: a pipe, relayed by a thread to the real stdout, counting;
  *     past the limit the thread calls back to kill the program.
  */
@@ -20,6 +21,7 @@
 
 struct sio_output_guard {
     int program_fd;           /* what the program gets as stdout; -1: keep */
+    int program_fd_kept;      /* program_fd is the thread's kept file */
     int relay;                /* a relay thread runs */
     int read_fd;              /* the relay's pipe */
     int target_fd;            /* the real stdout */
@@ -44,5 +46,9 @@ void sio_output_guard_spawned(struct sio_output_guard *g);
 /* After the program and its descendants are gone: finish relaying what is
  * already written (as far as the target takes it) and release all. */
 void sio_output_guard_finish(struct sio_output_guard *g);
+
+/* The descriptor of the file this thread keeps for /dev/null output, or
+ * -1 (for tests that account for every descriptor). */
+int sio_output_guard_kept_fd(void);
 
 #endif

@@ -595,6 +595,16 @@ def _path_is_local(path, local_root):
     return bool(sio_path_is_local(p, r))
 
 
+cdef extern from "output_guard.h" nogil:
+    int sio_output_guard_kept_fd()
+
+
+def _kept_output_file():
+    """Unit-test hook: the descriptor of the file this thread's runs write
+    instead of /dev/null (kept for its next run), or -1."""
+    return sio_output_guard_kept_fd()
+
+
 def _parse_status_peaks(text):
     """Unit-test hook: (VmPeak, VmHWM) in KiB parsed from a status text."""
     cdef bytes t = _as_bytes(text, 'text')
