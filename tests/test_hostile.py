@@ -299,3 +299,14 @@ def test_threads_give_back_their_child_stacks(programs):
         thread.join()
     # 30 kept stacks would be 30 x 128 KiB.
     assert _vm_size_kib() - before < 1024
+
+
+def test_environment_reaches_the_program_and_bad_names_are_named():
+    with TemporaryCwd():
+        renv = DetailedUnprotectedExecutor()(['/usr/bin/env'], env={'SIO_A': 'x y', 'SIO_B': ''},
+                                             capture_output=True)
+        lines = renv['stdout'].splitlines()
+        assert b'SIO_A=x y' in lines and b'SIO_B=' in lines and b'LC_ALL=en_US.UTF-8' in lines
+        renv = DetailedUnprotectedExecutor()(['/usr/bin/env'], env={'SIO=A': '1'},
+                                             ignore_errors=True)
+        assert renv['result_code'] == 'SE' and "b'SIO=A'" in renv['result_string'], renv

@@ -11,7 +11,7 @@ public interface; this module is their engine.
 from libc.stdint cimport uint32_t, uint64_t
 from libc.stdlib cimport free, malloc
 from libc.errno cimport errno as c_errno
-from libc.string cimport memset
+from libc.string cimport memcpy, memset
 
 
 cdef extern from "linux/filter.h":
@@ -299,13 +299,20 @@ cdef class Result:
 
 
 cdef class _CStrings:
-    """A NULL-terminated char*[] whose strings stay alive with it."""
+    """A NULL-terminated char*[] whose strings stay alive with it: of a
+    sequence of str/bytes, or ``NAME=value`` strings of a mapping of bytes
+    to bytes (an environment), made in one block without a Python object
+    per variable."""
 
     cdef char **array
+    cdef char *block
     cdef list keep
 
     def __cinit__(self, items):
         self.keep = []
+        if isinstance(items, dict):
+            self._from_mapping(<dict>items)
+            return
         for item in items:
             if isinstance(item, str):
                 item = (<str>item).encode()
@@ -321,8 +328,37 @@ cdef class _CStrings:
             self.array[i] = <char *>(<bytes>item)
         self.array[len(self.keep)] = NULL
 
+    cdef _from_mapping(self, dict items):
+        cdef Py_ssize_t size = 0, n = len(items), i = 0
+        cdef Py_ssize_t klen, vlen
+        cdef char *at
+        for name, value in items.items():
+            if not isinstance(name, bytes) or not isinstance(value, bytes):
+                raise TypeError('environment names and values must be bytes, got %r=%r'
+                                % (name, value))
+            if b'\0' in name or b'\0' in value or b'=' in name:
+                raise ValueError('bad environment variable %r=%r' % (name, value))
+            size += len(<bytes>name) + len(<bytes>value) + 2
+        self.array = <char **>malloc((n + 1) * sizeof(char *))
+        self.block = <char *>malloc(size if size else 1)
+        if self.array == NULL or self.block == NULL:
+            raise MemoryError()
+        at = self.block
+        for name, value in items.items():
+            klen = len(<bytes>name)
+            vlen = len(<bytes>value)
+            memcpy(at, <char *>(<bytes>name), klen)
+            at[klen] = b'='
+            memcpy(at + klen + 1, <char *>(<bytes>value), vlen)
+            at[klen + 1 + vlen] = 0
+            self.array[i] = at
+            at += klen + vlen + 2
+            i += 1
+        self.array[n] = NULL
+
     def __dealloc__(self):
         free(self.array)
+        free(self.block)
 
 
 cdef bytes _as_bytes(object value, str name):
@@ -433,7 +469,8 @@ def run(path, argv, env, *, cwd=None, int stdin=-1, int stdout=-1,
     """Run one program under supervision and return its :class:`Result`.
 
     ``path`` is what execve gets (relative paths are relative to ``cwd``);
-    ``argv`` and ``env`` (``'NAME=value'`` items) are passed as they are.
+    ``argv`` and ``env`` (``'NAME=value'`` items, or a dict of bytes to
+    bytes) are passed as they are.
     Descriptors -1 mean /dev/null. Limits of 0 mean none; the time limit is
     on the precise CPU time (user + system) of every process of the run.
     ``trace`` follows the program with ptrace (needed for

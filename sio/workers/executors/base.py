@@ -73,6 +73,8 @@ def check_limit(name: str, value: Any, source: str) -> int | None:
 
 def read_limits(explicit: dict[str, Any], environ: dict | None, prefix: str) -> Limits:
     """Limits from keyword options, overridden by ``environ[prefix + name]``."""
+    if environ is None and all(value is None for value in explicit.values()):
+        return Limits()  # nothing to check
     values = {}
     for name in _LIMIT_NAMES:
         value, source = explicit.get(name), name
@@ -169,7 +171,7 @@ class BaseExecutor:
                  **options: Any) -> dict:
         call = None
         try:
-            unknown = sorted(set(options) - set(self.extra_options))
+            unknown = sorted(set(options) - set(self.extra_options)) if options else ()
             if unknown:
                 raise TypeError(f'{type(self).__name__} got unknown option(s): '
                                 f'{", ".join(unknown)}')

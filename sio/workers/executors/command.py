@@ -36,12 +36,16 @@ _SHELL_SYNTAX = re.compile(r'[|&;<>()$`\\"\'*?\[\]#~=%{}!\n]')
 class ParsedCommand:
     """``argv`` (None when only a shell can run it), redirections by fd
     ({fd: (path, flags)}), ``stderr_to_stdout`` for ``2>&1``, and the whole
-    command as one shell string."""
+    command as one shell string (``shell``, made when asked for)."""
 
-    shell: str
+    command: list | str
     argv: list[str] | None = None
     redirects: dict[int, tuple[str, int]] = field(default_factory=dict)
     stderr_to_stdout: bool = False
+
+    @property
+    def shell(self) -> str:
+        return to_shell(self.command)
 
 
 def to_shell(command: list | str) -> str:
@@ -56,17 +60,16 @@ def parse(command: list | str) -> ParsedCommand:
     """Split a command into an argv and redirections when no shell is needed."""
     if isinstance(command, (list, tuple)) and not command:
         raise ValueError('empty command')
-    shell = to_shell(command)
     if isinstance(command, str):
         if not command.strip():
             raise ValueError('empty command')
         if _SHELL_SYNTAX.search(command):
-            return ParsedCommand(shell)
-        return ParsedCommand(shell, argv=command.split())
+            return ParsedCommand(command)
+        return ParsedCommand(command, argv=command.split())
     if not isinstance(command, (list, tuple)):
         raise TypeError(f'command must be a list or a string, not {type(command).__name__}')
     argv: list[str] = []
-    parsed = ParsedCommand(shell)
+    parsed = ParsedCommand(command)
     items = list(command)
     i = 0
     while i < len(items):
@@ -83,11 +86,11 @@ def parse(command: list | str) -> ParsedCommand:
                 parsed.redirects[fd] = (str(items[i + 1]), flags)
                 i += 2
                 continue
-            return ParsedCommand(shell)  # pipes, globs, &&...: the shell's job
+            return ParsedCommand(command)  # pipes, globs, &&...: the shell's job
         argv.append(str(item))
         i += 1
     if not argv:
-        return ParsedCommand(shell)
+        return ParsedCommand(command)
     parsed.argv = argv
     return parsed
 

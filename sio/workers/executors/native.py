@@ -91,14 +91,13 @@ def run(call: Invocation, program: Program, *, trace: bool, follow_forks: bool =
             return system_error(f'cannot open {exc.filename}: {exc.strerror}')
         if program.stderr_to_stdout:
             fds[2] = fds[1]
-        env = [k + b'=' + v for k, v in call.env.items()]
         close_fds = tuple(call.options.get('close_fds') or ())
         # From here the supervisor closes them, however the run ends.
         call.close_fds_taken = True
         try:
             return _spawn_retrying(
                 supervise.run,
-                program.path, program.argv, env, cwd=call.cwd,
+                program.path, program.argv, call.env, cwd=call.cwd,
                 stdin=_fd(fds[0]), stdout=_fd(fds[1]), stderr=_fd(fds[2]),
                 mem_limit_kib=limits.mem_limit or 0,
                 time_limit_ms=limits.time_limit or 0,
