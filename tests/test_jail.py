@@ -17,7 +17,11 @@ import psutil
 import pytest
 
 from sio._native import helper_path, supervise
-from sio.workers.executors import RealTimeSio2JailExecutor, Sio2JailExecutor
+from sio.workers.executors import (
+    RealTimeSio2JailExecutor,
+    Sio2JailExecutor,
+    isolated_checker_executor,
+)
 from sio.workers.executors import sio2jail as jail_module
 from sio.workers.util import tempcwd
 
@@ -423,6 +427,13 @@ exec {jail} "$@"
         renv, out = run_in_jail(programs, 'hello', J)
         assert renv['result_code'] == 'OK' and out == b'5\n', renv
         uid = int(calls.read_text().split()[0].split('=')[1])
+        # The package's own jails (checkers, generators, the JVM) need the
+        # bundled one's options: SIO2JAIL_PATH is not for them.
+        with open(tempcwd('in'), 'rb') as stdin:
+            checker = isolated_checker_executor()([tempcwd('prog')], stdin=stdin,
+                                                  capture_output=True)
+        assert checker['result_code'] == 'OK' and checker['stdout'] == b'5\n', checker
+        assert len(calls.read_text().splitlines()) == 1
     finally:
         shutil.rmtree(place, ignore_errors=True)
     if supervise.ids_available():

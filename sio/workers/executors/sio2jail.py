@@ -78,10 +78,11 @@ def is_bundled_jail(path: str) -> bool:
         return _jail_kinds[key]
 
 
-def jail_binary(sandbox_path: str | None = None) -> str:
-    """SIO2JAIL_PATH, else the sandbox's jail, else the bundled one."""
+def jail_binary(sandbox_path: str | None = None, bundled_only: bool = False) -> str:
+    """SIO2JAIL_PATH, else the sandbox's jail, else the bundled one; the
+    bundled one alone with ``bundled_only``."""
     path = os.environ.get('SIO2JAIL_PATH')
-    if path:
+    if path and not bundled_only:
         return path
     if sandbox_path:
         return os.path.join(sandbox_path, 'sio2jail')
@@ -134,6 +135,9 @@ class Sio2JailExecutor(BaseExecutor):
     extra_options = ('binds', 'policy', 'measure', 'workdir', 'pass_fds', 'close_fds',
                      'procfs', 'cgroup_memory_limit')
     measure_real_time = False
+    #: Run the bundled jail even where SIO2JAIL_PATH names another: the
+    #: package's own uses (checkers, generators, the JVM) need its options.
+    bundled_only = False
 
     def __init__(self, sandbox: str | None = None, measure_real_time: bool | None = None):
         self.sandbox_name = sandbox
@@ -191,7 +195,7 @@ class Sio2JailExecutor(BaseExecutor):
                                    f'(SIO2JAIL_REQUIRE_PERF=1) but unavailable: {why}')
         limits = call.limits
         sandbox_path = self._sandbox.path if self._sandbox else None
-        cmd = [jail_binary(sandbox_path), '-f', '2',
+        cmd = [jail_binary(sandbox_path, self.bundled_only), '-f', '2',
                '-o', 'oireal' if self.measure_real_time else 'oiaug']
         if not use_perf:
             cmd += ['--perf', 'off']
@@ -345,6 +349,9 @@ def isolated_program_executor() -> Sio2JailExecutor:
 class _IsolatedJail(Sio2JailExecutor):
     SYSTEM_DIRS = ('/usr', '/lib', '/lib64', '/lib32', '/bin', '/sbin', '/etc/ld.so.cache',
                    '/etc/alternatives')
+    # The permissive policy, binds of /, a procfs, a memory cgroup: options
+    # a stock jail does not have. SIO2JAIL_PATH is for contestants' programs.
+    bundled_only = True
 
     def __init__(self, writable: bool):
         super().__init__()
