@@ -272,6 +272,69 @@ def test_high_priority_group_overtakes_200_low_ones(farm, tmp_path):
         receiver.close()
 
 
+def test_results_are_noticed_without_polling(farm):
+    """With Redis results, a job's result is taken in as it is stored (a
+    subscription), not at the next reading of every outstanding result:
+    here those readings are a minute apart."""
+    from sio.celery.app import make_app
+    from sio.workersd.dispatcher import Dispatcher
+
+    _, daemon = farm
+    broker = daemon.args[daemon.args.index('--broker') + 1]
+    app = make_app(broker)
+    app.conf.result_backend = daemon.args[daemon.args.index('--results') + 1]
+    dispatcher = Dispatcher(app, window=4, full_poll_interval=60)
+    dispatcher.start()
+    try:
+        servers.wait_until(dispatcher.notices_results, 10, 'the result subscription')
+        jobs = {f'p{i}': {'job_type': 'ping', 'ping': str(i), 'task_id': f'urn:uuid:n{i}',
+                          'group_id': 'N'} for i in range(6)}
+        started = time.monotonic()
+        group = dispatcher.add_group({'group_id': 'N', 'workers_jobs': jobs})
+        assert group.done.wait(30), 'the group was not judged'
+        assert time.monotonic() - started < 20
+        assert {name: r['result'] for name, r in group.results.items()} == \
+            {name: 'SUCCESS' for name in jobs}
+        # Celery's own per-task result subscription (for result.get(),
+        # whose messages nobody here would read) was never made.
+        consumer = getattr(dispatcher._backend, 'result_consumer', None)
+        assert consumer is not None and consumer._pubsub is None
+    finally:
+        dispatcher.stop()
+
+
+def test_results_are_polled_where_they_cannot_be_subscribed_to(farm, caplog, monkeypatch):
+    """A Redis that refuses the subscription still gives every result, read
+    at each poll."""
+    import redis
+
+    from sio.celery.app import make_app
+    from sio.workersd.dispatcher import Dispatcher
+
+    _, daemon = farm
+    app = make_app(daemon.args[daemon.args.index('--broker') + 1])
+    app.conf.result_backend = daemon.args[daemon.args.index('--results') + 1]
+
+    def refuse(self, *patterns, **_):
+        raise redis.exceptions.ResponseError('pattern subscriptions refused')
+    # For every Redis client of this process (the backend is per thread);
+    # Celery's own result consumer subscribes to plain channels only.
+    monkeypatch.setattr(redis.client.PubSub, 'psubscribe', refuse)
+    dispatcher = Dispatcher(app, window=4, full_poll_interval=60)
+    with caplog.at_level('WARNING', logger='sio.workersd.dispatcher'):
+        dispatcher.start()
+        try:
+            jobs = {f'p{i}': {'job_type': 'ping', 'ping': str(i),
+                              'task_id': f'urn:uuid:q{i}', 'group_id': 'Q'} for i in range(3)}
+            group = dispatcher.add_group({'group_id': 'Q', 'workers_jobs': jobs})
+            assert group.done.wait(30), 'the group was not judged'
+            assert not dispatcher.notices_results()
+        finally:
+            dispatcher.stop()
+    assert 'polling them' in caplog.text
+    assert all(r['result'] == 'SUCCESS' for r in group.results.values())
+
+
 def test_results_with_huge_integers_cross_xmlrpc(farm):
     fleet, daemon = farm
     ans = daemon.client().sync_run_group(json.dumps({'workers_jobs': {

@@ -6,6 +6,12 @@ a job sent twice is answered once, see :mod:`sio.celery.job`). At most
 order of :class:`~sio.workersd.fairqueue.FairQueue`, so a high-priority
 group overtakes everything not yet sent, and a contest's flood cannot
 starve another contest.
+
+Results are noticed as they are stored: the Redis result backend publishes
+each on the channel of its key, and one pattern subscription hears them
+all. Every outstanding result is also read now and then (and always, where
+the backend is not Redis or the subscription is down), so a notice missed
+while reconnecting costs a delay, never a job.
 """
 
 import logging
@@ -31,12 +37,27 @@ class Group:
     on_done: object = None  # callable(group) for asynchronous groups
 
 
+#: How long the loop waits for result notices before looking at the queue.
+NOTICE_WAIT_SECONDS = 0.02
+#: How long a broken subscription is left before subscribing again.
+RESUBSCRIBE_SECONDS = 5.0
+
+
 class Dispatcher:
-    def __init__(self, app, store=None, window: int = 32, poll_interval: float = 0.05):
+    def __init__(self, app, store=None, window: int = 32, poll_interval: float = 0.05,
+                 full_poll_interval: float = 2.0):
+        """``poll_interval``: how often every outstanding result is read
+        where results cannot be subscribed to; ``full_poll_interval``: how
+        often where they can (a safety net for missed notices)."""
         self.app = app
         self.store = store
         self.window = window
         self.poll_interval = poll_interval
+        self.full_poll_interval = full_poll_interval
+        self._notices = None  # a Redis pubsub of result keys, once subscribed
+        self._backend = None  # the result backend of the dispatcher's thread
+        self._prefix = b''
+        self._subscribe_at = 0.0
         self._queue = FairQueue()
         self._groups: dict[str, Group] = {}
         self._outstanding: dict[str, tuple] = {}  # task_id -> (AsyncResult, group, sent_at)
@@ -52,6 +73,16 @@ class Dispatcher:
         self._stop.set()
         self._wake.set()
         self._thread.join(10)
+        if self._notices is not None and not self._thread.is_alive():
+            try:
+                self._notices.close()
+            except Exception:  # closing a connection that is gone
+                pass
+            self._notices = None
+
+    def notices_results(self) -> bool:
+        """Whether results are noticed as they come (a Redis backend)."""
+        return self._notices is not None
 
     # --- groups in --------------------------------------------------------
 
@@ -97,14 +128,72 @@ class Dispatcher:
     # --- the loop ---------------------------------------------------------
 
     def _loop(self) -> None:
+        # This thread's backend (Celery keeps one per thread). Sending a
+        # task would subscribe it to the task's result channel, for a
+        # result.get() that never comes here: the messages would pile up
+        # unread on that connection, one per job, for the daemon's life.
+        self._backend = self.app.backend
+        self._backend.on_task_call = _no_result_subscription
+        last_full_poll = 0.0
         while not self._stop.is_set():
             try:
                 self._release()
-                self._collect()
+                if self._notices is None and time.monotonic() >= self._subscribe_at:
+                    self._subscribe()
+                    last_full_poll = 0.0  # what came while unsubscribed
+                now = time.monotonic()
+                if self._notices is None or now - last_full_poll >= self.full_poll_interval:
+                    self._collect()
+                    last_full_poll = now
+                if self._notices is not None:
+                    self._collect(self._noticed())
+                    continue
             except Exception:  # one bad moment must not stop the daemon
                 logger.exception('dispatcher error')
             self._wake.wait(self.poll_interval)
             self._wake.clear()
+
+    def _subscribe(self) -> None:
+        backend = self.app.backend
+        client = getattr(backend, 'client', None)
+        prefix = getattr(backend, 'task_keyprefix', None)
+        if client is None or not hasattr(client, 'pubsub') or not prefix:
+            self._subscribe_at = float('inf')  # not Redis: polling it is
+            return
+        prefix = prefix.encode() if isinstance(prefix, str) else bytes(prefix)
+        try:
+            notices = client.pubsub(ignore_subscribe_messages=True)
+            notices.psubscribe(prefix + b'*')
+        except Exception as exc:
+            logger.warning('cannot subscribe to results (%s); polling them', exc)
+            self._subscribe_at = time.monotonic() + RESUBSCRIBE_SECONDS
+            return
+        self._prefix = prefix
+        self._notices = notices
+        logger.info('results are noticed as they are stored')
+
+    def _noticed(self) -> set:
+        """Task ids whose results were stored since the last call; waits a
+        little for the first one."""
+        ready = set()
+        try:
+            message = self._notices.get_message(timeout=NOTICE_WAIT_SECONDS)
+            while message is not None:
+                channel = message.get('channel') or b''
+                if isinstance(channel, str):
+                    channel = channel.encode()
+                if message.get('type') == 'pmessage' and channel.startswith(self._prefix):
+                    ready.add(channel[len(self._prefix):].decode(errors='replace'))
+                message = self._notices.get_message(timeout=0)
+        except Exception as exc:  # the backend is away: poll until it is back
+            logger.warning('result notices lost (%s); polling results', exc)
+            try:
+                self._notices.close()
+            except Exception:
+                pass
+            self._notices = None
+            self._subscribe_at = time.monotonic() + RESUBSCRIBE_SECONDS
+        return ready
 
     def _release(self) -> None:
         while True:
@@ -131,9 +220,13 @@ class Dispatcher:
             with self._lock:
                 self._outstanding[job['task_id']] = (result, group, time.monotonic())
 
-    def _collect(self) -> None:
+    def _collect(self, only: set | None = None) -> None:
+        """Take in the results of outstanding jobs (of ``only`` these)."""
         with self._lock:
-            pending = list(self._outstanding.items())
+            if only is None:
+                pending = list(self._outstanding.items())
+            else:
+                pending = [(t, self._outstanding[t]) for t in only if t in self._outstanding]
         for task_id, (result, group, sent_at) in pending:
             try:
                 if not result.ready():
@@ -178,6 +271,10 @@ class Dispatcher:
         group.done.set()
         if group.on_done is not None:
             group.on_done(group)
+
+
+def _no_result_subscription(producer, task_id) -> None:
+    """The dispatcher's stand-in for its backend's ``on_task_call``."""
 
 
 def failure_report(failed: dict) -> dict:
