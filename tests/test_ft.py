@@ -240,6 +240,9 @@ class TransferCounter:
 def test_cached_files_are_fetched_once_while_current(ft_client, job_dir, monkeypatch):
     write(tempcwd('chk.src'), b'checker v1')
     ft.upload({'f': '/cache-test/chk'}, 'f', 'chk.src', to_local_store=False)  # from elsewhere
+    # Files are uploaded long before workers fetch them: the cached copy
+    # must carry the server's version, not the time it was downloaded.
+    time.sleep(1.1)
     transfers = TransferCounter(ft_client, monkeypatch)
     for i in range(5):
         env = {'chk_file': '/cache-test/chk'}  # unversioned, as OIOIOI sends them
@@ -251,6 +254,7 @@ def test_cached_files_are_fetched_once_while_current(ft_client, job_dir, monkeyp
     time.sleep(1.1)
     write(tempcwd('chk.src'), b'checker v2')
     ft.upload({'f': '/cache-test/chk'}, 'f', 'chk.src', to_local_store=False)  # from elsewhere
+    time.sleep(1.1)
     for i in range(3):
         path = ft.download({'chk_file': '/cache-test/chk'}, 'chk_file', f'new{i}',
                            add_to_cache=True)

@@ -266,7 +266,11 @@ def download(environ: dict, key: str, dest: str | None = None,
             # The machine's cache holds versions: ask which one is current
             # (a HEAD request) and take that one from the cache if it is there.
             wanted = f'{ft_path}@{current_version(client, ft_path)}'
+        if add_to_cache and client.local_store is not None:
+            _drop_stale_cache_entry(client, wanted)
         vname = client.get_file(wanted, dest, add_to_cache=add_to_cache, **kwargs)
+        if add_to_cache:
+            _stamp_version(dest, vname)
     except FiletrackerError as exc:
         if _is_missing(exc):
             hint = ''
@@ -281,6 +285,43 @@ def download(environ: dict, key: str, dest: str | None = None,
         raise Failure(f'file for environ[{key!r}] does not exist in Filetracker: {ft_path}')
     environ[key] = _normalize_versioned(vname)
     return dest
+
+
+# filetracker's local store takes a cached file's mtime for its version
+# and finds a version only on an exact match; but a file it caches from a
+# download is a hard link of the downloaded copy, whose mtime is the time
+# of the download. Unless the download fell in the second of the upload,
+# the cache then never answered for it, and an entry stamped so blocked
+# later versions too (a stored mtime at least as new is kept).
+
+def _stamp_version(dest: str, vname: str) -> None:
+    """Give the downloaded file (and the cache entry it is a hard link of)
+    the server's version as its mtime."""
+    version = _version_of(vname)
+    if version is not None and int(os.stat(dest).st_mtime) != version:
+        os.utime(dest, (version, version))
+
+
+def _drop_stale_cache_entry(client: Client, name: str) -> None:
+    """Remove the cache entry of ``name`` (versioned) when its mtime is not
+    a version the server gave, so that this download can replace it."""
+    version = _version_of(name)
+    if version is None:
+        return
+    path, _ = client.local_store._parse_name(name)
+    try:
+        stamped = int(os.stat(path).st_mtime)
+    except FileNotFoundError:
+        return
+    if stamped > version:
+        # Newer than the version the server has now: a download time.
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path)
+
+
+def _version_of(name: str) -> int | None:
+    _, _, version = name.rpartition('@')
+    return int(version) if '@' in name and version.isdigit() else None
 
 
 def upload(environ: dict, key: str, source: str, dest: str | None = None, **kwargs) -> str:
