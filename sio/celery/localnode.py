@@ -38,6 +38,10 @@ def _stop(proc: subprocess.Popen) -> None:
     proc.wait(timeout=30)
 
 
+#: How many times a server that exits before it answers is started.
+START_ATTEMPTS = 3
+
+
 class RabbitMQNode:
     """A private rabbitmq-server node (Debian's package) on 127.0.0.1: its own
     ports, data directory and Erlang port mapper, so it can run beside a
@@ -91,12 +95,22 @@ class RabbitMQNode:
                 ['epmd', '-address', '127.0.0.1', '-port', str(self.epmd_port)],
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                 stdin=subprocess.DEVNULL, start_new_session=True)
-        log = open(os.path.join(self.base, 'server.log'), 'ab')
-        self.proc = subprocess.Popen(
-            [SERVER], env=self.env(), stdout=log,
-            stderr=log, stdin=subprocess.DEVNULL, start_new_session=True)
-        log.close()
-        wait_until(self.answers, 60, 'rabbitmq-server', self.proc)
+        # Right after a SIGKILL the port mapper may still hold the old
+        # node's name for a moment, and the new server exits at once:
+        # start it again, a few times.
+        for attempt in range(START_ATTEMPTS):
+            log = open(os.path.join(self.base, 'server.log'), 'ab')
+            self.proc = subprocess.Popen(
+                [SERVER], env=self.env(), stdout=log,
+                stderr=log, stdin=subprocess.DEVNULL, start_new_session=True)
+            log.close()
+            try:
+                wait_until(self.answers, 60, 'rabbitmq-server', self.proc)
+                return
+            except RuntimeError:
+                if self.proc.poll() is None or attempt == START_ATTEMPTS - 1:
+                    raise
+                time.sleep(1)
 
     def kill9(self) -> None:
         """SIGKILL every process of the node (beam.smp and its helpers)."""
