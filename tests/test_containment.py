@@ -10,6 +10,7 @@ it: permissive policy, host libraries). Every case also checks, through
 check that the worker and an unrelated process got nothing.
 """
 
+import errno
 import os
 import signal
 import subprocess
@@ -292,6 +293,22 @@ def test_kept_file_for_null_output_starts_empty_every_run(programs, kind):
         assert kept >= 0 and os.fstat(kept).st_size == 0
     renv, _ = run(programs, kind, 'write_loop', '1100000', stdout=None, output_limit=1 << 20)
     assert renv['result_code'] == 'OLE', renv
+
+
+def test_file_for_null_output_can_never_be_given_a_name(programs):
+    """Not even by its owner, with every power (linkat of the descriptor
+    itself): it cannot outlive the runs that write it, nor be opened."""
+    import ctypes
+
+    renv, _ = run(programs, 'det', 'write_loop', '10', stdout=None, output_limit=1 << 20)
+    assert renv['result_code'] == 'OK'
+    kept = supervise._kept_output_file()
+    assert kept >= 0
+    libc = ctypes.CDLL(None, use_errno=True)
+    at_fdcwd, at_empty_path = -100, 0x1000
+    rc = libc.linkat(kept, b'', at_fdcwd, tempcwd('named').encode(), at_empty_path)
+    assert rc == -1 and ctypes.get_errno() == errno.ENOENT
+    assert not os.path.exists(tempcwd('named'))
 
 
 def test_kept_file_for_null_output_is_not_shared_with_a_forked_worker(programs):

@@ -435,7 +435,8 @@ static int limit_null_output(void)
         minor(st.st_rdev) != 3)
         return 0;
     const char *dir = getenv("TMPDIR");
-    int fd = open(dir && *dir ? dir : "/tmp", O_TMPFILE | O_WRONLY | O_APPEND, 0600);
+    int fd = open(dir && *dir ? dir : "/tmp", O_TMPFILE | O_EXCL | O_WRONLY | O_APPEND,
+                  0600);  /* O_EXCL: it can never be given a name */
     if (fd < 0)
         return errno == EOPNOTSUPP || errno == EISDIR ? 0 : -1;  /* relay instead */
     int rc = dup2(fd, 1) < 0 ? -1 : 0;

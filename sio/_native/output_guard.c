@@ -66,7 +66,9 @@ static int null_output_file(const char *dir, int *kept)
         *kept = 1;
         return k->fd;
     }
-    int fd = open(dir, O_TMPFILE | O_WRONLY | O_APPEND | O_CLOEXEC, 0600);
+    /* O_EXCL: it can never be given a name (linkat through /proc), so it
+     * cannot outlive the runs or be found by anyone. */
+    int fd = open(dir, O_TMPFILE | O_EXCL | O_WRONLY | O_APPEND | O_CLOEXEC, 0600);
     if (fd < 0 || !kept_key_ok)
         return fd;
     if (!k) {
