@@ -6,7 +6,7 @@ import re
 import shutil
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -156,17 +156,21 @@ def decode_output(data: bytes) -> str:
     return data.decode('utf-8', errors='replace')
 
 
+def map_leaves(value: Any, convert: Callable[[Any], Any]) -> Any:
+    """``value`` with ``convert`` applied to every leaf (what is not a
+    dict, list or tuple; dict keys are kept) and tuples made lists."""
+    if isinstance(value, dict):
+        return {key: map_leaves(item, convert) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [map_leaves(item, convert) for item in value]
+    return convert(value)
+
+
 def jsonable(value: Any) -> Any:
     """``value`` with every bytes inside (dict values, list items) decoded
     as :func:`decode_output` does and tuples made lists: what a result
     environ becomes before it crosses a process boundary as JSON."""
-    if isinstance(value, bytes):
-        return decode_output(value)
-    if isinstance(value, dict):
-        return {key: jsonable(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [jsonable(item) for item in value]
-    return value
+    return map_leaves(value, lambda v: decode_output(v) if isinstance(v, bytes) else v)
 
 
 def truncate_bytes(data: bytes, limit: int, marker: bytes = b'[...]') -> bytes:

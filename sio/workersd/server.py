@@ -35,6 +35,7 @@ import uuid
 from xmlrpc.server import SimpleXMLRPCRequestHandler, SimpleXMLRPCServer
 
 from sio.workers.machine import is_exclusive, required_ram_mib
+from sio.workers.util import map_leaves
 from sio.workersd.dispatcher import Dispatcher, error_env
 from sio.workersd.returner import Returner
 from sio.workersd.store import Store
@@ -63,14 +64,13 @@ _XMLRPC_INT_MAX = 2**31 - 1
 def xmlrpc_safe(value):
     """``value`` as XML-RPC can carry it: integers beyond 32 bits (a huge
     output limit, say) become floats, which it can; tuples become lists."""
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, int) and not -_XMLRPC_INT_MAX - 1 <= value <= _XMLRPC_INT_MAX:
+    return map_leaves(value, _xmlrpc_int)
+
+
+def _xmlrpc_int(value):
+    if isinstance(value, int) and not isinstance(value, bool) and \
+            not -_XMLRPC_INT_MAX - 1 <= value <= _XMLRPC_INT_MAX:
         return float(value)
-    if isinstance(value, dict):
-        return {k: xmlrpc_safe(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [xmlrpc_safe(v) for v in value]
     return value
 
 

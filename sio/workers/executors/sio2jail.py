@@ -66,7 +66,7 @@ def is_bundled_jail(path: str) -> bool:
         st = os.stat(path)
     except OSError:
         return False  # reported when the jail is started
-    key = (os.path.realpath(path), st.st_mtime_ns, st.st_size)
+    key = (st.st_dev, st.st_ino, st.st_mtime_ns, st.st_size)  # the binary itself
     with _jail_kinds_lock:
         if key not in _jail_kinds:
             try:
