@@ -29,7 +29,6 @@ keeps that verdict, whatever the interactor wrote; otherwise the
 interactor's verdict counts.
 """
 
-import contextlib
 import logging
 import os
 import signal
@@ -44,6 +43,7 @@ from sio.workers.executors import (
     SupervisedExecutor,
     isolated_checker_executor,
 )
+from sio.workers.executors.base import close_all
 from sio.workers.util import TemporaryCwd, require, tempcwd
 
 logger = logging.getLogger(__name__)
@@ -150,9 +150,7 @@ def run(environ: dict, executor_factory) -> dict:
     finally:
         if not handed_over:
             for fds in pipes:
-                for fd in fds:
-                    with contextlib.suppress(OSError):
-                        os.close(fd)
+                close_all(fds)
     for _, box in solution_threads + [interactor_thread]:
         if 'error' in box:
             raise box['error']

@@ -105,6 +105,13 @@ class Invocation:
         return to_shell(self.command)
 
 
+def close_all(fds) -> None:
+    """Close descriptors handed to a run that will not close them."""
+    for fd in fds:
+        with contextlib.suppress(OSError):
+            os.close(fd)
+
+
 def _fileno(f: IO | int | None, name: str) -> int | None:
     if f is None:
         return None
@@ -210,9 +217,7 @@ class BaseExecutor:
             # never closes them (their numbers may be another thread's by
             # then). Those the supervisor did not take are closed here.
             if not (call is not None and call.close_fds_taken):
-                for fd in options.get('close_fds') or ():
-                    with contextlib.suppress(OSError):
-                        os.close(fd)
+                close_all(options.get('close_fds') or ())
         self._check(renv, call, ignore_errors, extra_ignore_errors)
         return renv
 

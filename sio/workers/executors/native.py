@@ -9,7 +9,7 @@ import time
 from dataclasses import dataclass
 
 from sio._native import supervise
-from sio.workers.executors.base import Invocation
+from sio.workers.executors.base import Invocation, close_all
 from sio.workers.executors.command import parse, resolve_program
 from sio.workers.executors.results import Outcome, from_native, system_error
 
@@ -110,10 +110,7 @@ def run(call: Invocation, program: Program, *, trace: bool, follow_forks: bool =
                 pass_fds=tuple(call.options.get('pass_fds') or ()),
                 close_fds=close_fds, **options)
         except (supervise.SupervisionError, ValueError, TypeError) as exc:
-            # Refused before the native call, which would have closed them.
-            for fd in close_fds:
-                with contextlib.suppress(OSError):
-                    os.close(fd)
+            close_all(close_fds)  # refused before the native call, which closes them
             return system_error(f'supervisor error: {exc}')
 
 
