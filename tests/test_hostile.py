@@ -39,6 +39,10 @@ CASES = [
     ('threads', SUP, {}, 'RV', FORBIDDEN.format('clone3'), None),
     ('threads', DET, {}, 'OK', 'ok', None),
     ('exec_shell', SUP, {}, 'RV', FORBIDDEN.format('execve'), b''),
+    # Measured unprotected programs are trusted: a wrapper may exec (env,
+    # nice, a script's last command), under memory tracing too.
+    ('exec_shell', DET, {}, 'OK', 'ok', b'escaped\n'),
+    ('exec_shell', DET, {'mem_limit': 256 << 10}, 'OK', 'ok', b'escaped\n'),
     ('socket_connect', SUP, {}, 'RV', FORBIDDEN.format('socket'), None),
     ('open_passwd', SUP, {}, 'RV', NO_OPEN, b''),
     ('open_passwd', LOCAL, {}, 'OK', 'ok', b'EACCES\n'),

@@ -54,6 +54,7 @@ cdef extern from "supervisor.h" nogil:
         int trace
         int follow_forks
         const sock_fprog *filter
+        int exec_freely
         int files_mode
         const char *local_root
         int proc_dirfd
@@ -535,6 +536,10 @@ def run(path, argv, env, *, cwd=None, int stdin=-1, int stdout=-1,
                               (own_ids or (ids is not None and ids.leased))
                               and sio_ids_available() and not keep_caller_ids,
                               output_limit_bytes == 0)
+    # Measured unprotected programs are trusted to exec again (env, nice,
+    # wrapper scripts); under the isolating policies the image judged is
+    # the one started.
+    spec.exec_freely = policy is not None and policy in ('observe', b'observe')
     spec.files_mode = _FILES_MODES[files] if files is not None else 0
     spec.local_root = NULL
     if broot is not None:

@@ -710,12 +710,18 @@ static void on_stop(struct run *r, pid_t pid, int status)
             on_exit_event(r, t);
             break;
         case PTRACE_EVENT_EXEC:
-            if (++t->execs > 1 && r->spec->filter) {
+            if (++t->execs > 1 && r->spec->filter && !r->spec->exec_freely) {
                 /* Stopped before the new image ran a single instruction. */
                 forbid_syscall(r, 0xc000003eU /* AUDIT_ARCH_X86_64 */,
                                SYS_execve);
                 return;
             }
+            /* A new image (a trusted wrapper's exec, a forked child's
+             * first): its break and size are not the old image's. (The
+             * old image's own peak RSS is not kept: VmHWM is the new mm's
+             * from here on.) */
+            t->mem.brk_known = 0;
+            t->mem.estimate_known = 0;
             break;
         case PTRACE_EVENT_FORK:
         case PTRACE_EVENT_VFORK:

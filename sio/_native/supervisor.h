@@ -88,6 +88,11 @@ struct sio_spec {
     int trace;                    /* ptrace the program (needed for filter) */
     int follow_forks;             /* also trace (and kill) descendants */
     const struct sock_fprog *filter;  /* seccomp filter or NULL */
+    int exec_freely;              /* under a filter, a process may execve
+                                     again (trusted programs: wrappers such
+                                     as env, shells that exec); otherwise its
+                                     second execve is RV before the new
+                                     image runs */
     int files_mode;               /* enum sio_files_mode */
     const char *local_root;       /* for SIO_FILES_LOCAL_READONLY */
     int proc_dirfd;               /* dirfd of a procfs, or -1 for /proc */
