@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/audit.h>
+#include <linux/seccomp.h>
 #include <pthread.h>
 #include <seccomp.h>
 #include <stdio.h>
@@ -22,6 +23,7 @@
 #include <sched.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <linux/sockios.h>
 #include <termios.h>
 #include <unistd.h>
@@ -386,6 +388,31 @@ static int build_observe(struct builder *b, unsigned flags)
     return add_memory_rules(b, flags);
 }
 
+/*
+ * What goes before every filter: a no-op for the program, which steers the
+ * kernel's per-filter cache of always-allowed syscalls.
+ *
+ * When a filter is attached the kernel emulates it, under the process's
+ * signal lock, for every syscall number of every architecture, to find the
+ * numbers it allows whatever their arguments; those then skip the filter.
+ * The emulation walks the filter's comparisons for each number (about
+ * 4 ns a step here), which made attaching the observe policy's 18
+ * instructions cost 55 us and the static policy's 250 cost 145 us, most of
+ * it for numbers a program calls a few times if at all. The emulation
+ * stops at the first load it cannot know in advance (an argument, the
+ * instruction pointer): numbers above write go through such a load, so
+ * read and write, the syscalls a program makes millions of, stay cached
+ * and every other number costs the emulation three steps. The loaded
+ * value is never used: the policy's own filter begins with its load.
+ */
+static const struct sock_filter cache_prefix[] = {
+    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+    BPF_JUMP(BPF_JMP | BPF_JGT | BPF_K, SYS_write, 0, 1),
+    BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+             offsetof(struct seccomp_data, instruction_pointer)),
+};
+#define CACHE_PREFIX_LEN (sizeof cache_prefix / sizeof *cache_prefix)
+
 static int export_filter(struct builder *b, struct sock_fprog *out)
 {
     int fd = memfd_create("sio-seccomp-bpf", MFD_CLOEXEC);
@@ -398,25 +425,37 @@ static int export_filter(struct builder *b, struct sock_fprog *out)
     }
     off_t size = lseek(fd, 0, SEEK_END);
     if (size <= 0 || size % sizeof(struct sock_filter) != 0 ||
-        size / sizeof(struct sock_filter) > BPF_MAXINSNS) {
+        size / sizeof(struct sock_filter) > BPF_MAXINSNS - CACHE_PREFIX_LEN) {
         close(fd);
         snprintf(b->err, b->errlen, "seccomp: bad exported filter size %lld",
                  (long long)size);
         return -1;
     }
-    struct sock_filter *insns = malloc((size_t)size);
+    struct sock_filter *insns = malloc(sizeof cache_prefix + (size_t)size);
     if (!insns) {
         close(fd);
         return fail(b, "malloc", NULL, ENOMEM);
     }
-    ssize_t got = pread(fd, insns, (size_t)size, 0);
+    memcpy(insns, cache_prefix, sizeof cache_prefix);
+    ssize_t got = pread(fd, insns + CACHE_PREFIX_LEN, (size_t)size, 0);
     int saved = errno;
     close(fd);
     if (got != size) {
         free(insns);
         return fail(b, "reading exported filter", NULL, got < 0 ? saved : EIO);
     }
-    out->len = (unsigned short)(size / sizeof(struct sock_filter));
+    /* The prefix leaves a value in the accumulator that only a filter
+     * beginning with a load of its own ignores (jumps are relative, so
+     * the rest needs no change). */
+    unsigned first_code = insns[CACHE_PREFIX_LEN].code;
+    if (first_code != (BPF_LD | BPF_W | BPF_ABS)) {
+        free(insns);
+        snprintf(b->err, b->errlen, "seccomp: exported filter does not begin "
+                 "with a load (code 0x%04x)", first_code);
+        return -1;
+    }
+    out->len = (unsigned short)(CACHE_PREFIX_LEN + (size_t)size /
+                                sizeof(struct sock_filter));
     out->filter = insns;
     return 0;
 }
