@@ -182,26 +182,31 @@ class BaseExecutor:
             if unknown:
                 raise TypeError(f'{type(self).__name__} got unknown option(s): '
                                 f'{", ".join(unknown)}')
-            limits = self.default_limits(read_limits(
-                {'mem_limit': mem_limit, 'time_limit': time_limit,
-                 'real_time_limit': real_time_limit, 'output_limit': output_limit},
-                environ, environ_prefix))
+            if (environ is None and mem_limit is None and time_limit is None
+                    and real_time_limit is None and output_limit is None):
+                limits = self.default_limits(Limits())
+            else:
+                limits = self.default_limits(read_limits(
+                    {'mem_limit': mem_limit, 'time_limit': time_limit,
+                     'real_time_limit': real_time_limit, 'output_limit': output_limit},
+                    environ, environ_prefix))
             full_env = self.base_env()
             if env:
                 full_env.update({_bytes(k): _bytes(v) for k, v in env.items()})
             full_env.update(LOCALE_ENV)
 
-            with contextlib.ExitStack() as stack:
-                capture = None
-                if capture_output:
-                    capture = stack.enter_context(tempfile.TemporaryFile(dir=tempcwd()))
-                    stdout = capture
+            cwd = tempcwd()
+            capture = None
+            if capture_output:
+                capture = tempfile.TemporaryFile(dir=cwd)
+                stdout = capture
+            try:
                 if forward_stderr:
                     stderr = stdout
                 call = Invocation(
                     command=command, env=full_env,
                     stdin=_fileno(stdin, 'stdin'), stdout=_fileno(stdout, 'stdout'),
-                    stderr=_fileno(stderr, 'stderr'), limits=limits, cwd=tempcwd(),
+                    stderr=_fileno(stderr, 'stderr'), limits=limits, cwd=cwd,
                     options=options)
                 if logger.isEnabledFor(logging.DEBUG):
                     logger.debug('%s: %s', type(self).__name__, call.shell)
@@ -212,6 +217,9 @@ class BaseExecutor:
                     # As upstream: split at each newline, so output ending in
                     # one ends in an empty line.
                     renv['stdout'] = data.split(b'\n') if split_lines else data
+            finally:
+                if capture is not None:
+                    capture.close()
         finally:
             # ``close_fds`` belong to the run whatever happens; the caller
             # never closes them (their numbers may be another thread's by

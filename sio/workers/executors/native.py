@@ -2,11 +2,11 @@
 supervisor (``sio._native.supervise``): command planning, redirections and
 the mapping of limits. Shared by every executor that supervises in-process."""
 
-import contextlib
 import errno
 import os
 import time
 from dataclasses import dataclass
+from functools import cached_property
 
 from sio._native import supervise
 from sio.workers.executors.base import Invocation, close_all
@@ -58,6 +58,23 @@ class Confinement:
     memcg: bool = True
     directory_access: str | None = None
 
+    @cached_property
+    def supervisor_options(self) -> dict:
+        """The options of :func:`sio._native.supervise.run` this means
+        (made once: executors share their confinement)."""
+        return {
+            'own_ids': True,
+            'lend': self.directory_access,
+            'max_open_files': self.open_files,
+            'max_processes': self.processes,
+            'confine_quotas': self.quotas,
+            'memcg': self.memcg,
+        }
+
+
+#: How long a spawn refused for the run's ids' process quota is retried.
+NPROC_RETRY_SECONDS = 2.0
+
 
 def run(call: Invocation, program: Program, *, trace: bool, follow_forks: bool = False,
         policy: str | None = None, files: str | None = None, trace_memory: bool = False,
@@ -74,83 +91,69 @@ def run(call: Invocation, program: Program, *, trace: bool, follow_forks: bool =
     ``lend_to`` (a leased :class:`~sio._native.supervise.Ids`) the job
     directory is lent to that pair for ``lend_access`` while the program
     (a jail, which applies the pair itself) keeps this process's ids, or,
-    with ``run_as_lent``, runs as that pair (a jail that cannot apply it)."""
+    with ``run_as_lent``, runs as that pair (a jail that cannot apply it).
+
+    A spawn refused with EAGAIN at exec is tried again for up to
+    :data:`NPROC_RETRY_SECONDS`: the processes of the previous run under
+    the same ids may be zombies for a moment (a killed pipeline's orphans
+    wait for init to reap them), and they still count against
+    RLIMIT_NPROC. Not a run that was handed descriptors (``close_fds``):
+    they went with the first try."""
     if lend_to is not None:
         options = {'ids': lend_to, 'lend': lend_access, 'keep_caller_ids': not run_as_lent}
+    elif confinement is not None:
+        options = confinement.supervisor_options
     else:
-        options = _confinement_options(confinement)
-    limits = call.limits
-    fds = {0: call.stdin, 1: call.stdout, 2: call.stderr}
-    with contextlib.ExitStack() as stack:
-        try:
-            for fd, (path, flags) in program.redirects.items():
-                opened = os.open(os.path.join(call.cwd, path), flags | os.O_CLOEXEC, 0o644)
-                stack.callback(os.close, opened)
-                fds[fd] = opened
-        except OSError as exc:
-            return system_error(f'cannot open {exc.filename}: {exc.strerror}')
+        options = {}
+    fds = [call.stdin, call.stdout, call.stderr]
+    opened = []
+    try:
+        for fd, (path, flags) in program.redirects.items():
+            try:
+                fds[fd] = os.open(os.path.join(call.cwd, path), flags | os.O_CLOEXEC, 0o644)
+            except OSError as exc:
+                return system_error(f'cannot open {exc.filename}: {exc.strerror}')
+            opened.append(fds[fd])
         if program.stderr_to_stdout:
             fds[2] = fds[1]
-        close_fds = tuple(call.options.get('close_fds') or ())
+        limits = call.limits
+        close_fds = call.options.get('close_fds') or ()
         # From here the supervisor closes them, however the run ends.
         call.close_fds_taken = True
-        try:
-            return _spawn_retrying(
-                supervise.run,
-                program.path, program.argv, call.env, cwd=call.cwd,
-                stdin=_fd(fds[0]), stdout=_fd(fds[1]), stderr=_fd(fds[2]),
-                mem_limit_kib=limits.mem_limit or 0,
-                time_limit_ms=limits.time_limit or 0,
-                real_time_limit_ms=limits.real_time_limit or 0,
-                output_limit_bytes=limits.output_limit or 0,
-                trace=trace, follow_forks=follow_forks, policy=policy, files=files,
-                trace_memory=trace_memory,
-                local_root=os.path.realpath(call.cwd) if files == 'local-readonly' else None,
-                single_threaded=single_threaded, ignore_return=ignore_return,
-                pass_fds=tuple(call.options.get('pass_fds') or ()),
-                close_fds=close_fds, **options)
-        except (supervise.SupervisionError, ValueError, TypeError) as exc:
-            close_all(close_fds)  # refused before the native call, which closes them
-            return system_error(f'supervisor error: {exc}')
-
-
-#: How long a spawn refused for the run's ids' process quota is retried.
-NPROC_RETRY_SECONDS = 2.0
-
-
-def _spawn_retrying(spawn, *args, **kwargs):
-    """``spawn(*args, **kwargs)``, again while it fails with EAGAIN at exec:
-    the processes of the previous run under the same ids may be zombies
-    for a moment (a killed pipeline's orphans wait for init to reap them),
-    and they still count against RLIMIT_NPROC. Not a run that was handed
-    descriptors (``close_fds``): they went with the first try."""
-    deadline = time.monotonic() + NPROC_RETRY_SECONDS
-    delay = 0.005
-    while True:
-        result = spawn(*args, **kwargs)
-        if kwargs.get('close_fds') or not (getattr(result, 'exec_failed', False)
-                and getattr(result, 'exec_errno', 0) == errno.EAGAIN
-                and time.monotonic() < deadline):
-            return result
-        time.sleep(delay)
-        delay = min(delay * 2, 0.1)
-
-
-def _confinement_options(confinement: Confinement | None) -> dict:
-    if confinement is None:
-        return {}
-    return {
-        'own_ids': True,
-        'lend': confinement.directory_access,
-        'max_open_files': confinement.open_files,
-        'max_processes': confinement.processes,
-        'confine_quotas': confinement.quotas,
-        'memcg': confinement.memcg,
-    }
-
-
-def _fd(fd: int | None) -> int:
-    return -1 if fd is None else fd
+        deadline = None
+        delay = 0.005
+        while True:
+            try:
+                result = supervise.run(
+                    program.path, program.argv, call.env, cwd=call.cwd,
+                    stdin=-1 if fds[0] is None else fds[0],
+                    stdout=-1 if fds[1] is None else fds[1],
+                    stderr=-1 if fds[2] is None else fds[2],
+                    mem_limit_kib=limits.mem_limit or 0,
+                    time_limit_ms=limits.time_limit or 0,
+                    real_time_limit_ms=limits.real_time_limit or 0,
+                    output_limit_bytes=limits.output_limit or 0,
+                    trace=trace, follow_forks=follow_forks, policy=policy, files=files,
+                    trace_memory=trace_memory,
+                    local_root=(os.path.realpath(call.cwd) if files == 'local-readonly'
+                                else None),
+                    single_threaded=single_threaded, ignore_return=ignore_return,
+                    pass_fds=call.options.get('pass_fds') or (),
+                    close_fds=close_fds, **options)
+            except (supervise.SupervisionError, ValueError, TypeError) as exc:
+                close_all(close_fds)  # refused before the native call, which closes them
+                return system_error(f'supervisor error: {exc}')
+            if close_fds or not (result.exec_failed and result.exec_errno == errno.EAGAIN):
+                return result
+            if deadline is None:
+                deadline = time.monotonic() + NPROC_RETRY_SECONDS
+            elif time.monotonic() >= deadline:
+                return result
+            time.sleep(delay)
+            delay = min(delay * 2, 0.1)
+    finally:
+        for fd in opened:
+            os.close(fd)
 
 
 def outcome_of(result, mem: str = 'vm') -> Outcome:
