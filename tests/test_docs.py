@@ -150,3 +150,27 @@ def test_overhead_plot_is_drawn_by_its_script(tmp_path):
     drawn = (tmp_path / 'o.svg').read_text()
     assert drawn.startswith('<svg') and 'Supervised' in drawn and 'subprocess.run' in drawn
     assert open(os.path.join(DOCS, '_static', 'overhead.svg')).read().startswith('<svg')
+
+
+def _git_head() -> str | None:
+    done = subprocess.run(['git', '-C', ROOT, 'rev-parse', 'HEAD'], capture_output=True,
+                          text=True)
+    return done.stdout.strip() if done.returncode == 0 else None
+
+
+@pytest.mark.skipif(_git_head() is None, reason='not a git checkout: nothing to compare with')
+def test_before_after_benchmark_builds_a_revision_and_compares(tmp_path):
+    def worktrees():
+        listed = subprocess.run(['git', '-C', ROOT, 'worktree', 'list', '--porcelain'],
+                                capture_output=True, text=True, check=True).stdout
+        return {line for line in listed.splitlines() if line.startswith('worktree ')}
+
+    before = worktrees()
+    out = subprocess.run([sys.executable, os.path.join(ROOT, 'benchmarks', 'before_after.py'),
+                          '--before', _git_head(), '--batches', '2', '--rounds', '2'],
+                         capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr
+    for row in ('DetailedUnprotectedExecutor', 'SupervisedExecutor',
+                'Sio2JailExecutor (fixed overhead)'):
+        assert row in out.stdout
+    assert worktrees() == before  # the checkout of the earlier revision is gone
