@@ -16,6 +16,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from sio._native import supervise  # noqa: E402
 from sio.workers.executors import DetailedUnprotectedExecutor, SupervisedExecutor  # noqa: E402
+from sio.workers.executors.base import LOCALE_ENV, process_environ  # noqa: E402
 from sio.workers.util import TemporaryCwd, tempcwd  # noqa: E402
 
 from common import build, interleaved, median, table, truncating, workdir  # noqa: E402
@@ -87,7 +88,8 @@ def containment_costs(tiny: str, rounds: int):
          f'{m["+ memory cgroup"] - m["+ quotas"]:+.1f}'],
         ['output guard for /dev/null (O_TMPFILE)',
          f'{m["static, stdout /dev/null (output guard file)"] - m["static"]:+.1f}'],
-        ['observe filter (Detailed: 43 BPF instructions)',
+        [f'observe filter ({supervise.policy_size("observe")} BPF instructions; Detailed '
+         f'under its own uid: {supervise.policy_size("observe", own_uid=True, no_output=True)})',
          f'{m["+ observe filter"] - m["traced, no filter"]:+.1f}'],
         ['uid/gid switch + job directory lent (Detailed)',
          f'{m["+ own uid/gid, directory lent"] - m["+ observe filter"]:+.1f}'],
@@ -109,21 +111,27 @@ def detailed_breakdown(tiny: str, rounds: int):
     null_fd = os.open(os.devnull, os.O_WRONLY)
     devnull = open(os.devnull, 'wb')
     detailed = DetailedUnprotectedExecutor()
+    # Every row passes the environment the executor passes (each variable
+    # costs the kernel and libc's start-up about 1.5 us here), so that the
+    # last step is the executor's Python alone.
+    env = {**process_environ(), **LOCALE_ENV}
     base = dict(cwd=cwd, stdout=null_fd)
     traced = dict(base, trace=True, follow_forks=True)
 
     def spawn_and_wait():
-        pid = os.posix_spawn(tiny, [tiny], {}, file_actions=[(os.POSIX_SPAWN_DUP2, null_fd, 1)])
+        pid = os.posix_spawn(tiny, [tiny], env,
+                             file_actions=[(os.POSIX_SPAWN_DUP2, null_fd, 1)])
         os.waitpid(pid, 0)
 
     variants = {
         'posix_spawn + waitpid (the kernel\'s part)': spawn_and_wait,
-        'supervise.run, untraced': lambda: supervise.run(tiny, [tiny], [], **base),
+        'supervise.run, untraced': lambda: supervise.run(tiny, [tiny], env, **base),
         '+ ptrace (exec and exit stops, peak memory read)':
-            lambda: supervise.run(tiny, [tiny], [], **traced),
-        '+ observe filter': lambda: supervise.run(tiny, [tiny], [], policy='observe', **traced),
+            lambda: supervise.run(tiny, [tiny], env, **traced),
+        '+ observe filter': lambda: supervise.run(tiny, [tiny], env, policy='observe',
+                                                  **traced),
         '+ own uid/gid, quotas, job directory lent': lambda: supervise.run(
-            tiny, [tiny], [], policy='observe', own_ids=True, lend='rwx', max_open_files=256,
+            tiny, [tiny], env, policy='observe', own_ids=True, lend='rwx', max_open_files=256,
             max_processes=512, confine_quotas=True, memcg=True, **traced),
         'DetailedUnprotectedExecutor (+ its Python)': lambda: detailed([tiny], stdout=devnull),
         'subprocess.run (for comparison)': lambda: subprocess.run([tiny], stdout=devnull),
