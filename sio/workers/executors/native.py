@@ -117,7 +117,8 @@ def run(call: Invocation, program: Program, *, trace: bool, follow_forks: bool =
         if program.stderr_to_stdout:
             fds[2] = fds[1]
         limits = call.limits
-        close_fds = call.options.get('close_fds') or ()
+        close_fds = tuple(call.options.get('close_fds') or ())
+        pass_fds = tuple(call.options.get('pass_fds') or ())
         # From here the supervisor closes them, however the run ends.
         call.close_fds_taken = True
         deadline = None
@@ -138,7 +139,7 @@ def run(call: Invocation, program: Program, *, trace: bool, follow_forks: bool =
                     local_root=(os.path.realpath(call.cwd) if files == 'local-readonly'
                                 else None),
                     single_threaded=single_threaded, ignore_return=ignore_return,
-                    pass_fds=call.options.get('pass_fds') or (),
+                    pass_fds=pass_fds,
                     close_fds=close_fds, **options)
             except (supervise.SupervisionError, ValueError, TypeError) as exc:
                 close_all(close_fds)  # refused before the native call, which closes them
