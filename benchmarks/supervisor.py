@@ -17,6 +17,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from sio._native import supervise  # noqa: E402
 from sio.workers.executors import DetailedUnprotectedExecutor, SupervisedExecutor  # noqa: E402
 from sio.workers.executors.base import LOCALE_ENV, process_environ  # noqa: E402
+from sio.workers.executors.unprotected import DETAILED_CONFINEMENT  # noqa: E402
 from sio.workers.util import TemporaryCwd, tempcwd  # noqa: E402
 
 from common import build, interleaved, median, table, truncating, workdir  # noqa: E402
@@ -131,8 +132,8 @@ def detailed_breakdown(tiny: str, rounds: int):
         '+ observe filter': lambda: supervise.run(tiny, [tiny], env, policy='observe',
                                                   **traced),
         '+ own uid/gid, quotas, job directory lent': lambda: supervise.run(
-            tiny, [tiny], env, policy='observe', own_ids=True, lend='rwx', max_open_files=256,
-            max_processes=512, confine_quotas=True, memcg=True, **traced),
+            tiny, [tiny], env, policy='observe', **DETAILED_CONFINEMENT.supervisor_options,
+            **traced),
         'DetailedUnprotectedExecutor (+ its Python)': lambda: detailed([tiny], stdout=devnull),
         'subprocess.run (for comparison)': lambda: subprocess.run([tiny], stdout=devnull),
     }

@@ -123,15 +123,12 @@ cdef extern from "confine.h" nogil:
     int sio_supervise_confined(sio_spec *spec, const sio_confinement *c,
                                sio_result *res)
     uint64_t sio_memcg_limit_bytes(uint64_t mem_limit_kib)
+    int sio_let_others_execute(int dirfd, const char *path)
 
 
 cdef extern from "fcntl.h" nogil:
     enum:
         AT_FDCWD
-
-
-cdef extern from "confine.h" nogil:
-    int sio_let_others_execute(int dirfd, const char *path)
 
 
 def let_others_execute(path):
@@ -370,17 +367,24 @@ cdef bytes _as_bytes(object value, str name):
     raise TypeError('%s must be str or bytes, got %r' % (name, value))
 
 
+cdef int _policy_id(object policy) except -2:
+    """The SIO_POLICY_* of a policy name; -1 for None."""
+    if policy is None:
+        return -1
+    cdef int pol = sio_policy_by_name(_as_bytes(policy, 'policy'))
+    if pol < 0:
+        raise SupervisionError('unknown seccomp policy %r' % (policy,))
+    return pol
+
+
 cdef const sock_fprog *_filter_for(object policy, object files,
                                    bint trace_memory, bint own_uid=False,
                                    bint no_output=False) except? NULL:
     cdef char err[256]
     cdef unsigned flags = 0
-    if policy is None:
-        return NULL
-    cdef bytes name = _as_bytes(policy, 'policy')
-    cdef int pol = sio_policy_by_name(name)
+    cdef int pol = _policy_id(policy)
     if pol < 0:
-        raise SupervisionError('unknown seccomp policy %r' % (policy,))
+        return NULL
     if files is not None:
         flags |= SIO_PF_TRACE_FILES
     if trace_memory:
@@ -539,7 +543,7 @@ def run(path, argv, env, *, cwd=None, int stdin=-1, int stdout=-1,
     # Measured unprotected programs are trusted to exec again (env, nice,
     # wrapper scripts); under the isolating policies the image judged is
     # the one started.
-    spec.exec_freely = policy is not None and policy in ('observe', b'observe')
+    spec.exec_freely = _policy_id(policy) == SIO_POLICY_OBSERVE
     spec.files_mode = _FILES_MODES[files] if files is not None else 0
     spec.local_root = NULL
     if broot is not None:

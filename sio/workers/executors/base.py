@@ -182,14 +182,10 @@ class BaseExecutor:
             if unknown:
                 raise TypeError(f'{type(self).__name__} got unknown option(s): '
                                 f'{", ".join(unknown)}')
-            if (environ is None and mem_limit is None and time_limit is None
-                    and real_time_limit is None and output_limit is None):
-                limits = self.default_limits(Limits())
-            else:
-                limits = self.default_limits(read_limits(
-                    {'mem_limit': mem_limit, 'time_limit': time_limit,
-                     'real_time_limit': real_time_limit, 'output_limit': output_limit},
-                    environ, environ_prefix))
+            limits = self.default_limits(read_limits(
+                {'mem_limit': mem_limit, 'time_limit': time_limit,
+                 'real_time_limit': real_time_limit, 'output_limit': output_limit},
+                environ, environ_prefix))
             full_env = self.base_env()
             if env:
                 full_env.update({_bytes(k): _bytes(v) for k, v in env.items()})
