@@ -44,8 +44,12 @@ JAIL = 'Sio2JailExecutor'
 def check_out(revision: str) -> str:
     """A built checkout of ``revision`` in a temporary git worktree."""
     tree = tempfile.mkdtemp(prefix='sio-bench-before-')
-    subprocess.run(['git', '-C', ROOT, 'worktree', 'add', '--detach', '--force', tree,
-                    revision], check=True, capture_output=True)
+    added = subprocess.run(['git', '-C', ROOT, 'worktree', 'add', '--detach', '--force',
+                            tree, revision], capture_output=True, text=True)
+    if added.returncode:
+        shutil.rmtree(tree, ignore_errors=True)
+        why = added.stderr.strip().splitlines()
+        raise SystemExit(f'cannot check out {revision}: {why[-1] if why else "git failed"}')
     log = os.path.join(tree, 'build.log')
     with open(log, 'w') as out:
         for command in (['build_ext', '--inplace'], ['build_helpers']):

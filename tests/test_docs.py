@@ -174,3 +174,13 @@ def test_before_after_benchmark_builds_a_revision_and_compares(tmp_path):
                 'Sio2JailExecutor (fixed overhead)'):
         assert row in out.stdout
     assert worktrees() == before  # the checkout of the earlier revision is gone
+
+
+@pytest.mark.skipif(_git_head() is None, reason='not a git checkout: nothing to compare with')
+def test_before_after_benchmark_names_a_revision_it_cannot_check_out():
+    out = subprocess.run([sys.executable, os.path.join(ROOT, 'benchmarks', 'before_after.py'),
+                          '--before', 'no-such-revision'], capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 1
+    assert out.stderr.strip().startswith('cannot check out no-such-revision: ')
+    assert 'Traceback' not in out.stderr
