@@ -34,7 +34,7 @@
 static const char *const static_allowed[] = {
     /* I/O on descriptors the program already has */
     "read", "write", "readv", "writev", "pread64", "pwrite64", "preadv",
-    "preadv2", "pwritev", "pwritev2", "lseek", "close", "fstat", "dup",
+    "preadv2", "pwritev", "lseek", "close", "fstat", "dup",
     "dup2", "dup3", "fsync", "fdatasync",
     "fadvise64", "sendfile", "splice", "tee", "copy_file_range",
     "getdents64", "poll", "ppoll", "select", "pselect6", "pipe", "pipe2",
@@ -99,10 +99,24 @@ static const unsigned long refused_ioctls[] = {
     FIOSETOWN, SIOCSPGRP, TIOCSPGRP, TIOCSTI, TIOCSCTTY,
 };
 
-/* Memory the kernel would hold for the program outside its address space. */
+/* Memory the kernel would hold for the program outside its address space,
+ * and objects that would outlive the run (SysV IPC, message queues). */
 static const char *const kernel_memory_syscalls[] = {
-    "memfd_create", "memfd_secret", "shmget", "msgget", "mq_open",
+    "memfd_create", "memfd_secret", "shmget", "msgget", "semget", "mq_open",
 };
+
+/* Clone and unshare flags that make a namespace, where a program would hold
+ * every capability (clone's low byte is the exit signal, so CLONE_NEWTIME,
+ * 0x80, is checked for unshare only). */
+#define NAMESPACE_CLONE_FLAGS                                                  \
+    (CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC |             \
+     CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET)
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+#ifndef RWF_NOAPPEND
+#define RWF_NOAPPEND 0x00000020
+#endif
 
 /* prctl options with no effect outside the program. */
 static const int allowed_prctls[] = {
@@ -200,6 +214,28 @@ static int add_by_value(struct builder *b, const char *name, unsigned arg,
     return add(b, action, name, 1, &eq);
 }
 
+/* What no program may do under any policy, since it would take the
+ * program out of its policy: install a seccomp filter of its own (whose
+ * SECCOMP_RET_TRACE tags or USER_NOTIF answers would outrank ours) or make
+ * a namespace by clone (unshare and setns: see each policy). refuse: how
+ * the policy says no (errno, or RV). */
+static int add_self_rules(struct builder *b, uint32_t refuse)
+{
+    struct scmp_arg_cmp set_seccomp = SCMP_CMP(0, SCMP_CMP_EQ, PR_SET_SECCOMP);
+    if (add_plain(b, refuse, "seccomp") < 0 ||
+        add(b, refuse, "prctl", 1, &set_seccomp) < 0)
+        return -1;
+    for (unsigned bit = 0; bit < 32; bit++) {
+        uint64_t m = 1ULL << bit;
+        if (!(NAMESPACE_CLONE_FLAGS & m))
+            continue;
+        struct scmp_arg_cmp ns = SCMP_CMP(0, SCMP_CMP_MASKED_EQ, m, m);
+        if (add(b, refuse, "clone", 1, &ns) < 0)
+            return -1;
+    }
+    return 0;
+}
+
 /* The rules every policy shares; refused calls fail with errno in the
  * permissive and observe policies and are RV in the static one (whose
  * default action already forbids most of them). */
@@ -218,10 +254,13 @@ static int add_containment_rules(struct builder *b, uint32_t refuse)
 /* An output file opened for appending stays so and is never cut: its size
  * is then all the program wrote, which RLIMIT_FSIZE limits. The tracer
  * looks at the descriptor (sio_rule_fd_flags). */
-static int add_output_rules(struct builder *b)
+static int add_output_rules(struct builder *b, uint32_t refuse)
 {
     uint32_t trace = SCMP_ACT_TRACE(SIO_TAG_FDFLAGS);
     if (add_by_value(b, "fcntl", 1, F_SETFL, trace) < 0)
+        return -1;
+    /* pwritev2's RWF_NOAPPEND writes at an offset of an O_APPEND file. */
+    if (add_by_mask(b, "pwritev2", 5, RWF_NOAPPEND, SCMP_ACT_ALLOW, refuse) < 0)
         return -1;
     return add_plain(b, trace, "ftruncate");
 }
@@ -318,7 +357,7 @@ static int build_static(struct builder *b, unsigned flags)
     };
     if (add(b, SCMP_ACT_ALLOW, "execveat", 2, exec_fd) < 0)
         return -1;
-    if (add_output_rules(b) < 0)
+    if (add_output_rules(b, b->default_action) < 0)
         return -1;
     for (i = 0; i < sizeof allowed_prctls / sizeof *allowed_prctls; i++) {
         struct scmp_arg_cmp c = SCMP_CMP(0, SCMP_CMP_EQ,
@@ -357,7 +396,8 @@ static int build_permissive(struct builder *b, unsigned flags)
         if (add_plain(b, SCMP_ACT_ERRNO(EPERM), kernel_memory_syscalls[i]) < 0)
             return -1;
     if (add_containment_rules(b, SCMP_ACT_ERRNO(EPERM)) < 0 ||
-        add_process_rules(b) < 0 || add_output_rules(b) < 0)
+        add_self_rules(b, SCMP_ACT_ERRNO(EPERM)) < 0 ||
+        add_process_rules(b) < 0 || add_output_rules(b, SCMP_ACT_ERRNO(EPERM)) < 0)
         return -1;
     if (flags & SIO_PF_TRACE_MEMORY) {
         if (add_memory_rules(b, flags) < 0)
@@ -378,13 +418,19 @@ static int build_observe(struct builder *b, unsigned flags)
     }
     if (!(flags & SIO_PF_OWN_UID) && add_containment_rules(b, SCMP_ACT_ERRNO(EPERM)) < 0)
         return -1;
-    if (add_process_rules(b) < 0 ||
-        (!(flags & SIO_PF_NO_OUTPUT) && add_output_rules(b) < 0))
+    if (add_process_rules(b) < 0 || add_self_rules(b, SCMP_ACT_ERRNO(EPERM)) < 0 ||
+        add_plain(b, SCMP_ACT_ERRNO(EPERM), "setns") < 0 ||
+        add_by_mask(b, "unshare", 0, NAMESPACE_CLONE_FLAGS | CLONE_NEWTIME,
+                    SCMP_ACT_ALLOW, SCMP_ACT_ERRNO(EPERM)) < 0 ||
+        (!(flags & SIO_PF_NO_OUTPUT) && add_output_rules(b, SCMP_ACT_ERRNO(EPERM)) < 0))
         return -1;
     /* Trusted programs, but memory outside the address space is still
-     * memory no limit would see. */
-    if (add_plain(b, SCMP_ACT_ERRNO(EPERM), "memfd_create") < 0)
-        return -1;
+     * memory no limit would see, and SysV objects would outlive the run. */
+    static const char *const refused[] = {"memfd_create", "shmget", "msgget",
+                                          "semget"};
+    for (size_t i = 0; i < sizeof refused / sizeof *refused; i++)
+        if (add_plain(b, SCMP_ACT_ERRNO(EPERM), refused[i]) < 0)
+            return -1;
     return add_memory_rules(b, flags);
 }
 
@@ -457,6 +503,44 @@ static int export_filter(struct builder *b, struct sock_fprog *out)
     out->len = (unsigned short)(CACHE_PREFIX_LEN + (size_t)size /
                                 sizeof(struct sock_filter));
     out->filter = insns;
+    return 0;
+}
+
+int sio_tag_fits(unsigned tag, uint32_t arch, uint64_t nr)
+{
+    static const long file_nrs[] = {SYS_open, SYS_openat, SYS_openat2, SYS_creat,
+                                    SYS_stat, SYS_lstat, SYS_newfstatat, SYS_statx,
+                                    SYS_access, SYS_faccessat, SYS_faccessat2};
+    static const long memory_nrs[] = {SYS_mmap, SYS_mremap, SYS_brk};
+    static const long signal_nrs[] = {SYS_kill, SYS_tkill, SYS_tgkill,
+                                      SYS_rt_sigqueueinfo, SYS_rt_tgsigqueueinfo};
+    static const long fdflags_nrs[] = {SYS_fcntl, SYS_ftruncate};
+    const long *nrs;
+    size_t n;
+    switch (tag) {
+    case SIO_TAG_FORBIDDEN:
+    case SIO_TAG_BADARCH:
+        return 1;  /* any syscall: these only ever kill */
+    case SIO_TAG_FILE:
+        nrs = file_nrs, n = sizeof file_nrs / sizeof *file_nrs;
+        break;
+    case SIO_TAG_MEMORY:
+        nrs = memory_nrs, n = sizeof memory_nrs / sizeof *memory_nrs;
+        break;
+    case SIO_TAG_SIGNAL:
+        nrs = signal_nrs, n = sizeof signal_nrs / sizeof *signal_nrs;
+        break;
+    case SIO_TAG_FDFLAGS:
+        nrs = fdflags_nrs, n = sizeof fdflags_nrs / sizeof *fdflags_nrs;
+        break;
+    default:
+        return 0;
+    }
+    if (arch != AUDIT_ARCH_X86_64)
+        return 0;  /* foreign ABIs only ever get SIO_TAG_BADARCH */
+    for (size_t i = 0; i < n; i++)
+        if ((uint64_t)nrs[i] == nr)
+            return 1;
     return 0;
 }
 

@@ -25,16 +25,18 @@ enum sio_policy {
      * first. The `default` policy of the jail. */
     SIO_POLICY_STATIC = 0,
     /* Anything but a list of dangerous syscalls (ptrace, mount, module and
-     * namespace calls, limit raising, io_uring, memfd and SysV shared
-     * memory, ...) and the containment rules below. For programs that are
+     * namespace calls, limit raising, io_uring, memfd and SysV IPC, ...)
+     * and the containment rules below. For programs that are
      * otherwise isolated (the jail's `permissive`: untrusted checkers,
      * sandboxed generators and verifiers); files are left to the jail's
      * mount namespace. */
     SIO_POLICY_PERMISSIVE = 1,
     /* Everything but the containment rules every policy has: no signal
      * routing through descriptors (EPERM), no untraced children (EPERM;
-     * clone3 ENOSYS), O_APPEND kept (the tracer decides F_SETFL and
-     * ftruncate), no memfd, no foreign ABI (ENOSYS); with
+     * clone3 ENOSYS), no seccomp filter and no namespace of the program's
+     * own (EPERM), O_APPEND kept (the tracer decides F_SETFL and
+     * ftruncate; RWF_NOAPPEND is EPERM), no memfd and no SysV IPC object
+     * (EPERM), no foreign ABI (ENOSYS); with
      * SIO_PF_TRACE_MEMORY the memory rules. For unprotected runs that are
      * still measured. */
     SIO_POLICY_OBSERVE = 2,
@@ -65,6 +67,12 @@ enum sio_trace_tag {
     SIO_TAG_FDFLAGS = 6,  /* fcntl(F_SETFL): may not clear O_APPEND */
 
 };
+
+/* Whether a SECCOMP_RET_TRACE stop with this tag can come from our filter
+ * for this syscall: a tag on any other syscall was forged by a filter the
+ * program installed (which no policy lets it do) and is treated as
+ * forbidden. */
+int sio_tag_fits(unsigned tag, uint32_t arch, uint64_t nr);
 
 /* Policy by its command-line name ("default"/"static"/"supervised",
  * "permissive", "observe"); -1 when unknown. */

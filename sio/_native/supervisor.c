@@ -593,6 +593,10 @@ static void on_seccomp_stop(struct run *r, struct tracee *t)
     struct sio_syscall sc = {.nr = info.seccomp.nr};
     memcpy(sc.args, info.seccomp.args, sizeof sc.args);
     struct sio_decision d = {0};
+    if (!sio_tag_fits(info.seccomp.ret_data, info.arch, sc.nr)) {
+        forbid_syscall(r, info.arch, sc.nr);
+        return;
+    }
     switch (info.seccomp.ret_data) {
     case SIO_TAG_FILE:
         sio_rule_file(t->pid, &sc, r->spec->files_mode, r->spec->local_root,

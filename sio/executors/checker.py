@@ -33,7 +33,7 @@ import os
 from fractions import Fraction
 
 from sio.compare import CompareError, compare_files
-from sio.workers import Failure, ft
+from sio.workers import Failure, ft, jobfiles
 from sio.workers.executors import DetailedUnprotectedExecutor
 from sio.workers.util import decode_output, tempcwd, truncate_bytes
 
@@ -84,7 +84,7 @@ def _checker_executor(environ: dict, use_sandboxes: bool):
 def run_checker(environ: dict, use_sandboxes: bool) -> list[bytes]:
     """Run the custom checker; its stdout lines."""
     ft.download(environ, 'chk_file', 'chk', add_to_cache=True)
-    os.chmod(tempcwd('chk'), 0o555)
+    jobfiles.chmod_regular(tempcwd('chk'), 0o555)
     executor = _checker_executor(environ, use_sandboxes)
     with executor:
         renv = executor(
@@ -111,6 +111,9 @@ def run_checker(environ: dict, use_sandboxes: bool) -> list[bytes]:
 def run(environ: dict, use_sandboxes: bool = True) -> dict:
     """Check ``out`` in the job directory; set the verdict in ``environ``."""
     ft.download(environ, 'hint_file', 'hint', add_to_cache=True)
+    # The program that wrote it may have left anything there; read only
+    # the regular file it was given (a FIFO would hang the comparison).
+    jobfiles.check_regular(tempcwd('out'))
     if environ.get('chk_file'):
         output = run_checker(environ, use_sandboxes)
     else:

@@ -32,7 +32,7 @@ import shutil
 import zipfile
 
 from sio.executors import checker
-from sio.workers import Failure, ft
+from sio.workers import Failure, ft, jobfiles
 from sio.workers.executors.base import check_limit
 from sio.workers.executors.sio2jail import jvm_executor_for, runs_jvm
 from sio.workers.util import require, tempcwd
@@ -137,10 +137,24 @@ class Runner:
             out = open_output()
             try:
                 with os.fdopen(out, 'wb', closefd=False) as stdout:
-                    return executor(command, stdin=stdin, stdout=stdout,
+                    renv = executor(command, stdin=stdin, stdout=stdout,
                                     ignore_errors=True, **limits)
+                return keep_output(renv, out)
             finally:
                 os.close(out)
+
+
+def keep_output(renv: dict, out_fd: int) -> dict:
+    """The run's renv, unless the program put something else where its
+    output file was (a link to a file of the host's, a FIFO that would
+    hang whoever reads it, another file): then RV, and an empty output in
+    its place, so that nothing after the run reads what the program made."""
+    what = jobfiles.replacement(out_fd, tempcwd('out'))
+    if what is None:
+        return renv
+    os.close(jobfiles.create_fresh(tempcwd('out')))
+    return dict(renv, result_code='RV', result_string='output file removed'
+                if what == 'nothing' else f'output file replaced by {what}')
 
 
 class ExecutorRunner(Runner):
@@ -187,7 +201,7 @@ def run(environ: dict, executor, use_sandboxes: bool = True) -> dict:
         fetch_input(environ)
         exe = 'exe.jar' if info.get('mode') == 'java' else 'exe'
         ft.download(environ, 'exe_file', exe, add_to_cache=True)
-        os.chmod(tempcwd(exe), 0o555)
+        jobfiles.chmod_regular(tempcwd(exe), 0o555)
         if info.get('mode', 'executable') == 'executable':
             refusal = _refuse_program(runner, tempcwd(exe))
             if refusal is not None:

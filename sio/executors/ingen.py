@@ -16,7 +16,7 @@ the generator succeeded), ``stdout`` (lines) and ``return_code``.
 import os
 import re
 
-from sio.workers import Failure, ft
+from sio.workers import Failure, ft, jobfiles
 from sio.workers.executors import DetailedUnprotectedExecutor
 from sio.workers.util import require, tempcwd
 
@@ -55,7 +55,7 @@ def run(environ: dict) -> dict:
         raise Failure(f"environ['re_string'] is not a regular expression: {exc}") from exc
     upload_dir = require(environ, 'collected_files_path', 'ingen')
     ft.download(environ, 'exe_file', GENERATOR, add_to_cache=True)
-    os.chmod(tempcwd(GENERATOR), 0o555)
+    jobfiles.chmod_regular(tempcwd(GENERATOR), 0o555)
     output_limit = int(environ.get('ingen_output_limit', DEFAULT_INGEN_OUTPUT_LIMIT))
     executor = _executor(environ)
     with executor:

@@ -36,7 +36,7 @@ import threading
 
 from sio.executors import common
 from sio.executors.checker import apply_verdict
-from sio.workers import Failure, ft
+from sio.workers import Failure, ft, jobfiles
 from sio.workers.executors import (
     DetailedUnprotectedExecutor,
     Sio2JailExecutor,
@@ -110,14 +110,25 @@ def run(environ: dict, executor_factory) -> dict:
     processes = _num_processes(environ)
     common.fetch_input(environ)
     ft.download(environ, 'exe_file', 'exe', add_to_cache=True)
-    os.chmod(tempcwd('exe'), 0o555)
+    jobfiles.chmod_regular(tempcwd('exe'), 0o555)
     ft.download(environ, 'interactor_file', 'interactor', add_to_cache=True)
-    os.chmod(tempcwd('interactor'), 0o555)
+    jobfiles.chmod_regular(tempcwd('interactor'), 0o555)
     limits = common.limits_of(environ)
     # The pipes are the solution's stdout: no output limit (the interactor
     # reads what it needs), and no relay in between.
     limits['output_limit'] = 0
 
+    # The interactor's verdict file, made before any program runs and read
+    # back through this descriptor, never by its name.
+    out_fd = jobfiles.create_fresh(tempcwd('out'), readable=True)
+    try:
+        return _interact(environ, executor_factory, processes, limits, out_fd)
+    finally:
+        os.close(out_fd)
+
+
+def _interact(environ: dict, executor_factory, processes: int, limits: dict,
+              out_fd: int) -> dict:
     handed_over = False
     pipes = []  # per process: (interactor reads, solution writes, solution reads,
     try:        # interactor writes)
@@ -134,7 +145,7 @@ def run(environ: dict, executor_factory) -> dict:
             solution_threads.append(_in_thread(
                 _run_solution, executor_factory(), tempcwd('exe'), i, sol_r, sol_w, limits))
         interactor_thread = _in_thread(
-            _run_interactor, tempcwd('interactor'), args, tempcwd('in'), tempcwd('out'),
+            _run_interactor, tempcwd('interactor'), args, tempcwd('in'), out_fd,
             interactor_fds, _interactor_limits(environ, limits.get('time_limit')))
         # From here on every pipe end belongs to one run, which closes it
         # (executors close ``close_fds`` however the run ends); closing it
@@ -157,8 +168,7 @@ def run(environ: dict, executor_factory) -> dict:
     renvs = [box['value'] for _, box in solution_threads]
     irenv = interactor_thread[1]['value']
     renv = _solution_result(renvs)
-    with open(tempcwd('out'), 'rb') as f:
-        verdict = f.read(1 << 20).split(b'\n')
+    verdict = os.pread(out_fd, 1 << 20, 0).split(b'\n')
     _decide(renv, irenv, verdict + [b''] * 3)
     for key in common.RENV_KEYS:
         environ.pop(key, None)
@@ -166,6 +176,8 @@ def run(environ: dict, executor_factory) -> dict:
             environ[key] = renv[key]
     environ['result_percentage'] = renv.get('result_percentage', (0, 1))
     if environ.get('out_file'):
+        if jobfiles.replacement(out_fd, tempcwd('out')) is not None:
+            jobfiles.copy_fresh(out_fd, tempcwd('out'))
         ft.upload(environ, 'out_file', 'out', **common.upload_options(environ))
     return environ
 
@@ -178,7 +190,8 @@ def _run_solution(executor, exe, index, stdin_fd, stdout_fd, limits):
 
 def _run_interactor(interactor, args, infile, outfile, fds, limits):
     executor = isolated_checker_executor()
-    with executor, open(infile, 'rb') as stdin, open(outfile, 'wb') as stdout:
+    with executor, open(infile, 'rb') as stdin, \
+            os.fdopen(outfile, 'wb', closefd=False) as stdout:
         return executor([interactor, *args], stdin=stdin, stdout=stdout,
                         ignore_errors=True, pass_fds=fds, close_fds=fds, **limits)
 

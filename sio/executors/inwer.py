@@ -14,7 +14,7 @@ Writes ``result_code`` (OK when the verifier exited 0 within its limits),
 
 import os
 
-from sio.workers import ft
+from sio.workers import ft, jobfiles
 from sio.workers.executors import DetailedUnprotectedExecutor
 from sio.workers.util import tempcwd
 
@@ -36,7 +36,7 @@ def _executor(environ: dict):
 
 def run(environ: dict) -> dict:
     ft.download(environ, 'exe_file', 'inwer', add_to_cache=True)
-    os.chmod(tempcwd('inwer'), 0o555)
+    jobfiles.chmod_regular(tempcwd('inwer'), 0o555)
     ft.download(environ, 'in_file', 'in', add_to_cache=True)
     name = str(environ.get('in_file_name') or os.path.basename(
         environ['in_file'].split('@')[0]))

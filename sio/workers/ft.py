@@ -21,6 +21,7 @@ import io
 import logging
 import os
 import shutil
+import stat
 import subprocess
 import sys
 import threading
@@ -32,7 +33,7 @@ from urllib.parse import urlsplit
 
 from filetracker.client import Client, FiletrackerError
 
-from sio.workers import Failure
+from sio.workers import Failure, jobfiles
 from sio.workers.util import require, tempcwd
 
 logger = logging.getLogger(__name__)
@@ -243,9 +244,15 @@ def download(environ: dict, key: str, dest: str | None = None,
         source = _local_path(ft_path)
         logger.debug('copying %s (%s) to %s', key, source, dest)
         try:
-            shutil.copyfile(source, dest)
+            fd = os.open(source, os.O_RDONLY | os.O_CLOEXEC)
         except FileNotFoundError:
             raise Failure(f'file for environ[{key!r}] does not exist: {source}') from None
+        try:
+            # A program that ran in this directory may have planted a link
+            # or FIFO under this name: never written through.
+            jobfiles.copy_fresh(fd, dest)
+        finally:
+            os.close(fd)
         return dest
 
     if not ft_path.startswith('/'):
@@ -254,8 +261,8 @@ def download(environ: dict, key: str, dest: str | None = None,
                       f"set 'use_filetracker': false")
     # The client keeps an existing file that is at least as new as the
     # version asked for: never let an old file stand in for the download.
-    if os.path.lexists(dest):
-        os.unlink(dest)
+    # (And what a program planted under this name is not written through.)
+    jobfiles.clear(dest)
     client = instance()
     logger.debug('downloading %s (%s) to %s', key, ft_path, dest)
     add_to_cache = bool(kwargs.pop('add_to_cache', False))
@@ -339,15 +346,27 @@ def upload(environ: dict, key: str, source: str, dest: str | None = None, **kwar
     if dest.endswith('/'):
         dest = dest + os.path.basename(source)
     local_source = tempcwd(source)
-    if not os.path.isfile(local_source):
-        raise Failure(f'cannot upload environ[{key!r}]: no file {local_source}')
+    # Programs ran here: only a regular file is read, never through a link
+    # (the checked path stays so: nothing of a finished run is alive).
+    try:
+        fd = jobfiles.open_regular(local_source)
+    except FileNotFoundError:
+        raise Failure(f'cannot upload environ[{key!r}]: no file {local_source}') from None
+    except jobfiles.NotRegularFile as exc:
+        raise Failure(f'cannot upload environ[{key!r}]: {exc}') from None
 
-    if not _uses_filetracker(environ, dest):
-        target = _local_path(dest)
-        os.makedirs(os.path.dirname(target) or '.', exist_ok=True)
-        shutil.copy(local_source, target)  # with its mode: a compiled program stays runnable
-        environ[key] = dest
-        return dest
+    try:
+        if not _uses_filetracker(environ, dest):
+            target = _local_path(dest)
+            os.makedirs(os.path.dirname(target) or '.', exist_ok=True)
+            with open(target, 'wb') as out:
+                jobfiles.copy_fd(fd, out.fileno())
+                # With its mode: a compiled program stays runnable.
+                os.fchmod(out.fileno(), stat.S_IMODE(os.fstat(fd).st_mode))
+            environ[key] = dest
+            return dest
+    finally:
+        os.close(fd)
 
     client = instance()
     logger.debug('uploading %s (%s) as %s', key, local_source, dest)
