@@ -29,7 +29,6 @@ Writes ``result_code`` (``OK``/``WA``), ``result_string`` and
 """
 
 import logging
-import os
 from fractions import Fraction
 
 from sio.compare import CompareError, compare_files
