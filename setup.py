@@ -30,7 +30,7 @@ def native(*names):
 # The supervision core shared by the binding and the helpers.
 CORE = native('supervisor.c', 'watchdog.c', 'seccomp.c', 'rules.c', 'procfs.c',
               'verdict.c', 'perf.c', 'uidpool.c', 'memcg.c', 'confine.c',
-              'output_guard.c', 'netns.c')
+              'output_guard.c', 'netns.c', 'landlock.c')
 COMPARE = native('compare.c')
 JAIL = native('jail_main.c', 'jail_config.c', 'jail_ns.c', 'jail_check.c')
 

@@ -25,6 +25,33 @@ os.environ['PYTHONPATH'] = os.pathsep.join(
 import servers  # noqa: E402
 
 
+def _own_machine_state():
+    """The tests' own HOME, sandbox directory and temporary directory,
+    fresh each session, for this process and every one it starts: a file
+    the repository lacks must fail here, not be found where an earlier run
+    (or a developer's machine) left it. The temporary directory may be
+    crossed (0711) by the uids programs run as, as /tmp may."""
+    import tempfile
+
+    root = tempfile.mkdtemp(prefix='sio-tests-')
+    os.chmod(root, 0o711)
+    for name in ('home', 'sandboxes', 'tmp'):
+        os.mkdir(os.path.join(root, name), 0o711 if name == 'tmp' else 0o700)
+    os.environ['HOME'] = os.path.join(root, 'home')
+    os.environ['SIO_SANDBOXES_BASEDIR'] = os.path.join(root, 'sandboxes')
+    os.environ['TMPDIR'] = os.path.join(root, 'tmp')
+    os.environ.pop('FILETRACKER_DIR', None)
+    tempfile.tempdir = None  # gettempdir() asks TMPDIR again
+    return root
+
+
+MACHINE_STATE = _own_machine_state()
+
+
+def pytest_unconfigure(config):
+    shutil.rmtree(MACHINE_STATE, ignore_errors=True)
+
+
 @pytest.fixture(autouse=True)
 def _fresh_registry():
     registry._cache.clear()
@@ -129,12 +156,12 @@ def _open_fds():
 def _kept_by_design(fd):
     """Descriptors the native core keeps for later runs: the locks of uids
     this process leased, the control files of their memory cgroups, the
-    network namespaces of their jailed runs, the file this thread's runs
+    network namespaces of their runs and the mount namespace of unprotected
+    runs, the file this thread's runs
     write instead of /dev/null."""
     from sio._native import supervise
-    from sio.workers.executors import sio2jail
 
-    if int(fd) in sio2jail._net_namespaces.values() or \
+    if int(fd) in supervise._kept_namespaces() or \
             int(fd) == supervise._kept_output_file():
         return True
     lock_dir = os.environ.get('SIO_RUN_UIDS_DIR') or '/run/sioworkers/uids'

@@ -11,6 +11,7 @@ executor concerned: ``sup`` (SupervisedExecutor), ``det``
 """
 
 import os
+import shutil
 import subprocess
 
 import pytest
@@ -186,3 +187,292 @@ def test_links_are_not_followed_with_filetracker(programs, tmp_path, secret, ft_
         ('RV', 'output file replaced by a symbolic link'), result
     ft_client.get_file('/iso/out', str(tmp_path / 'got'), add_to_cache=False)
     assert b'SECRET' not in (tmp_path / 'got').read_bytes()
+
+
+# --- 1. The worker's secrets -------------------------------------------------
+
+@pytest.fixture
+def worker_secret(monkeypatch):
+    """A secret in the worker's environment and on a command line, as a
+    worker started with its broker URL has them."""
+    monkeypatch.setenv('CELERY_BROKER_URL', 'amqp://sio:hunter2@broker//')
+    import sys
+    proc = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)',
+                             'amqp://sio:hunter2@broker//'])
+    try:
+        yield proc.pid
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+@pytest.mark.parametrize('kind', ALL)
+def test_no_program_reads_the_workers_environment(programs, kind, worker_secret):
+    assert b'hunter2' in unsandboxed(programs, 'read_secrets', 'CELERY_BROKER_URL')
+    renv, out = run(programs, kind, 'read_secrets', 'CELERY_BROKER_URL')
+    assert renv['result_code'] == 'OK', renv
+    assert out == b'env:- \n'
+
+
+@pytest.mark.parametrize('kind', ['det', 'jail', 'rt', 'chk'])
+def test_no_program_reads_another_processs_command_line(programs, kind, worker_secret):
+    """(The static policy of ``sup`` opens no file at all: see
+    test_containment.)"""
+    pid = str(worker_secret)
+    shown = unsandboxed(programs, 'read_secrets', '-', pid)
+    assert b'hunter2' in shown, 'the harm cannot be shown: /proc hides it already'
+    renv, out = run(programs, kind, 'read_secrets', '-', pid)
+    assert renv['result_code'] == 'OK', renv
+    assert b'hunter2' not in out
+    assert b'cmdline:ENOENT' in out, out
+    # Nor the worker's own.
+    renv, out = run(programs, kind, 'read_secrets', '-', str(os.getpid()))
+    assert b'cmdline:ENOENT' in out, out
+
+
+@pytest.mark.skipif(not shutil.which('fpc'), reason='Free Pascal is not installed')
+def test_a_compiler_cannot_compile_the_workers_secrets_in(tmp_path, worker_secret):
+    from sio.workers.runner import run as run_job
+    source = tmp_path / 'leak.pas'
+    source.write_text("program leak; begin writeln('[{$I %CELERY_BROKER_URL%}]'); end.\n")
+    result = run_job({'job_type': 'compile', 'source_file': str(source),
+                      'out_file': str(tmp_path / 'leak'), 'compiler': 'system-pas',
+                      'use_filetracker': False})
+    assert result['result_code'] == 'OK', result.get('compiler_output')
+    assert b'hunter2' not in (tmp_path / 'leak').read_bytes()
+
+
+def test_detailed_programs_get_an_allow_listed_environment(worker_secret):
+    from sio.workers.executors import DetailedUnprotectedExecutor
+    from sio.workers.util import tempcwd
+    with DetailedUnprotectedExecutor() as ex:
+        renv = ex(['env'], capture_output=True)
+    names = {line.split(b'=', 1)[0]: line.split(b'=', 1)[1]
+             for line in renv['stdout'].splitlines()}
+    assert set(names) == {b'PATH', b'HOME', b'TMPDIR', b'LC_ALL', b'LANGUAGE'}, names
+    assert names[b'HOME'] == tempcwd().encode()
+    assert os.path.dirname(names[b'TMPDIR']) == tempcwd().encode()
+    assert not os.path.exists(names[b'TMPDIR']), 'the private TMPDIR outlived the run'
+
+
+# --- 5. Nothing outlives a run, nothing crosses between runs -----------------
+
+def _ipc_objects():
+    found = []
+    for kind in ('shm', 'msg', 'sem'):
+        with open(f'/proc/sysvipc/{kind}') as f:
+            found += [line.split()[:2] for line in f.readlines()[1:]]
+    return found
+
+
+@pytest.mark.parametrize('kind', ALL)
+def test_nothing_is_left_in_shared_places(programs, kind):
+    name = f'sio-leftover-{os.getpid()}'
+    key = str(0x5100 + os.getpid() % 1000)
+    ipc_before = _ipc_objects()
+    try:
+        renv, out = run(programs, kind, 'ipc_leftovers', 'plant', key, name)
+        if kind in STATIC:
+            assert (renv['result_code'], renv['result_string']) == \
+                ('RV', RV.format('shmget')), renv
+        else:
+            assert renv['result_code'] == 'OK', renv
+            assert b'made' not in out, out
+        for where in ('/tmp', '/var/tmp', '/dev/shm'):
+            assert not os.path.lexists(f'{where}/{name}')
+        assert _ipc_objects() == ipc_before
+    finally:
+        for where in ('/tmp', '/var/tmp', '/dev/shm'):
+            if os.path.lexists(f'{where}/{name}'):
+                os.unlink(f'{where}/{name}')
+        subprocess.run(['ipcrm', '-M', key, '-Q', key, '-S', key], capture_output=True)
+
+
+def test_the_harm_of_shared_places_without_a_sandbox(programs, tmp_path):
+    """What the test above keeps out: a program as it is plants them all."""
+    name = f'sio-leftover-bare-{os.getpid()}'
+    key = str(0x5200 + os.getpid() % 1000)
+    try:
+        out = unsandboxed(programs, 'ipc_leftovers', 'plant', key, name)
+        assert out.split() == [b'shm:made', b'msg:made', b'sem:made', b'tmp:made',
+                               b'vartmp:made', b'devshm:made'], out
+    finally:
+        for where in ('/tmp', '/var/tmp', '/dev/shm'):
+            if os.path.lexists(f'{where}/{name}'):
+                os.unlink(f'{where}/{name}')
+        subprocess.run(['ipcrm', '-M', key, '-Q', key, '-S', key], capture_output=True)
+
+
+SLOW_TO_COMPILE = (
+    'constexpr long f() { long s = 0; for (long i = 0; i < 4000000000L; i++) s += i % 7; '
+    'return s; }\nstatic_assert(f() > 0);\nint main() {}\n')
+SLOW_FLAGS = ['-fconstexpr-ops-limit=100000000000', '-fconstexpr-loop-limit=2000000000']
+
+
+@pytest.mark.skipif(not shutil.which('g++'), reason='g++ is not installed')
+def test_a_killed_compiler_leaves_no_temporary_files(tmp_path):
+    """A compiler killed at its limit cannot remove its temporary files:
+    bare, they stay in TMPDIR; its TMPDIR is private and goes with the run."""
+    from sio.workers.executors import DetailedUnprotectedExecutor
+    from sio.workers.util import tempcwd
+    bare_tmp = tmp_path / 'bare'
+    bare_tmp.mkdir()
+    (tmp_path / 'slow.cpp').write_text(SLOW_TO_COMPILE)
+    subprocess.run(['timeout', '-s', 'KILL', '1', 'g++', *SLOW_FLAGS, 'slow.cpp'],
+                   cwd=tmp_path, env=dict(os.environ, TMPDIR=str(bare_tmp)))
+    assert os.listdir(bare_tmp), 'the harm cannot be shown: g++ left nothing behind'
+
+    with open(tempcwd('slow.cpp'), 'w') as f:
+        f.write(SLOW_TO_COMPILE)
+    shared_tmp = set(os.listdir('/tmp'))
+    with DetailedUnprotectedExecutor() as ex:
+        renv = ex(['g++', *SLOW_FLAGS, 'slow.cpp', '-o', 'slow'], time_limit=1000,
+                  ignore_errors=True)
+    assert renv['result_code'] == 'TLE', renv
+    assert os.listdir(tempcwd()) == ['slow.cpp']
+    assert not {n for n in set(os.listdir('/tmp')) - shared_tmp if n.startswith('cc')}
+
+
+# --- 6. No network for trusted tools by default ------------------------------
+
+@pytest.fixture
+def local_server():
+    import socket
+    with socket.socket() as server:
+        server.bind(('127.0.0.1', 0))
+        server.listen(8)
+        yield server.getsockname()[1]
+
+
+def test_detailed_programs_have_no_network(programs, local_server):
+    port = str(local_server)
+    assert subprocess.run([programs['socket_connect'], port]).returncode == 0
+    renv, _ = run(programs, 'det', 'socket_connect', port)
+    assert (renv['result_code'], renv['result_string']) == ('RE', 'runtime error 3'), renv
+
+
+def test_a_tool_that_needs_the_network_can_have_it(programs, local_server):
+    from sio.workers.executors import DetailedUnprotectedExecutor
+    with DetailedUnprotectedExecutor(network=True) as ex:
+        renv = ex([programs['socket_connect'], str(local_server)], ignore_errors=True)
+    assert renv['result_code'] == 'OK', renv
+
+
+# --- 4. Memory the kernel holds: page tables ----------------------------------
+
+def test_page_table_bound_counts_every_level():
+    from sio._native import supervise
+    gib = 1 << 30
+    # One page: a table page at each of three levels.
+    assert supervise._table_bound_kib(gib, 4096) == 12
+    # Pages side by side share their tables: 2 MiB needs one of each.
+    assert supervise._table_bound_kib(gib, 2 << 20) == 12
+    # Straddling a 2 MiB boundary needs two last-level tables.
+    assert supervise._table_bound_kib(gib + (2 << 20) - 4096, 8192) == 16
+    assert supervise._table_bound_kib(0, 0) == 0
+    assert supervise._table_bound_kib(2 ** 64 - 4096, 8192) == 0  # wraps: not a mapping
+
+
+def _page_tables_kib_without_a_sandbox(programs, count):
+    """VmPTE of the hoarding program near its end, run bare."""
+    import time
+    proc = subprocess.Popen([programs['pgtable_hoard'], str(count)], stdout=subprocess.PIPE)
+    try:
+        proc.stdout.readline()
+        time.sleep(0.02)
+        with open(f'/proc/{proc.pid}/status') as f:
+            return int(next(line for line in f if line.startswith('VmPTE:')).split()[1])
+    finally:
+        proc.wait(10)
+
+
+@pytest.mark.parametrize('kind', ALL)
+def test_page_tables_count_against_the_memory_limit(programs, kind):
+    """30000 pages, each a gigabyte from the next: 117 MiB mapped, about
+    235 MiB of page tables; under a 128 MiB limit that is MLE."""
+    assert _page_tables_kib_without_a_sandbox(programs, 30000) > 200 << 10
+    renv, out = run(programs, kind, 'pgtable_hoard', '30000', mem_limit=128 << 10,
+                    time_limit=10000)
+    assert (renv['result_code'], renv['result_string']) == \
+        ('MLE', 'memory limit exceeded'), renv
+    assert out == b''
+
+
+@pytest.mark.parametrize('kind', ALL)
+def test_a_few_placed_pages_are_not_mle(programs, kind):
+    renv, out = run(programs, kind, 'pgtable_hoard', '100', mem_limit=128 << 10)
+    assert (renv['result_code'], out) == ('OK', b'100\n'), renv
+
+
+# --- 7. Runs in parallel never fail each other --------------------------------
+
+@pytest.mark.parametrize('kind', ['sup', 'det'])
+def test_parallel_runs_of_freshly_copied_programs_never_fail(programs, kind):
+    """Each thread copies its program anew and runs it, while siblings
+    spawn theirs: a sibling's child holds the copy's write descriptor for
+    a moment (between its fork and its exec), and an exec of a file open
+    for writing fails with ETXTBSY (about 1 run in 100 here without the
+    supervisor's retry). No run may fail for that."""
+    import threading
+
+    from sio.workers.util import TemporaryCwd, tempcwd
+    from tests.test_containment import executor
+
+    failures = []
+    stop = threading.Event()
+
+    def burn():  # CPU load: longer windows between fork and exec
+        while not stop.is_set():
+            sum(range(10000))
+
+    def worker():
+        with TemporaryCwd():
+            for i in range(60):
+                path = tempcwd(f'prog{i}')
+                shutil.copyfile(programs['tiny'], path)
+                os.chmod(path, 0o755)
+                with executor(kind) as ex:
+                    renv = ex([path], ignore_errors=True)
+                if renv['result_code'] != 'OK':
+                    failures.append(renv)
+
+    burners = [threading.Thread(target=burn) for _ in range(2)]
+    workers = [threading.Thread(target=worker) for _ in range(8)]
+    for t in burners + workers:
+        t.start()
+    for t in workers:
+        t.join()
+    stop.set()
+    for t in burners:
+        t.join()
+    assert not failures, failures[:3]
+
+
+def test_worker_credentials_come_from_a_private_file(tmp_path, monkeypatch):
+    from sio.celery.worker import load_env_file
+    monkeypatch.delenv('CELERY_BROKER_URL', raising=False)
+    env = tmp_path / 'env'
+    env.write_text('# the fleet\nCELERY_BROKER_URL=amqp://sio:pw@broker//\n\n')
+    env.chmod(0o644)
+    with pytest.raises(ValueError, match='chmod 600'):
+        load_env_file(str(env))
+    assert 'CELERY_BROKER_URL' not in os.environ
+    env.chmod(0o600)
+    assert load_env_file(str(env)) == {'CELERY_BROKER_URL': 'amqp://sio:pw@broker//'}
+    assert os.environ['CELERY_BROKER_URL'] == 'amqp://sio:pw@broker//'
+    env.write_text('not a line\n')
+    with pytest.raises(ValueError, match='expected NAME=value'):
+        load_env_file(str(env))
+
+
+def test_worker_refuses_an_env_file_open_to_others(tmp_path):
+    import sys
+    env = tmp_path / 'env'
+    env.write_text('CELERY_BROKER_URL=amqp://sio:pw@broker//\n')
+    env.chmod(0o640)
+    done = subprocess.run([sys.executable, '-m', 'sio.celery.worker', '--env-file',
+                           str(env)], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        f'sio-celery-worker: --env-file: {env} is open to others (mode 640): '
+        f'chmod 600 it, it holds credentials']

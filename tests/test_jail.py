@@ -514,8 +514,7 @@ def test_kept_network_namespace_carries_nothing_between_runs(programs):
     assert planted['result_code'] == 'OK', planted
     # No capability over the namespace: the loopback stays down.
     assert planted['stdout'].split() == [b'lo-up:%d' % errno.EPERM, b'listening:0']
-    kept = {os.fstat(fd).st_ino for fd in jail_module._net_namespaces.values()
-            if fd is not None}
+    kept = {os.fstat(fd).st_ino for fd in supervise._kept_namespaces()}
     host = os.stat('/proc/self/ns/net').st_ino
     for _ in range(2):
         probe = jail([tempcwd('prog'), 'probe'], **options)
@@ -535,8 +534,8 @@ def test_without_a_kept_network_namespace_the_jail_makes_its_own(programs, monke
     def refuse():
         raise supervise.SupervisionError('cannot create a network namespace: '
                                          'Operation not permitted')
-    monkeypatch.setattr(jail_module, '_net_namespaces', {})
-    monkeypatch.setattr(supervise, 'new_net_namespace', refuse)
+    monkeypatch.setattr(jail_module, '_netns_warned', False)
+    monkeypatch.setattr(supervise, 'net_namespace_for', lambda uid: refuse())
     with socket.socket() as server:
         server.bind(('127.0.0.1', 0))
         server.listen(1)

@@ -4,6 +4,8 @@
  */
 #define _GNU_SOURCE
 #include "confine.h"
+#include "landlock.h"
+#include "netns.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -73,6 +75,35 @@ static int setup_error(struct sio_result *res, const char *err)
     return -1;
 }
 
+/* The namespaces and write scope of a program that sees the host, into
+ * spec (the descriptors of the namespaces are kept by netns.c; the
+ * Landlock ruleset, *landlock_fd, is the caller's to close). */
+static int view_host_confined(struct sio_spec *spec, const struct sio_confinement *c,
+                              const struct sio_ids *ids, int *landlock_fd, char *err,
+                              size_t errlen)
+{
+    spec->netns_fd = spec->mntns_fd = spec->landlock_fd = -1;
+    if (c->write_only_cwd && spec->cwd) {
+        int fd = sio_landlock_for_dir(spec->cwd, err, errlen);
+        if (fd == -1)
+            return -1;
+        spec->landlock_fd = *landlock_fd = fd;  /* -2: no Landlock here */
+    }
+    if (!spec->switch_ids)
+        return 0;  /* not root: no namespace to join, nor a uid of its own */
+    if (c->own_network) {
+        spec->netns_fd = sio_netns_for_uid(ids->uid, err, errlen);
+        if (spec->netns_fd < 0)
+            return -1;
+    }
+    if (c->hide_processes && spec->cwd && spec->cwd[0] == '/') {
+        spec->mntns_fd = sio_procns_get(err, errlen);
+        if (spec->mntns_fd < 0)
+            return -1;
+    }
+    return 0;
+}
+
 int sio_supervise_confined(struct sio_spec *spec, const struct sio_confinement *c,
                            struct sio_result *res)
 {
@@ -131,9 +162,18 @@ int sio_supervise_confined(struct sio_spec *spec, const struct sio_confinement *
         goto give_back;
     }
     spec->cgroup_procs_fd = cg.version ? cg.procs_fd : -1;
+    int landlock_fd = -1;
+    if (view_host_confined(spec, c, &ids, &landlock_fd, err, sizeof err) < 0) {
+        setup_error(res, err);
+        sio_memcg_close(&cg);
+        goto give_back;
+    }
     rc = sio_supervise(spec, res);
     handed = 1;
     spec->cgroup_procs_fd = -1;
+    spec->netns_fd = spec->mntns_fd = spec->landlock_fd = -1;
+    if (landlock_fd >= 0)
+        close(landlock_fd);
     if (cg.version) {
         uint64_t peak;
         sio_memcg_finish(&cg, &peak, &res->memcg_oom);

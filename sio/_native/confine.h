@@ -26,6 +26,13 @@ struct sio_confinement {
     /* Lend the directory to the pair but run the program with the caller's
      * ids (a jail, which applies the pair itself). */
     int keep_caller_ids;
+    /* For a program that sees the host (unprotected runs), with a pair of
+     * its own: the pair's empty network namespace (netns.h); the mount
+     * namespace where /proc hides other users' processes; writing only
+     * beneath spec->cwd (landlock.h, where the kernel has it). */
+    int own_network;
+    int hide_processes;
+    int write_only_cwd;
 };
 
 /* The cgroup limit for a memory limit: limit, address-space margin and

@@ -5,13 +5,16 @@
 #include "netns.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <linux/nsfs.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdlib.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -21,11 +24,22 @@
 #define NS_GET_NSTYPE _IO(0xb7, 0x3)
 #endif
 
-int sio_netns_create(char *err, size_t errlen)
+/* A descriptor of a new namespace of kind flags (CLONE_NEWNET, ...), held
+ * by a child made in it that first runs setup (raw syscalls only: it may
+ * share nothing with the host's threads), kept open after the child is
+ * gone. */
+static int hold_new_namespace(int flags, const char *kind, int (*setup)(void),
+                              char *err, size_t errlen)
 {
-    int hold[2];
+    int hold[2], ready[2];
     if (pipe2(hold, O_CLOEXEC) < 0) {
         snprintf(err, errlen, "pipe2: %s", strerror(errno));
+        return -1;
+    }
+    if (pipe2(ready, O_CLOEXEC) < 0) {
+        snprintf(err, errlen, "pipe2: %s", strerror(errno));
+        close(hold[0]);
+        close(hold[1]);
         return -1;
     }
     sigset_t all, old;
@@ -35,10 +49,16 @@ int sio_netns_create(char *err, size_t errlen)
     /* A raw clone is a fork that runs no atfork handlers: the child makes
      * only raw syscalls. It lives in the new namespace until the pipe says
      * the namespace is held. */
-    long pid = syscall(SYS_clone, CLONE_NEWNET | SIGCHLD, NULL, NULL, NULL, 0L);
+    long pid = syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, 0L);
     if (pid == 0) {
-        char byte;
+        char byte = 0;
         syscall(SYS_close, hold[1]);
+        syscall(SYS_close, ready[0]);
+        int failed = setup && setup() < 0;
+        int why = errno;
+        syscall(SYS_write, ready[1], failed ? (char *)&why : &byte,
+                failed ? sizeof why : 1);
+        syscall(SYS_close, ready[1]);
         while (syscall(SYS_read, hold[0], &byte, 1) < 0 && errno == EINTR)
             ;
         syscall(SYS_exit, 0);
@@ -46,25 +66,130 @@ int sio_netns_create(char *err, size_t errlen)
     int saved = errno;
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     close(hold[0]);
+    close(ready[1]);
     if (pid < 0) {
         close(hold[1]);
-        snprintf(err, errlen, "cannot create a network namespace: %s",
-                 strerror(saved));
+        close(ready[0]);
+        snprintf(err, errlen, "cannot create a %s namespace: %s", kind, strerror(saved));
         return -1;
     }
+    int why = 0;
+    ssize_t got;
+    do {
+        got = read(ready[0], &why, sizeof why);
+    } while (got < 0 && errno == EINTR);
+    close(ready[0]);
+    int fd = -1;
     char path[64];
-    snprintf(path, sizeof path, "/proc/%ld/ns/net", pid);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    saved = errno;
+    snprintf(path, sizeof path, "/proc/%ld/ns/%s", pid, kind);
+    if (got == 1) {
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        saved = errno;
+    }
     close(hold[1]);  /* the child reads end-of-file and exits */
     int status;
     while (waitpid((pid_t)pid, &status, __WALL) < 0 && errno == EINTR)
         ;
+    if (got != 1) {
+        snprintf(err, errlen, "cannot set up a %s namespace: %s", kind,
+                 got == (ssize_t)sizeof why ? strerror(why) : "its maker died");
+        return -1;
+    }
     if (fd < 0) {
         snprintf(err, errlen, "cannot open %s: %s", path, strerror(saved));
         return -1;
     }
     return fd;
+}
+
+int sio_netns_create(char *err, size_t errlen)
+{
+    return hold_new_namespace(CLONE_NEWNET, "net", NULL, err, errlen);
+}
+
+/* Kept for the process's lifetime: one per uid that ran. */
+static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct {
+    unsigned uid;
+    int fd;
+} *cache;
+static size_t ncache, capcache;
+
+int sio_netns_for_uid(unsigned uid, char *err, size_t errlen)
+{
+    pthread_mutex_lock(&cache_lock);
+    for (size_t i = 0; i < ncache; i++) {
+        if (cache[i].uid == uid) {
+            int fd = cache[i].fd;
+            pthread_mutex_unlock(&cache_lock);
+            return fd;
+        }
+    }
+    int fd = -1;
+    if (ncache == capcache) {
+        size_t cap = capcache ? capcache * 2 : 8;
+        void *grown = realloc(cache, cap * sizeof *cache);
+        if (!grown) {
+            snprintf(err, errlen, "out of memory");
+            goto out;
+        }
+        cache = grown;
+        capcache = cap;
+    }
+    fd = sio_netns_create(err, errlen);
+    if (fd >= 0) {
+        cache[ncache].uid = uid;
+        cache[ncache].fd = fd;
+        ncache++;
+    }
+out:
+    pthread_mutex_unlock(&cache_lock);
+    return fd;
+}
+
+static int procns_fd = -1;
+
+size_t sio_netns_kept(int *fds, size_t max)
+{
+    pthread_mutex_lock(&cache_lock);
+    size_t n = 0;
+    for (; n < ncache && n < max; n++)
+        fds[n] = cache[n].fd;
+    pthread_mutex_unlock(&cache_lock);
+    if (procns_fd >= 0 && n < max)
+        fds[n++] = procns_fd;
+    return n;
+}
+
+/* In the mount namespace's first process: its /proc shows a program the
+ * processes of its own uid alone (hidepid), and mounts of the host still
+ * reach it (slave propagation) while its own stay in it. */
+static int hide_other_processes(void)
+{
+    const unsigned long flags = MS_NOSUID | MS_NODEV | MS_NOEXEC;
+    if (syscall(SYS_mount, NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
+        return -1;
+    if (syscall(SYS_mount, "proc", "/proc", "proc", flags, "hidepid=invisible") < 0 &&
+        syscall(SYS_mount, "proc", "/proc", "proc", flags, "hidepid=2") < 0)
+        return -1;
+    return 0;
+}
+
+static pthread_once_t procns_once = PTHREAD_ONCE_INIT;
+static char procns_err[256];
+
+static void make_procns(void)
+{
+    procns_fd = hold_new_namespace(CLONE_NEWNS, "mnt", hide_other_processes,
+                                   procns_err, sizeof procns_err);
+}
+
+int sio_procns_get(char *err, size_t errlen)
+{
+    pthread_once(&procns_once, make_procns);
+    if (procns_fd < 0)
+        snprintf(err, errlen, "%s", procns_err);
+    return procns_fd;
 }
 
 int sio_netns_is_other(int fd, char *err, size_t errlen)

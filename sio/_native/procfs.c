@@ -91,6 +91,22 @@ int sio_proc_memory_peaks(int proc_dirfd, pid_t pid, uint64_t *vm_peak_kib,
     return sio_parse_status_peaks(buf, vm_peak_kib, vm_hwm_kib);
 }
 
+int sio_proc_page_tables_kib(int proc_dirfd, pid_t pid, uint64_t *kib)
+{
+    char buf[4096];
+    int fd = sio_proc_open(proc_dirfd, pid, "status");
+    if (fd < 0)
+        return -1;
+    ssize_t got = read_small(fd, buf, sizeof buf);
+    int saved = errno;
+    close(fd);
+    if (got < 0) {
+        errno = saved;
+        return -1;
+    }
+    return parse_kib_field(buf, "VmPTE:", kib);
+}
+
 int sio_proc_statm_size_kib(int statm_fd, uint64_t *size_kib)
 {
     char buf[128];

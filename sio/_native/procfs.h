@@ -18,6 +18,9 @@ int sio_proc_open(int proc_dirfd, pid_t pid, const char *name);
 int sio_proc_memory_peaks(int proc_dirfd, pid_t pid, uint64_t *vm_peak_kib,
                           uint64_t *vm_hwm_kib);
 
+/* Page tables the kernel holds for a live process (VmPTE), in KiB. */
+int sio_proc_page_tables_kib(int proc_dirfd, pid_t pid, uint64_t *kib);
+
 /* Current virtual size in KiB from an open /proc/PID/statm. */
 int sio_proc_statm_size_kib(int statm_fd, uint64_t *size_kib);
 

@@ -196,13 +196,30 @@ static uint64_t fixed_map_growth(pid_t pid, const struct sio_memory_limits *lim,
     return mapped < len ? len - mapped : 0;
 }
 
+/* Page-table memory (KiB) a mapping of [addr, addr + len) can make the
+ * kernel hold once its pages are touched: a table page for each 2 MiB,
+ * 1 GiB and 512 GiB block it reaches into. Mappings the kernel places lie
+ * side by side, and their tables cost about a 512th of their size; but a
+ * program that places one page a gigabyte apart makes the kernel hold two
+ * table pages per page it maps, far beyond any address-space limit. */
+uint64_t sio_table_bound_kib(uint64_t addr, uint64_t len)
+{
+    static const unsigned block_shifts[] = {21, 30, 39};
+    if (!len || addr + len < addr)
+        return 0;
+    uint64_t last = addr + len - 1, kib = 0;
+    for (size_t i = 0; i < sizeof block_shifts / sizeof *block_shifts; i++)
+        kib += ((last >> block_shifts[i]) - (addr >> block_shifts[i]) + 1) * 4;
+    return kib;
+}
+
 void sio_rule_memory(pid_t pid, const struct sio_syscall *sc,
                      const struct sio_memory_limits *lim,
                      struct sio_memory_state *st, uint64_t *peak_vm_kib,
                      struct sio_decision *d)
 {
     const uint64_t *a = sc->args;
-    uint64_t growth = 0;
+    uint64_t growth = 0, tables_kib = 0;
     int fixed = 0;
     switch (sc->nr) {
     case SYS_mmap:
@@ -210,12 +227,16 @@ void sio_rule_memory(pid_t pid, const struct sio_syscall *sc,
         /* MAP_FIXED replaces what is there (MAP_FIXED_NOREPLACE fails
          * instead, so it grows by its whole length). */
         fixed = ((int)a[3] & (MAP_FIXED | MAP_FIXED_NOREPLACE)) == MAP_FIXED;
+        if (a[0])  /* placed by the program (a hint is honoured if free) */
+            tables_kib = sio_table_bound_kib(a[0], growth);
         break;
     case SYS_mremap:
         if ((int)a[3] & MREMAP_DONTUNMAP)
             growth = page_align(a[2]);  /* the old mapping stays */
         else if (a[2] > a[1])
             growth = page_align(a[2]) - page_align(a[1]);
+        if ((int)a[3] & MREMAP_FIXED)
+            tables_kib = sio_table_bound_kib(a[4], page_align(a[2]));
         break;
     case SYS_brk:
         if (!st->brk_known &&
@@ -234,10 +255,10 @@ void sio_rule_memory(pid_t pid, const struct sio_syscall *sc,
         allow(d);
         return;
     }
-    /* Read the real size only when the bound says the limit is near:
+    /* Read the real sizes only when the bounds say the limit is near:
      * most allocations are decided without touching /proc. */
-    if (!st->estimate_known ||
-        st->estimate_kib + page_align(growth) / 1024 > lim->mem_limit_kib) {
+    if (!st->estimate_known || st->estimate_kib + st->tables_kib + tables_kib +
+                                       page_align(growth) / 1024 > lim->mem_limit_kib) {
         uint64_t current_kib = 0;
         if (st->statm_fd < 0)
             st->statm_fd = sio_proc_open(lim->proc_dirfd, pid, "statm");
@@ -248,11 +269,28 @@ void sio_rule_memory(pid_t pid, const struct sio_syscall *sc,
             if (current_kib > *peak_vm_kib)
                 *peak_vm_kib = current_kib;
         }
+        /* Page tables count once the program has placed mappings itself
+         * (what it has now, however it got them: munmap may have freed
+         * some). */
+        uint64_t held_kib;
+        if ((st->tables_kib || tables_kib) &&
+            sio_proc_page_tables_kib(lim->proc_dirfd, pid, &held_kib) == 0)
+            st->tables_kib = held_kib;
     }
     if (fixed)
         growth = fixed_map_growth(pid, lim, a[0], growth, st->estimate_kib);
     const uint64_t growth_kib = page_align(growth) / 1024;
     uint64_t after_kib = st->estimate_kib + growth_kib;
+    if (st->tables_kib + tables_kib &&
+        after_kib + st->tables_kib + tables_kib > lim->mem_limit_kib) {
+        /* Its pages fit, the tables the kernel would hold for them do not. */
+        uint64_t shown = lim->mem_limit_kib + sio_as_margin_kib(lim->mem_limit_kib);
+        if (shown > *peak_vm_kib)
+            *peak_vm_kib = shown;
+        kill_for(d, SIO_KILL_MEMORY);
+        return;
+    }
+    st->tables_kib += tables_kib;
     if (after_kib > lim->mem_limit_kib) {
         /* Report the program as over its limit, not the size of whatever
          * it asked for (a 1 TiB reservation is not 1 TiB used). */

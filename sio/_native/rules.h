@@ -35,6 +35,9 @@ struct sio_memory_state {
     uint64_t estimate_kib; /* upper bound of the current size: the last
                               reading plus growth allowed since (munmap is
                               not traced, so it never shrinks) */
+    uint64_t tables_kib;   /* upper bound of the page tables that mappings
+                              the program placed itself may cost: the last
+                              VmPTE reading plus bounds allowed since */
 };
 
 struct sio_memory_limits {
@@ -53,6 +56,10 @@ void sio_rule_memory(pid_t pid, const struct sio_syscall *sc,
                      const struct sio_memory_limits *lim,
                      struct sio_memory_state *st, uint64_t *peak_vm_kib,
                      struct sio_decision *d);
+
+/* Page-table memory (KiB) a mapping of [addr, addr + len) can make the
+ * kernel hold. Exposed for unit tests. */
+uint64_t sio_table_bound_kib(uint64_t addr, uint64_t len);
 
 /* kill/tkill/tgkill/rt_(tg)sigqueueinfo: only to the program itself. */
 void sio_rule_signal(pid_t pid, const struct sio_syscall *sc,

@@ -193,17 +193,6 @@ static int add_by_mask(struct builder *b, const char *name, unsigned arg,
     return 0;
 }
 
-/* action when arg >= threshold, ALLOW below it. */
-static int add_by_size(struct builder *b, const char *name, unsigned arg,
-                       uint64_t threshold, uint32_t action)
-{
-    struct scmp_arg_cmp big = SCMP_CMP(arg, SCMP_CMP_GE, threshold);
-    struct scmp_arg_cmp small = SCMP_CMP(arg, SCMP_CMP_LT, threshold);
-    if (add(b, action, name, 1, &big) < 0)
-        return -1;
-    return add(b, SCMP_ACT_ALLOW, name, 1, &small);
-}
-
 /* action when the low 32 bits of arg equal value (the kernel reads these
  * arguments as int: the upper half must not be a way around the rule). */
 static int add_by_value(struct builder *b, const char *name, unsigned arg,
@@ -287,8 +276,27 @@ static int add_memory_rules(struct builder *b, unsigned flags)
         return add_plain(b, SCMP_ACT_ALLOW, "brk");
     }
     uint32_t trace = SCMP_ACT_TRACE(SIO_TAG_MEMORY);
-    if (add_by_size(b, "mmap", 1, SIO_TRACED_MAP_MIN, trace) < 0 ||
-        add_by_size(b, "mremap", 2, SIO_TRACED_MAP_MIN, trace) < 0)
+    /* Big mappings, and small ones the program places itself (an address,
+     * or mremap's MREMAP_FIXED): spread out, those make the kernel hold
+     * page tables several times their size (sio_table_bound_kib). */
+    struct scmp_arg_cmp map_big = SCMP_CMP(1, SCMP_CMP_GE, SIO_TRACED_MAP_MIN);
+    struct scmp_arg_cmp map_placed[] = {
+        SCMP_CMP(1, SCMP_CMP_LT, SIO_TRACED_MAP_MIN), SCMP_CMP(0, SCMP_CMP_NE, 0)};
+    struct scmp_arg_cmp map_small[] = {
+        SCMP_CMP(1, SCMP_CMP_LT, SIO_TRACED_MAP_MIN), SCMP_CMP(0, SCMP_CMP_EQ, 0)};
+    struct scmp_arg_cmp remap_big = SCMP_CMP(2, SCMP_CMP_GE, SIO_TRACED_MAP_MIN);
+    struct scmp_arg_cmp remap_placed[] = {
+        SCMP_CMP(2, SCMP_CMP_LT, SIO_TRACED_MAP_MIN),
+        SCMP_CMP(3, SCMP_CMP_MASKED_EQ, MREMAP_FIXED, MREMAP_FIXED)};
+    struct scmp_arg_cmp remap_small[] = {
+        SCMP_CMP(2, SCMP_CMP_LT, SIO_TRACED_MAP_MIN),
+        SCMP_CMP(3, SCMP_CMP_MASKED_EQ, MREMAP_FIXED, 0)};
+    if (add(b, trace, "mmap", 1, &map_big) < 0 ||
+        add(b, trace, "mmap", 2, map_placed) < 0 ||
+        add(b, SCMP_ACT_ALLOW, "mmap", 2, map_small) < 0 ||
+        add(b, trace, "mremap", 1, &remap_big) < 0 ||
+        add(b, trace, "mremap", 2, remap_placed) < 0 ||
+        add(b, SCMP_ACT_ALLOW, "mremap", 2, remap_small) < 0)
         return -1;
     /* brk(0) only asks where the break is. */
     struct scmp_arg_cmp query = SCMP_CMP(0, SCMP_CMP_EQ, 0);

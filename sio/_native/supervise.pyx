@@ -69,6 +69,9 @@ cdef extern from "supervisor.h" nogil:
         uint64_t max_processes
         int confine_quotas
         int cgroup_procs_fd
+        int netns_fd
+        int mntns_fd
+        int landlock_fd
         const int *keep_fds
         size_t nkeep_fds
         const int *close_fds
@@ -120,6 +123,9 @@ cdef extern from "confine.h" nogil:
         unsigned lend_bits
         int memcg
         int keep_caller_ids
+        int own_network
+        int hide_processes
+        int write_only_cwd
     int sio_supervise_confined(sio_spec *spec, const sio_confinement *c,
                                sio_result *res)
     uint64_t sio_memcg_limit_bytes(uint64_t mem_limit_kib)
@@ -183,6 +189,7 @@ cdef extern from "verdict.h" nogil:
 
 cdef extern from "rules.h" nogil:
     int sio_path_is_local(const char *path, const char *local_root)
+    uint64_t sio_table_bound_kib(uint64_t addr, uint64_t length)
 
 
 cdef extern from "procfs.h" nogil:
@@ -470,7 +477,9 @@ def run(path, argv, env, *, cwd=None, int stdin=-1, int stdout=-1,
         Ids ids=None, bint own_ids=False, lend=None,
         unsigned long long max_open_files=0,
         unsigned long long max_processes=0, bint confine_quotas=False,
-        bint memcg=False, pass_fds=(), close_fds=(), bint keep_caller_ids=False):
+        bint memcg=False, pass_fds=(), close_fds=(), bint keep_caller_ids=False,
+        bint own_network=False, bint hide_processes=False,
+        bint write_only_cwd=False):
     """Run one program under supervision and return its :class:`Result`.
 
     ``path`` is what execve gets (relative paths are relative to ``cwd``);
@@ -495,7 +504,13 @@ def run(path, argv, env, *, cwd=None, int stdin=-1, int stdout=-1,
     and locked-memory quotas; ``memcg`` puts it in the memory cgroup of its
     pair (when one can be made) limited to the memory limit plus a little
     kernel memory; ``keep_caller_ids`` lends ``cwd`` to ``ids`` but runs the
-    program with this process's ids (a jail that applies them itself). ``pass_fds`` are descriptors the program keeps at
+    program with this process's ids (a jail that applies them itself).
+    For a program that sees the host's files (an unprotected run), with a
+    pair of its own: ``own_network`` puts it in the pair's empty network
+    namespace (no network at all), ``hide_processes`` in a mount namespace
+    whose /proc shows it its own processes alone, and ``write_only_cwd``
+    lets it write nowhere but beneath ``cwd`` (Landlock, where the kernel
+    has it; without a pair too). ``pass_fds`` are descriptors the program keeps at
     their numbers (every other one but 0-2 is closed); ``close_fds`` are
     closed in this process once the program has them (handed over).
     """
@@ -568,6 +583,9 @@ def run(path, argv, env, *, cwd=None, int stdin=-1, int stdout=-1,
     conf.lease_ids = own_ids
     conf.memcg = memcg
     conf.keep_caller_ids = keep_caller_ids
+    conf.own_network = own_network
+    conf.hide_processes = hide_processes
+    conf.write_only_cwd = write_only_cwd
     if lend is not None:
         if lend not in _LEND_BITS:
             raise SupervisionError('lend must be one of %s, not %r'
@@ -577,7 +595,7 @@ def run(path, argv, env, *, cwd=None, int stdin=-1, int stdout=-1,
         if not ids.active:
             raise SupervisionError('the ids were released already')
         conf.ids = ids._ids
-    cdef bint confined = own_ids or ids is not None
+    cdef bint confined = own_ids or ids is not None or write_only_cwd
 
     with nogil:
         if confined:
@@ -739,6 +757,11 @@ def _parse_maps_overlap(text, unsigned long long start, unsigned long long end):
     return sio_parse_maps_overlap(t, start, end)
 
 
+def _table_bound_kib(unsigned long long addr, unsigned long long length):
+    """Unit-test hook: page-table KiB a mapping can make the kernel hold."""
+    return sio_table_bound_kib(addr, length)
+
+
 def _memcg_counter(text, key):
     """Unit-test hook: the counter ``key`` of a memory.events text."""
     cdef bytes t = _as_bytes(text, 'text')
@@ -759,6 +782,39 @@ def memcg_version():
 
 cdef extern from "netns.h" nogil:
     int sio_netns_create(char *err, size_t errlen)
+    int sio_netns_for_uid(unsigned uid, char *err, size_t errlen)
+    size_t sio_netns_kept(int *fds, size_t max)
+
+
+cdef extern from "landlock.h" nogil:
+    int sio_landlock_abi()
+
+
+def landlock_abi():
+    """The Landlock ABI version of this kernel (0: none), which decides
+    whether unprotected runs can be kept from writing outside their job
+    directory."""
+    return sio_landlock_abi()
+
+
+def net_namespace_for(unsigned uid):
+    """The empty network namespace kept for runs under ``uid`` (a
+    descriptor this process keeps: do not close it). Needs root; raises
+    :class:`SupervisionError` when one cannot be made."""
+    cdef char err[256]
+    cdef int fd
+    with nogil:
+        fd = sio_netns_for_uid(uid, err, sizeof(err))
+    if fd < 0:
+        raise SupervisionError((<bytes>err).decode(errors='replace'))
+    return fd
+
+
+def _kept_namespaces():
+    """Test hook: the namespace descriptors this process keeps."""
+    cdef int fds[4096]
+    cdef size_t n = sio_netns_kept(fds, 4096)
+    return [fds[i] for i in range(n)]
 
 
 def new_net_namespace():

@@ -35,6 +35,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#ifndef SYS_landlock_restrict_self
+#define SYS_landlock_restrict_self 446
+#endif
+
 #define CHILD_STACK_SIZE (128 * 1024)
 #define MAX_WATCH_SLEEP_NS 1000000000ULL      /* 1 s */
 #define KILLED_RECHECK_NS 100000000ULL        /* 0.1 s */
@@ -44,7 +48,8 @@
 enum child_stage {
     STAGE_SIGNALS = 1, STAGE_SETPGID, STAGE_FDS, STAGE_CHDIR, STAGE_CGROUP,
     STAGE_RLIMIT, STAGE_IDS, STAGE_PDEATHSIG, STAGE_HOOK, STAGE_TRACEME,
-    STAGE_STOP, STAGE_NNP, STAGE_SECCOMP, STAGE_EXEC,
+    STAGE_STOP, STAGE_NNP, STAGE_SECCOMP, STAGE_EXEC, STAGE_NAMESPACES,
+    STAGE_LANDLOCK,
 };
 
 static const char *const stage_names[] = {
@@ -52,6 +57,7 @@ static const char *const stage_names[] = {
     "joining the cgroup", "setrlimit", "switching to the run's uid/gid",
     "PR_SET_PDEATHSIG", "the set-up hook", "PTRACE_TRACEME", "stopping",
     "PR_SET_NO_NEW_PRIVS", "loading seccomp filter", "execve",
+    "joining the run's namespaces", "restricting writes (landlock)",
 };
 
 /* Tracer CPU is checked against its budget every this many stops. */
@@ -130,6 +136,30 @@ static void __attribute__((noreturn)) child_fail(const struct child_ctx *c,
     _exit(127);
 }
 
+/* How long an exec refused with ETXTBSY is tried again: a program file
+ * just written is held open for writing, for a moment, by the child of
+ * any thread of the host that forked while the file was being written
+ * (until that child's exec closes it). */
+#define ETXTBSY_RETRIES 2000
+#define ETXTBSY_PAUSE_NS 500000L  /* 0.5 ms: 1 s in all */
+
+/* execveat through exe_fd, or execve by path when it is -1; returns only
+ * when the exec failed (errno says why). */
+static void exec_program(const struct sio_spec *s, int exe_fd)
+{
+    for (int tries = 0;; tries++) {
+        if (exe_fd >= 0)
+            syscall(SYS_execveat, exe_fd, "", s->argv, s->envp, AT_EMPTY_PATH);
+        else
+            execve(s->path, s->argv, s->envp);
+        if (errno != ETXTBSY || tries == ETXTBSY_RETRIES)
+            return;
+        struct timespec pause = {0, ETXTBSY_PAUSE_NS};
+        nanosleep(&pause, NULL);
+        errno = ETXTBSY;
+    }
+}
+
 static int child_main(void *arg)
 {
     const struct child_ctx *c = arg;
@@ -177,6 +207,11 @@ static int child_main(void *arg)
     for (size_t i = 0; i < s->nkeep_fds; i++)
         if (s->keep_fds[i] > 2 && fcntl(s->keep_fds[i], F_SETFD, 0) < 0)
             child_fail(c, STAGE_FDS);
+    /* Joining a mount namespace moves the cwd to its root: before chdir. */
+    if (s->mntns_fd > 0 && setns(s->mntns_fd, CLONE_NEWNS) < 0)
+        child_fail(c, STAGE_NAMESPACES);
+    if (s->netns_fd > 0 && setns(s->netns_fd, CLONE_NEWNET) < 0)
+        child_fail(c, STAGE_NAMESPACES);
     if (s->cwd && chdir(s->cwd) < 0)
         child_fail(c, STAGE_CHDIR);
     /* The program is executed through a descriptor opened here, at a
@@ -204,6 +239,13 @@ static int child_main(void *arg)
     for (int i = 0; i < c->nlimits; i++)
         if (setrlimit(c->limit_resource[i], &c->limit_value[i]) < 0)
             child_fail(c, STAGE_RLIMIT);
+    /* Root may restrict itself as it is; anyone else first gives up gaining
+     * privileges by exec, as Landlock requires. */
+    if (s->landlock_fd > 0 &&
+        syscall(SYS_landlock_restrict_self, s->landlock_fd, 0U) < 0 &&
+        (errno != EPERM || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
+         syscall(SYS_landlock_restrict_self, s->landlock_fd, 0U) < 0))
+        child_fail(c, STAGE_LANDLOCK);
     if (s->switch_ids) {
         /* Raw syscalls: libc's wrappers would signal the other threads of
          * a process this child may share memory with. Leaving uid 0 for
@@ -233,12 +275,12 @@ static int child_main(void *arg)
         if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, s->filter) < 0)
             child_fail(c, STAGE_SECCOMP);
     }
-    syscall(SYS_execveat, exe_fd, "", s->argv, s->envp, AT_EMPTY_PATH);
+    exec_program(s, exe_fd);
     /* ENOENT: a script, whose interpreter cannot open a descriptor closed
      * at exec; by its path, then (not under the static policy). */
     if (errno != ENOENT)
         child_fail(c, STAGE_EXEC);
-    execve(s->path, s->argv, s->envp);
+    exec_program(s, -1);
     child_fail(c, STAGE_EXEC);
 }
 
@@ -726,6 +768,7 @@ static void on_stop(struct run *r, pid_t pid, int status)
              * from here on.) */
             t->mem.brk_known = 0;
             t->mem.estimate_known = 0;
+            t->mem.tables_kib = 0;
             break;
         case PTRACE_EVENT_FORK:
         case PTRACE_EVENT_VFORK:
@@ -945,7 +988,7 @@ static void read_child_error(struct run *r)
     if (got != (ssize_t)sizeof msg)
         return;
     int stage = msg[0], err = msg[1];
-    const char *what = stage > 0 && stage <= STAGE_EXEC ? stage_names[stage]
+    const char *what = stage > 0 && stage <= STAGE_LANDLOCK ? stage_names[stage]
                                                         : "?";
     if (stage == STAGE_EXEC) {
         r->res->exec_failed = 1;

@@ -130,6 +130,14 @@ struct sio_spec {
     /* A descriptor of the cgroup.procs file the program joins before exec
      * (a memory cgroup that bounds kernel-held memory too); 0 or -1: none. */
     int cgroup_procs_fd;
+    /* Namespaces the program joins before anything else (the caller must
+     * hold CAP_SYS_ADMIN; see netns.h): a network namespace, and a mount
+     * namespace (which needs an absolute cwd). 0 or -1: none. */
+    int netns_fd;
+    int mntns_fd;
+    /* A Landlock ruleset the program is restricted by (landlock.h); 0 or
+     * -1: none. */
+    int landlock_fd;
     const struct sio_hooks *hooks;
     /* Extra set-up in the child right before tracing starts (e.g. dropping
      * capabilities). Only async-signal-safe calls; return 0, or -1 with

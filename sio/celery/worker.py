@@ -1,6 +1,13 @@
-"""``sio-celery-worker [BROKER_URL] [celery worker options]``.
+"""``sio-celery-worker [--env-file FILE] [BROKER_URL] [celery worker options]``.
 
 Starts a Celery worker for sioworkers jobs on the ``sioworkers`` queue.
+
+Credentials: give the broker URL (with its password) in the environment
+(``CELERY_BROKER_URL``) or in an ``--env-file`` readable by its owner alone
+(``NAME=value`` lines; one open to others is refused), never as
+``BROKER_URL`` on the command line, which every process of the machine may
+read in ``/proc``. (The programs the worker runs see only their own
+processes and never the worker's environment.)
 When a broker URL is given and ``FILETRACKER_URL`` is not set, Filetracker
 is expected on the broker's host at its default port (9999).
 
@@ -19,9 +26,15 @@ from sio.celery.app import make_app
 FILETRACKER_DEFAULT_PORT = 9999
 
 USAGE = """\
-usage: sio-celery-worker [BROKER_URL] [celery worker options]
+usage: sio-celery-worker [--env-file FILE] [BROKER_URL] [celery worker options]
 
 Runs sioworkers jobs taken from the broker's 'sioworkers' queue.
+
+  --env-file FILE  NAME=value lines (CELERY_BROKER_URL, CELERY_RESULT_BACKEND,
+               FILETRACKER_URL, ...) set before anything else: credentials
+               kept off the command line, where every process of the
+               machine can read them. The file must be readable by its
+               owner alone.
 
   BROKER_URL   amqp://USER:PASSWORD@HOST[:PORT]/VHOST (RabbitMQ, the default:
                amqp://guest:guest@127.0.0.1:5672//) or redis://HOST:PORT/DB
@@ -40,6 +53,31 @@ Environment:
 
 class BadBrokerURL(ValueError):
     pass
+
+
+def load_env_file(path: str) -> dict[str, str]:
+    """The ``NAME=value`` lines of ``path`` (blank lines and ``#`` comments
+    skipped), put into this process's environment. ValueError when the
+    file is readable or writable by anyone but its owner (it holds
+    passwords) or a line is not ``NAME=value``."""
+    with open(path) as f:
+        mode = os.fstat(f.fileno()).st_mode
+        if mode & 0o077:
+            raise ValueError(f'{path} is open to others (mode {mode & 0o777:o}): '
+                             f'chmod 600 it, it holds credentials')
+        text = f.read()
+    values = {}
+    for number, line in enumerate(text.splitlines(), 1):
+        line = line.strip()
+        if not line or line.startswith('#'):
+            continue
+        name, sep, value = line.partition('=')
+        name = name.strip()
+        if not sep or not name.isidentifier():
+            raise ValueError(f'{path}:{number}: expected NAME=value')
+        values[name] = value.strip()
+    os.environ.update(values)
+    return values
 
 
 def check_broker_url(url: str) -> None:
@@ -84,6 +122,13 @@ def main(argv: list[str] | None = None) -> None:
     if args and args[0] in ('-h', '--help'):
         sys.stdout.write(USAGE)
         sys.exit(0)
+    if args and (args[0] == '--env-file' or args[0].startswith('--env-file=')):
+        path = args.pop(0).partition('=')[2] or (args.pop(0) if args else '')
+        try:
+            load_env_file(path)
+        except (OSError, ValueError) as exc:
+            sys.stderr.write(f'sio-celery-worker: --env-file: {exc}\n')
+            sys.exit(2)
     broker = None
     if args and not args[0].startswith('-'):
         broker = args.pop(0)

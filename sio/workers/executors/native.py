@@ -47,16 +47,23 @@ def plan(call: Invocation, shell: str) -> Program:
 class Confinement:
     """What a run may take beyond its limits: RLIMIT_NOFILE and RLIMIT_NPROC
     (0: inherited; processes only count with ids of its own), the small
-    signal/message-queue/locked-memory quotas, its own memory cgroup, and
-    the access to the job directory its ids get (``'x'``, ``'rx'``,
+    signal/message-queue/locked-memory quotas, its own memory cgroup, the
+    access to the job directory its ids get (``'x'``, ``'rx'``,
     ``'rwx'``; None: none, the program is started through a descriptor
-    opened before the switch)."""
+    opened before the switch), and what of the host it sees."""
 
     open_files: int = 0
     processes: int = 0
     quotas: bool = True
     memcg: bool = True
     directory_access: str | None = None
+    #: For programs that see the host (unprotected runs): whether they keep
+    #: the host's network (else an empty namespace of their ids'), see the
+    #: host's other processes in /proc, and may write outside the job
+    #: directory.
+    network: bool = True
+    see_processes: bool = True
+    write_anywhere: bool = True
 
     @cached_property
     def supervisor_options(self) -> dict:
@@ -69,6 +76,9 @@ class Confinement:
             'max_processes': self.processes,
             'confine_quotas': self.quotas,
             'memcg': self.memcg,
+            'own_network': not self.network,
+            'hide_processes': not self.see_processes,
+            'write_only_cwd': not self.write_anywhere,
         }
 
 

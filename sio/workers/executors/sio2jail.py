@@ -20,7 +20,7 @@ _SIGNAL = re.compile(r'process exited due to signal (\d+)')
 _perf_lock = threading.Lock()
 _perf_state: tuple[bool, str] | None = None
 _netns_lock = threading.Lock()
-_net_namespaces: dict[int, int | None] = {}
+_netns_warned = False
 _jail_kinds_lock = threading.Lock()
 _jail_kinds: dict[tuple, bool] = {}
 #: What the bundled jail's --version says besides the stock version.
@@ -41,20 +41,21 @@ def instruction_counting() -> tuple[bool, str]:
 
 
 def net_namespace_for(uid: int) -> int | None:
-    """The empty network namespace (a descriptor this process keeps) that
-    jailed runs under ``uid`` join instead of making one each (a
+    """The empty network namespace (a descriptor the native core keeps)
+    that jailed runs under ``uid`` join instead of making one each (a
     millisecond of every run): runs under one uid never overlap, and a
     program without capabilities over it leaves nothing behind. None where
     none can be made; the jail then makes its own."""
-    with _netns_lock:
-        if uid not in _net_namespaces:
-            try:
-                _net_namespaces[uid] = supervise.new_net_namespace()
-            except supervise.SupervisionError as exc:
+    global _netns_warned
+    try:
+        return supervise.net_namespace_for(uid)
+    except supervise.SupervisionError as exc:
+        with _netns_lock:
+            if not _netns_warned:
                 logger.warning('every jailed run makes its own network namespace: %s',
                                exc)
-                _net_namespaces[uid] = None
-        return _net_namespaces[uid]
+                _netns_warned = True
+        return None
 
 
 def is_bundled_jail(path: str) -> bool:

@@ -1,6 +1,11 @@
 """Executors without isolation, for trusted programs (compilers, checkers
 run by trusted jobs, package tools)."""
 
+import dataclasses
+import os
+import shutil
+import tempfile
+
 from sio.workers.executors import native
 from sio.workers.executors.base import BaseExecutor, Invocation
 from sio.workers.executors.results import system_error, to_renv
@@ -22,9 +27,14 @@ class UnprotectedExecutor(BaseExecutor):
 
 
 #: Descriptors and processes (threads count) of a measured unprotected run
-#: under ids of its own: enough for compilers and the JVM.
+#: under ids of its own: enough for compilers and the JVM. It sees the
+#: host's files but writes only in its job directory, sees no process but
+#: its own, and has no network.
 DETAILED_CONFINEMENT = native.Confinement(open_files=256, processes=512,
-                                          directory_access='rwx')
+                                          directory_access='rwx', network=False,
+                                          see_processes=False, write_anywhere=False)
+#: The same, for a tool that needs the network (``network=True``).
+NETWORKED_CONFINEMENT = dataclasses.replace(DETAILED_CONFINEMENT, network=True)
 
 
 class DetailedUnprotectedExecutor(BaseExecutor):
@@ -42,16 +52,42 @@ class DetailedUnprotectedExecutor(BaseExecutor):
     the trace (``CLONE_UNTRACED`` is EPERM, ``clone3`` ENOSYS so libc uses
     clone), routing signals through descriptors is EPERM, and it gets
     small signal/message-queue quotas and, with a memory limit, a memory
-    cgroup where one can be made.
+    cgroup where one can be made. It cannot install a seccomp filter, make
+    a namespace or SysV IPC objects; it writes only beneath the job
+    directory (Landlock, where the kernel has it), sees only its own
+    processes in /proc, and has no network (an empty network namespace of
+    its uid's) unless made with ``network=True``, for a tool that needs
+    it. Its environment is the allow-list of
+    :data:`~sio.workers.executors.base.INHERITED_ENV` with ``HOME`` the job
+    directory and ``TMPDIR`` a private directory in it, removed with
+    everything in it when the run ends.
     """
 
     extra_options = ('pass_fds', 'close_fds')
+
+    def __init__(self, network: bool = False):
+        self.confinement = NETWORKED_CONFINEMENT if network else DETAILED_CONFINEMENT
 
     def _execute(self, call: Invocation) -> dict:
         try:
             program = native.plan(call, shell='when-needed')
         except FileNotFoundError as exc:
             return to_renv(system_error(f'cannot execute the program: {exc}'))
+        private_tmp = None
+        if call.env.get(b'TMPDIR') == call.cwd.encode():
+            # Temporary files of its own, gone when the run is, however it
+            # ends (a killed compiler's .o of a gigabyte included).
+            private_tmp = tempfile.mkdtemp(prefix='.tmp', dir=call.cwd)
+            os.chmod(private_tmp, 0o1777)  # reached only through the lent directory
+            call.env[b'TMPDIR'] = private_tmp.encode()
+        try:
+            return self._run(call, program)
+        finally:
+            if private_tmp is not None:
+                # fd-based: links the program left inside are not followed.
+                shutil.rmtree(private_tmp, ignore_errors=True)
+
+    def _run(self, call: Invocation, program: native.Program) -> dict:
         # Tracing stops at exec, fork and exit events (how every descendant
         # is found, timed and killed, and how the peak RSS of the program,
         # not of this process it was cloned from, is read) and, with a
@@ -62,5 +98,5 @@ class DetailedUnprotectedExecutor(BaseExecutor):
         mem_limited = bool(call.limits.mem_limit)
         result = native.run(call, program, trace=True, follow_forks=True,
                             policy='observe', trace_memory=mem_limited,
-                            confinement=DETAILED_CONFINEMENT)
+                            confinement=self.confinement)
         return to_renv(native.outcome_of(result, mem='rss'))
