@@ -78,6 +78,15 @@ def containment_costs(tiny: str, rounds: int):
                                                   **detailed),
         '+ own uid/gid, directory lent': lambda: supervise.run(
             tiny, [tiny], [], policy='observe', own_ids=True, lend='rwx', **detailed),
+        '+ empty network namespace': lambda: supervise.run(
+            tiny, [tiny], [], policy='observe', own_ids=True, lend='rwx', own_network=True,
+            **detailed),
+        '+ hidepid mount namespace': lambda: supervise.run(
+            tiny, [tiny], [], policy='observe', own_ids=True, lend='rwx', own_network=True,
+            hide_processes=True, **detailed),
+        '+ Landlock write scope': lambda: supervise.run(
+            tiny, [tiny], [], policy='observe', own_ids=True, lend='rwx', own_network=True,
+            hide_processes=True, write_only_cwd=True, **detailed),
     }
     times = interleaved(variants, rounds)
     m = {name: median(values) * 1e6 for name, values in times.items()}
@@ -94,6 +103,13 @@ def containment_costs(tiny: str, rounds: int):
          f'{m["+ observe filter"] - m["traced, no filter"]:+.1f}'],
         ['uid/gid switch + job directory lent (Detailed)',
          f'{m["+ own uid/gid, directory lent"] - m["+ observe filter"]:+.1f}'],
+        ['joining its uid\'s empty network namespace (Detailed)',
+         f'{m["+ empty network namespace"] - m["+ own uid/gid, directory lent"]:+.1f}'],
+        ['joining the hidepid mount namespace (Detailed)',
+         f'{m["+ hidepid mount namespace"] - m["+ empty network namespace"]:+.1f}'],
+        [f'Landlock ruleset, writes only in the job directory (Detailed; ABI '
+         f'{supervise.landlock_abi()})',
+         f'{m["+ Landlock write scope"] - m["+ hidepid mount namespace"]:+.1f}'],
         ['process CPU clock read (one per process at exit, one per watchdog '
          'wake-up)', f'{cpu_clock_read_us():.2f}'],
     ]
@@ -131,7 +147,7 @@ def detailed_breakdown(tiny: str, rounds: int):
             lambda: supervise.run(tiny, [tiny], env, **traced),
         '+ observe filter': lambda: supervise.run(tiny, [tiny], env, policy='observe',
                                                   **traced),
-        '+ own uid/gid, quotas, job directory lent': lambda: supervise.run(
+        '+ own uid/gid, quotas, job directory lent, namespaces, Landlock': lambda: supervise.run(
             tiny, [tiny], env, policy='observe', **DETAILED_CONFINEMENT.supervisor_options,
             **traced),
         'DetailedUnprotectedExecutor (+ its Python)': lambda: detailed([tiny], stdout=devnull),

@@ -433,9 +433,11 @@ static int build_observe(struct builder *b, unsigned flags)
         (!(flags & SIO_PF_NO_OUTPUT) && add_output_rules(b, SCMP_ACT_ERRNO(EPERM)) < 0))
         return -1;
     /* Trusted programs, but memory outside the address space is still
-     * memory no limit would see, and SysV objects would outlive the run. */
+     * memory no limit would see, and SysV objects and the uid's keyring
+     * would outlive the run (for the next run of the same uid to find). */
     static const char *const refused[] = {"memfd_create", "shmget", "msgget",
-                                          "semget"};
+                                          "semget", "add_key", "request_key",
+                                          "keyctl"};
     for (size_t i = 0; i < sizeof refused / sizeof *refused; i++)
         if (add_plain(b, SCMP_ACT_ERRNO(EPERM), refused[i]) < 0)
             return -1;
