@@ -156,12 +156,12 @@ def _open_fds():
 def _kept_by_design(fd):
     """Descriptors the native core keeps for later runs: the locks of uids
     this process leased, the control files of their memory cgroups, the
-    network namespaces of their runs and the mount namespace of unprotected
-    runs, the file this thread's runs
+    network namespaces of their runs, the mount namespace of unprotected
+    runs and the devices their Landlock rulesets name, the file this thread's runs
     write instead of /dev/null."""
     from sio._native import supervise
 
-    if int(fd) in supervise._kept_namespaces() or \
+    if int(fd) in supervise._kept_descriptors() or \
             int(fd) == supervise._kept_output_file():
         return True
     lock_dir = os.environ.get('SIO_RUN_UIDS_DIR') or '/run/sioworkers/uids'

@@ -252,7 +252,7 @@ def test_detailed_programs_get_an_allow_listed_environment(worker_secret):
     assert set(names) == {b'PATH', b'HOME', b'TMPDIR', b'LC_ALL', b'LANGUAGE'}, names
     assert names[b'HOME'] == tempcwd().encode()
     assert os.path.dirname(names[b'TMPDIR']) == tempcwd().encode()
-    assert not os.path.exists(names[b'TMPDIR']), 'the private TMPDIR outlived the run'
+    assert os.listdir(names[b'TMPDIR']) == [], 'what the run left in its TMPDIR stayed'
 
 
 # --- 5. Nothing outlives a run, nothing crosses between runs -----------------
@@ -334,7 +334,9 @@ def test_a_killed_compiler_leaves_no_temporary_files(tmp_path):
         renv = ex(['g++', *SLOW_FLAGS, 'slow.cpp', '-o', 'slow'], time_limit=1000,
                   ignore_errors=True)
     assert renv['result_code'] == 'TLE', renv
-    assert os.listdir(tempcwd()) == ['slow.cpp']
+    # The private TMPDIR stays for the job's next run, emptied.
+    assert sorted(os.listdir(tempcwd())) == ['.sio-tmp', 'slow.cpp']
+    assert os.listdir(tempcwd('.sio-tmp')) == []
     assert not {n for n in set(os.listdir('/tmp')) - shared_tmp if n.startswith('cc')}
 
 

@@ -70,26 +70,40 @@ int sio_landlock_abi(void)
     return abi;
 }
 
-static int add_beneath(int ruleset, const char *path, uint64_t access, char *err,
-                       size_t errlen)
+static int add_rule(int ruleset, int fd, const char *path, uint64_t access, char *err,
+                    size_t errlen)
 {
-    int fd = open(path, O_PATH | O_CLOEXEC);
-    if (fd < 0) {
-        if (errno == ENOENT)
-            return 0;  /* a device this host lacks: nothing to allow */
-        snprintf(err, errlen, "landlock: cannot open %s: %s", path, strerror(errno));
-        return -1;
-    }
     struct path_beneath_attr rule = {.allowed_access = access, .parent_fd = fd};
-    long rc = syscall(SYS_landlock_add_rule, ruleset, RULE_PATH_BENEATH, &rule, 0);
-    int saved = errno;
-    close(fd);
-    if (rc < 0) {
+    if (syscall(SYS_landlock_add_rule, ruleset, RULE_PATH_BENEATH, &rule, 0) < 0) {
         snprintf(err, errlen, "landlock: cannot allow writing to %s: %s", path,
-                 strerror(saved));
+                 strerror(errno));
         return -1;
     }
     return 0;
+}
+
+/* The devices' O_PATH descriptors, opened once (-1: not on this host):
+ * every run's ruleset names them. */
+#define NDEVICES (sizeof harmless_devices / sizeof *harmless_devices)
+static pthread_once_t devices_once = PTHREAD_ONCE_INIT;
+static int device_fds[NDEVICES];
+
+static void open_devices(void)
+{
+    for (size_t i = 0; i < NDEVICES; i++)
+        device_fds[i] = open(harmless_devices[i], O_PATH | O_CLOEXEC);
+}
+
+size_t sio_landlock_kept(int *fds, size_t max)
+{
+    size_t n = 0;
+    if (sio_landlock_abi() < 1)
+        return 0;
+    pthread_once(&devices_once, open_devices);
+    for (size_t i = 0; i < NDEVICES && n < max; i++)
+        if (device_fds[i] >= 0)
+            fds[n++] = device_fds[i];
+    return n;
 }
 
 int sio_landlock_for_dir(const char *dir, char *err, size_t errlen)
@@ -112,12 +126,21 @@ int sio_landlock_for_dir(const char *dir, char *err, size_t errlen)
         snprintf(err, errlen, "landlock: cannot create a ruleset: %s", strerror(errno));
         return -1;
     }
-    /* Device nodes need a capability the program has not got anyway. */
-    if (add_beneath(ruleset, dir, handled & ~(FS_MAKE_CHAR | FS_MAKE_BLOCK), err,
-                    errlen) < 0)
+    int dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (dirfd < 0) {
+        snprintf(err, errlen, "landlock: cannot open %s: %s", dir, strerror(errno));
         goto fail;
-    for (size_t i = 0; i < sizeof harmless_devices / sizeof *harmless_devices; i++)
-        if (add_beneath(ruleset, harmless_devices[i], file_rights, err, errlen) < 0)
+    }
+    /* Device nodes need a capability the program has not got anyway. */
+    int rc = add_rule(ruleset, dirfd, dir, handled & ~(FS_MAKE_CHAR | FS_MAKE_BLOCK), err,
+                      errlen);
+    close(dirfd);
+    if (rc < 0)
+        goto fail;
+    pthread_once(&devices_once, open_devices);
+    for (size_t i = 0; i < NDEVICES; i++)
+        if (device_fds[i] >= 0 && add_rule(ruleset, device_fds[i], harmless_devices[i],
+                                           file_rights, err, errlen) < 0)
             goto fail;
     return ruleset;
 fail:

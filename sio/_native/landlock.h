@@ -27,4 +27,8 @@ int sio_landlock_abi(void);
  * Landlock (runs go on without it), -1 with a message in err. */
 int sio_landlock_for_dir(const char *dir, char *err, size_t errlen);
 
+/* The descriptors this process keeps for every ruleset (at most max), for
+ * a check that nothing else stays open. */
+size_t sio_landlock_kept(int *fds, size_t max);
+
 #endif

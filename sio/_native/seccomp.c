@@ -208,7 +208,7 @@ static int add_by_value(struct builder *b, const char *name, unsigned arg,
  * SECCOMP_RET_TRACE tags or USER_NOTIF answers would outrank ours) or make
  * a namespace by clone (unshare and setns: see each policy). refuse: how
  * the policy says no (errno, or RV). */
-static int add_self_rules(struct builder *b, uint32_t refuse)
+static int add_self_rules(struct builder *b, uint32_t refuse, uint64_t namespace_flags)
 {
     struct scmp_arg_cmp set_seccomp = SCMP_CMP(0, SCMP_CMP_EQ, PR_SET_SECCOMP);
     if (add_plain(b, refuse, "seccomp") < 0 ||
@@ -216,7 +216,7 @@ static int add_self_rules(struct builder *b, uint32_t refuse)
         return -1;
     for (unsigned bit = 0; bit < 32; bit++) {
         uint64_t m = 1ULL << bit;
-        if (!(NAMESPACE_CLONE_FLAGS & m))
+        if (!(namespace_flags & m))
             continue;
         struct scmp_arg_cmp ns = SCMP_CMP(0, SCMP_CMP_MASKED_EQ, m, m);
         if (add(b, refuse, "clone", 1, &ns) < 0)
@@ -404,7 +404,7 @@ static int build_permissive(struct builder *b, unsigned flags)
         if (add_plain(b, SCMP_ACT_ERRNO(EPERM), kernel_memory_syscalls[i]) < 0)
             return -1;
     if (add_containment_rules(b, SCMP_ACT_ERRNO(EPERM)) < 0 ||
-        add_self_rules(b, SCMP_ACT_ERRNO(EPERM)) < 0 ||
+        add_self_rules(b, SCMP_ACT_ERRNO(EPERM), NAMESPACE_CLONE_FLAGS) < 0 ||
         add_process_rules(b) < 0 || add_output_rules(b, SCMP_ACT_ERRNO(EPERM)) < 0)
         return -1;
     if (flags & SIO_PF_TRACE_MEMORY) {
@@ -426,10 +426,14 @@ static int build_observe(struct builder *b, unsigned flags)
     }
     if (!(flags & SIO_PF_OWN_UID) && add_containment_rules(b, SCMP_ACT_ERRNO(EPERM)) < 0)
         return -1;
-    if (add_process_rules(b) < 0 || add_self_rules(b, SCMP_ACT_ERRNO(EPERM)) < 0 ||
+    /* The observe policy's programs hold no capability (a uid of their
+     * own, or a worker's that is not root): the kernel refuses them every
+     * namespace but a user namespace, which would give them all the rest. */
+    if (add_process_rules(b) < 0 ||
+        add_self_rules(b, SCMP_ACT_ERRNO(EPERM), CLONE_NEWUSER) < 0 ||
         add_plain(b, SCMP_ACT_ERRNO(EPERM), "setns") < 0 ||
-        add_by_mask(b, "unshare", 0, NAMESPACE_CLONE_FLAGS | CLONE_NEWTIME,
-                    SCMP_ACT_ALLOW, SCMP_ACT_ERRNO(EPERM)) < 0 ||
+        add_by_mask(b, "unshare", 0, CLONE_NEWUSER, SCMP_ACT_ALLOW,
+                    SCMP_ACT_ERRNO(EPERM)) < 0 ||
         (!(flags & SIO_PF_NO_OUTPUT) && add_output_rules(b, SCMP_ACT_ERRNO(EPERM)) < 0))
         return -1;
     /* Trusted programs, but memory outside the address space is still

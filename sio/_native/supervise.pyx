@@ -788,6 +788,7 @@ cdef extern from "netns.h" nogil:
 
 cdef extern from "landlock.h" nogil:
     int sio_landlock_abi()
+    size_t sio_landlock_kept(int *fds, size_t max)
 
 
 def landlock_abi():
@@ -815,6 +816,14 @@ def _kept_namespaces():
     cdef int fds[4096]
     cdef size_t n = sio_netns_kept(fds, 4096)
     return [fds[i] for i in range(n)]
+
+
+def _kept_descriptors():
+    """Test hook: every descriptor the native core keeps for later runs
+    (namespaces, the devices Landlock rulesets name)."""
+    cdef int fds[64]
+    cdef size_t n = sio_landlock_kept(fds, 64)
+    return _kept_namespaces() + [fds[i] for i in range(n)]
 
 
 def new_net_namespace():

@@ -20,6 +20,7 @@ Paths checked so stay safe to use afterwards: when a run ends, every
 process it started is gone and the directory is no longer lent to its ids.
 """
 
+import contextlib
 import os
 import shutil
 import stat
@@ -157,3 +158,50 @@ def chmod_regular(path: str, mode: int) -> None:
         os.fchmod(fd, mode)
     finally:
         os.close(fd)
+
+
+def private_directory(path: str) -> str:
+    """A directory at ``path`` that the worker made (root's, or this
+    process user's), writable by everyone who may reach it (sticky, 01777:
+    it lies in a job directory lent to one run at a time). One found
+    there is kept; anything else under that name (what a program left) is
+    removed first."""
+    try:
+        st = os.lstat(path)
+        if stat.S_ISDIR(st.st_mode) and st.st_uid == os.geteuid() and \
+                stat.S_IMODE(st.st_mode) == 0o1777:
+            return path
+        clear(path)
+    except FileNotFoundError:
+        pass
+    os.mkdir(path, 0o700)
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    try:
+        os.fchmod(fd, 0o1777)
+    finally:
+        os.close(fd)
+    return path
+
+
+def empty_directory(path: str) -> None:
+    """Remove everything in the directory at ``path`` (what a run left in
+    its private TMPDIR), never following a link; the directory goes too
+    when it is not one :func:`private_directory` made (a program replaced
+    it)."""
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return
+    if not stat.S_ISDIR(st.st_mode) or st.st_uid != os.geteuid():
+        clear(path)
+        return
+    # A directory of ours, not a link (checked above): nothing of the run
+    # is alive to change that, so its path is safe to use.
+    with os.scandir(path) as entries:
+        left = [(entry.path, entry.is_dir(follow_symlinks=False)) for entry in entries]
+    for entry, is_dir in left:
+        if is_dir:
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(entry)
