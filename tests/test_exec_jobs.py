@@ -1,6 +1,7 @@
 """exec, cpu-exec and unsafe-exec jobs: verdicts, output, checking."""
 
 import logging
+import os
 import shutil
 
 import pytest
@@ -38,6 +39,10 @@ def exec_env(jobs, exe, **extra):
 def test_verdicts(jobs, job, exe, extra, code, text):
     if job == 'cpu-exec' and code == 'TLE':
         text = 'real time limit exceeded'  # its time limit is the wall clock's
+    if job == 'unsafe-exec' and code == 'RE':
+        # Upstream's DetailedUnprotectedExecutor's own words.
+        text = text.replace('runtime error', 'program exited with code') \
+            .replace('process exited', 'program exited')
     env = jobs.run(job_type=job, **exec_env(jobs, exe, **extra))
     assert env['result'] == 'SUCCESS', env.get('exception')
     assert env['result_code'] == code
@@ -55,8 +60,32 @@ def test_output_is_checked_with_the_native_comparator(jobs, job):
     assert ok['result_percentage'] == (100, 1)
     wa = jobs.run(job_type=job, check_output=True, **exec_env(jobs, 'sum_wrong'))
     assert wa['result_code'] == 'WA'
-    assert wa['result_string'] == 'WRONG: line 1: expected "5", got "6"'
+    if job == 'unsafe-exec':
+        # As upstream: without sandboxes, `diff -b`, and no comment.
+        assert wa['result_string'] == ''
+    else:
+        assert wa['result_string'] == 'WRONG: line 1: expected "5", got "6"'
     assert wa['result_percentage'] == (0, 1)
+
+
+@pytest.mark.parametrize('output, hint, code', [
+    ('5\n', '5\n', 'OK'),
+    ('5  \n', '5\n', 'OK'),          # trailing white space
+    ('1   2\n', '1 2\n', 'OK'),      # amounts of white space
+    ('5', '5\n', 'OK'),               # no final newline
+    ('1\n2\n', '1 2\n', 'WA'),       # lines count: not the token comparator's rule
+    ('5\n\n', '5\n', 'WA'),          # an extra empty line
+])
+def test_unsafe_exec_compares_as_diff_b(jobs, output, hint, code):
+    """Upstream's unsafe-exec checks with `diff -b -q` (the token comparator
+    would accept the WA cases)."""
+    program = jobs.write('print.sh', f'#!/bin/sh\nprintf {output!r}\n')
+    os.chmod(program, 0o755)
+    env = jobs.run(job_type='unsafe-exec', check_output=True, exe_file=program,
+                   in_file=jobs.write('in.txt', ''), hint_file=jobs.write('hint.txt', hint))
+    assert env['result'] == 'SUCCESS', env.get('exception')
+    assert env['result_code'] == code, env
+    assert env['result_string'] == ('ok' if code == 'OK' else '')
 
 
 @pytest.mark.parametrize('checker_format, text', [

@@ -21,13 +21,15 @@ INTERACTIVE_JOBS = ['interactive-exec', 'cpu-interactive-exec', 'unsafe-interact
 def jobs(tmp_path, programs):
     j = LocalJobs(tmp_path)
     for name in ('interactor_sum', 'interactor_crash', 'interactive_sum', 'interactive_wrong',
-                 'interactive_quit', 'interactive_stall'):
+                 'interactive_quit', 'interactive_stall', 'interactor_flood',
+                 'interactor_ok_silent'):
         shutil.copy(programs[name], j.path(name))
     return j
 
 
-def interactive(jobs, job, solution, interactor='interactor_sum', processes=1, **extra):
-    lines = ''.join(f'{i + 2} {i * 10 + 3}\n' for i in range(processes))
+def interactive(jobs, job, solution, interactor='interactor_sum', processes=1, in_text=None,
+                **extra):
+    lines = in_text or ''.join(f'{i + 2} {i * 10 + 3}\n' for i in range(processes))
     env = {'job_type': job, 'exe_file': jobs.path(solution),
            'interactor_file': jobs.path(interactor), 'in_file': jobs.write('in', lines),
            'exec_time_limit': 1000, 'exec_mem_limit': 64 << 10}
@@ -137,3 +139,24 @@ def test_handed_descriptors_are_closed_when_the_run_cannot_start(tmp_path):
             renv = executor(command, close_fds=(read_end, write_end), ignore_errors=True)
         assert renv['result_code'] == 'SE', renv
         assert pipe not in _descriptors().values(), command
+
+
+@pytest.mark.parametrize('how', ['signal', 'exit141'])
+@pytest.mark.parametrize('job', ['interactive-exec', 'unsafe-interactive-exec'])
+def test_interactor_losing_its_pipe_means_the_solution_stopped_early(jobs, job, how):
+    """Killed by SIGPIPE or exiting with 141 on EPIPE: the same to upstream
+    (whose executor saw the same return code), and so here, whatever the
+    timing: never an interactor failure."""
+    for _ in range(3):
+        env = interactive(jobs, job, 'interactive_quit', interactor='interactor_flood',
+                          in_text=f'{how}\n')
+        assert env['result'] == 'SUCCESS', env.get('exception')
+        assert (env['result_code'], env['result_string']) == \
+            ('WA', 'solution exited prematurely'), env
+
+
+@pytest.mark.parametrize('job', ['interactive-exec'])
+def test_accepted_answer_without_a_comment_has_an_empty_result_string(jobs, job, programs):
+    """As upstream: the interactor's comment, empty when it wrote none."""
+    env = interactive(jobs, job, 'interactive_sum', interactor='interactor_ok_silent')
+    assert (env['result_code'], env['result_string']) == ('OK', ''), env

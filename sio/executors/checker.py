@@ -13,7 +13,11 @@ unreadable score is a failure of the checker, and so of the job (never a
 verdict). A checker writing more than its output limit is stopped there and
 judged on what it wrote first.
 
-Without ``chk_file`` the native comparator compares tokens with the hint;
+Without ``chk_file`` and with sandboxes off (``unsafe-exec``, or
+``use_sandboxes: false``) the output is compared as upstream does there,
+with ``diff -b -q`` (amounts of white space ignored, lines kept; a wrong
+answer has an empty comment). Otherwise the native comparator compares
+tokens with the hint, as oicompare does;
 ``checker_format`` (``english_abbreviated`` by default, ``english_full``,
 ``english_terse``, ``polish_abbreviated``, ``polish_full``,
 ``polish_terse``, as oicompare has them) chooses the language and form of
@@ -107,6 +111,22 @@ def run_checker(environ: dict, use_sandboxes: bool) -> list[bytes]:
     return lines
 
 
+def run_diff(environ: dict) -> list[bytes]:
+    """Upstream's comparison without sandboxes (``unsafe-exec``): ``diff -b
+    -q out hint``, whose rules (amounts of white space ignored, lines kept)
+    differ from the token comparator's; a wrong answer has no comment."""
+    with DetailedUnprotectedExecutor() as executor:
+        renv = executor(
+            ['diff', '-b', '-q', tempcwd('out'), tempcwd('hint')], ignore_errors=True,
+            mem_limit=environ.get('checker_mem_limit', DEFAULT_CHECKER_MEM_LIMIT),
+            time_limit=environ.get('checker_time_limit', DEFAULT_CHECKER_TIME_LIMIT),
+            real_time_limit=environ.get('checker_real_time_limit'))
+    if renv['result_code'] in ('OK', 'RE') and renv['return_code'] in (0, 1):
+        return [b'OK'] if renv['return_code'] == 0 else [b'WA']
+    raise CheckerError(f'diff failed: {renv.get("result_string", "")} (exit status '
+                       f'{renv["return_code"]})')
+
+
 def run(environ: dict, use_sandboxes: bool = True) -> dict:
     """Check ``out`` in the job directory; set the verdict in ``environ``."""
     ft.download(environ, 'hint_file', 'hint', add_to_cache=True)
@@ -115,6 +135,8 @@ def run(environ: dict, use_sandboxes: bool = True) -> dict:
     jobfiles.check_regular(tempcwd('out'))
     if environ.get('chk_file'):
         output = run_checker(environ, use_sandboxes)
+    elif not use_sandboxes:
+        output = run_diff(environ)
     else:
         checker_format = environ.get('checker_format') or DEFAULT_CHECKER_FORMAT
         try:
@@ -140,6 +162,7 @@ def apply_verdict(target: dict, output: list) -> dict:
         target['result_percentage'] = output_to_fraction(score)
     else:
         target['result_code'] = 'WA'
-        target['result_string'] = decode_output(limit_length(comment)) or 'wrong answer'
+        # As upstream: the comment as it is, empty when there is none.
+        target['result_string'] = decode_output(limit_length(comment))
         target['result_percentage'] = (0, 1)
     return target

@@ -209,25 +209,30 @@ def _solution_result(renvs: list) -> dict:
 
 
 def _killed_by_sigpipe(renv: dict) -> bool:
-    return renv.get('exit_signal') == signal.SIGPIPE
+    """Killed by SIGPIPE, or exited with 128 + SIGPIPE as a program that
+    handles EPIPE that way does (OIOIOI's test interactors do): upstream
+    saw both as the same return code, and so judged them alike."""
+    return renv.get('exit_signal') == signal.SIGPIPE or \
+        renv.get('return_code') == 128 + signal.SIGPIPE
 
 
 def _decide(renv: dict, irenv: dict, verdict: list) -> None:
     """The verdict of the run into renv, from both sides' results and what
-    the interactor wrote."""
-    interactor_failed = irenv['result_code'] not in ('OK', 'TLE') and \
-        not _killed_by_sigpipe(irenv)
-    if interactor_failed:
+    the interactor wrote, in upstream's order: what the interactor wrote
+    first; then a failed interactor (not one that lost its pipe) is an
+    error; then the solution's own failure; then an interactor that lost
+    its pipe means the solution stopped early; then the interactor's
+    time limit."""
+    if verdict[0].rstrip():
+        renv['result_string'] = ''
+        apply_verdict(renv, [line.rstrip() for line in verdict[:3]])
+        return
+    if irenv['result_code'] not in ('OK', 'TLE') and not _killed_by_sigpipe(irenv):
         raise InteractorError(
             f'interactor failed: {irenv["result_code"]} ({irenv.get("result_string", "")});'
-            f' it wrote: {b" ".join(verdict[:3]).decode("utf-8", "replace")[:300]!r}')
-    if renv['result_code'] in ('TLE', 'MLE', 'OLE', 'RV', 'SE'):
-        return  # the solution broke a limit or a rule by itself
-    if irenv['result_code'] == 'OK' and verdict[0].strip():
-        apply_verdict(renv, verdict)
-        return
+            f' it wrote nothing')
     if renv['result_code'] != 'OK' and not _killed_by_sigpipe(renv):
-        return  # a runtime error of the solution's own
+        return  # the solution's own failure
     if _killed_by_sigpipe(irenv):
         renv['result_code'] = 'WA'
         renv['result_string'] = 'solution exited prematurely'

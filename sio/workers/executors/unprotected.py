@@ -101,4 +101,11 @@ class DetailedUnprotectedExecutor(BaseExecutor):
         result = native.run(call, program, trace=True, follow_forks=True,
                             policy='observe', trace_memory=mem_limited,
                             confinement=self.confinement)
-        return to_renv(native.outcome_of(result, mem='rss'))
+        outcome = native.outcome_of(result, mem='rss')
+        if outcome.code == 'RE':
+            # Upstream's words for this executor (OIOIOI shows them, and
+            # its tests compare them).
+            outcome.text = (f'program exited due to signal {outcome.signal}'
+                            if outcome.signal is not None
+                            else f'program exited with code {outcome.exit_code}')
+        return to_renv(outcome)

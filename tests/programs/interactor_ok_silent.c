@@ -1,0 +1,3 @@
+/* interactor_sum accepting without a comment. */
+#define SILENT
+#include "interactor_sum.c"
