@@ -136,3 +136,25 @@ def test_jar_without_exec_info_says_so(jobs):
     env = jobs.run(job_type='exec', exe_file=jobs.path('main.jar'),
                    in_file=jobs.write('in', '\n'))
     assert env['result'] == 'FAILURE' and 'exec_info' in env['exception']
+
+
+# Keys OIOIOI's handlers put in the environs they send (a compile job gets a
+# copy of the whole evaluation environ; a test job its test's), and the
+# group-level ones of sio-workersd.
+OIOIOI_KEYS = '''
+contest_id check_outputs oioioi_instance contest_priority contest_weight task_priority
+submission_id problem_instance_id problem_id round_id is_rejudge language exec_mode
+task_type_suffix compiled_file compilation_result compilation_message recipe
+error_handlers kind group max_score to_judge name save_outputs submission_kind
+untrusted_checker checker_format sioworkers_extra_args fake_time extra_execution_args
+job_id group_id return_url
+'''.split()
+
+
+def test_no_warning_for_the_keys_oioioi_and_upstream_send(caplog):
+    from sio.workers.keys import warn_about_misspelt_keys
+    caplog.set_level('WARNING')
+    assert warn_about_misspelt_keys({key: 1 for key in OIOIOI_KEYS}) == []
+    assert 'did you mean' not in caplog.text
+    # A real slip is still caught.
+    assert warn_about_misspelt_keys({'check_ouptut': True}) != []

@@ -60,7 +60,8 @@ def test_compilation_errors(jobs, compiler, name, source, message):
 def test_java_jar_runs_with_its_main_class(jobs):
     env = jobs.compile('whatever.java', JAVA_OK, 'system-java', out='prog.jar')
     assert env['result_code'] == 'OK', env['compiler_output']
-    assert env['exec_info'] == {'mode': 'java', 'main_class': 'Sum'}
+    assert env['exec_info'] == {'mode': 'java', 'main_class': 'Sum',
+                                'preferred_filename': 'Sum.jar'}  # upstream's keys
     out = subprocess.run(['java', '-jar', jobs.path('prog.jar')], input=b'20 22',
                          capture_output=True, timeout=60).stdout
     assert out == b'42\n'
@@ -78,7 +79,8 @@ def test_java_main_class_is_the_problem_short_name(jobs):
     env = jobs.compile('s.java', JAVA_READER_FIRST, 'system-java', out='prog.jar',
                        problem_short_name='sum')
     assert env['result_code'] == 'OK', env['compiler_output']
-    assert env['exec_info'] == {'mode': 'java', 'main_class': 'sum'}
+    assert env['exec_info'] == {'mode': 'java', 'main_class': 'sum',
+                                'preferred_filename': 'sum.jar'}
     out = subprocess.run(['java', '-jar', jobs.path('prog.jar')], input=b'20 22',
                          capture_output=True, timeout=60).stdout
     assert out == b'42\n'

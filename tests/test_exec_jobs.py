@@ -37,8 +37,9 @@ def exec_env(jobs, exe, **extra):
     ('output_flood', {'exec_out_limit': 100_000}, 'OLE', 'output limit exceeded'),
 ])
 def test_verdicts(jobs, job, exe, extra, code, text):
-    if job == 'cpu-exec' and code == 'TLE':
-        text = 'real time limit exceeded'  # its time limit is the wall clock's
+    if job in ('exec', 'cpu-exec') and code == 'TLE':
+        # As upstream 1.5.9 (sio2jail -o oireal for both): the wall clock's.
+        text = 'real time limit exceeded'
     if job == 'unsafe-exec' and code == 'RE':
         # Upstream's DetailedUnprotectedExecutor's own words.
         text = text.replace('runtime error', 'program exited with code') \
@@ -294,15 +295,17 @@ def test_output_uploaded_to_filetracker(ft_client, tmp_path, programs):
     assert (tmp_path / 'fetched').read_bytes() == b'42\n'
 
 
-def test_cpu_exec_limits_the_wall_clock(jobs, programs):
-    """cpu-exec (OIOIOI's 'cpu' mode) measures wall-clock time, as upstream
-    1.5.9: a program that sleeps past the limit is TLE; exec measures CPU
-    time and lets it pass."""
+def test_exec_and_cpu_exec_limit_the_wall_clock(jobs, programs):
+    """exec and cpu-exec measure wall-clock time, as upstream 1.5.9 does for
+    both (sio2jail -o oireal): a program that sleeps past the limit is TLE;
+    sio2jail-exec measures the program's own time and lets it pass."""
     shutil.copy(programs['nap_then_sum'], jobs.path('nap'))
-    env = jobs.run(job_type='cpu-exec', **exec_env(jobs, 'nap', check_output=True))
-    assert (env['result_code'], env['result_string']) == ('TLE', 'real time limit exceeded')
-    assert env['time_used'] >= 1000
-    env = jobs.run(job_type='exec', **exec_env(jobs, 'nap', check_output=True))
+    for job in ('exec', 'cpu-exec'):
+        env = jobs.run(job_type=job, **exec_env(jobs, 'nap', check_output=True))
+        assert (env['result_code'], env['result_string']) == \
+            ('TLE', 'real time limit exceeded'), job
+        assert env['time_used'] >= 1000
+    env = jobs.run(job_type='sio2jail-exec', **exec_env(jobs, 'nap', check_output=True))
     assert env['result_code'] == 'OK', env
     assert env['time_used'] < 100
     env = jobs.run(job_type='cpu-exec', **exec_env(jobs, 'nap', check_output=True,

@@ -62,11 +62,19 @@ def test_solution_exiting_early(jobs, job):
         ('WA', 'solution exited prematurely'), env
 
 
-@pytest.mark.parametrize('job', ['interactive-exec', 'sio2jail-interactive-exec'])
-def test_stalling_solution_is_tle(jobs, job):
+@pytest.mark.parametrize('job, verdict', [
+    # Wall clock (as upstream 1.5.9): the solution is stopped at 300 ms, the
+    # interactor then answers, and what it wrote is the verdict (upstream's
+    # order).
+    ('interactive-exec', ('WA', 'no answer from process 0')),
+    # The solution's own time: it is stopped at its 1.5 s of wall time,
+    # after the interactor ran out of its own (1.2 s) with nothing written.
+    ('sio2jail-interactive-exec', ('TLE', 'real time limit exceeded')),
+])
+def test_stalling_solution(jobs, job, verdict):
     env = interactive(jobs, job, 'interactive_stall', exec_time_limit=300,
                       exec_real_time_limit=1500)
-    assert env['result_code'] == 'TLE', env
+    assert (env['result_code'], env['result_string']) == verdict, env
 
 
 def test_several_processes(jobs):

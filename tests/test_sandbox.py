@@ -264,3 +264,33 @@ def test_recipe_sandboxes_follow_the_helper_binaries(tmp_path, monkeypatch):
     assert sandbox._recipe_version(str(recipe)) == before
     (helpers / 'supervisor').write_bytes(b'new build')
     assert sandbox._recipe_version(str(recipe)) != before
+
+
+def test_upstream_hooks_get_and_in_context(basedir):
+    """Upstream's own test_setting_in_context: a subclass's _get that fails
+    leaves no entry counted; entries nest and are counted."""
+    from sio.workers.sandbox import Sandbox
+
+    class SandboxDummy(Sandbox):
+        def _get(self):
+            raise RuntimeError
+
+    s = SandboxDummy('test')
+    with pytest.raises(RuntimeError):
+        with s:
+            pass
+    assert s._in_context == 0
+
+    calls = []
+
+    class Counting(Sandbox):
+        def _get(self):
+            calls.append(self._in_context)
+
+    c = Counting('counted')
+    with c:
+        with c:
+            assert c._in_context == 2
+        assert c._in_context == 1
+    assert c._in_context == 0
+    assert calls == [1, 2]

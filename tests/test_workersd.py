@@ -246,16 +246,20 @@ def test_high_priority_group_overtakes_200_low_ones(farm, tmp_path):
     receiver = ReturnServer()
     server = daemon.client()
     try:
+        # Shaped as OIOIOI's SioworkersdBackend sends them: the contest and
+        # its priority on the group, not on the jobs.
         for i in range(200):
-            server.run_group(json.dumps({'workers_jobs': {'j': slow(
-                tmp_path, 0.1, f'low{i}', contest_uid='big', contest_priority=10)},
-                'return_url': receiver.url, 'name': f'low{i}'}))
+            server.run_group(json.dumps({
+                'workers_jobs': {'j': slow(tmp_path, 0.1, f'low{i}')},
+                'oioioi_instance': 'site', 'contest_id': 'big', 'contest_priority': 10,
+                'contest_weight': 1, 'return_url': receiver.url, 'name': f'low{i}'}))
         queue = server.get_queue()
-        assert len(queue) > 100 and all(j['contest_uid'] == 'big' for j in queue)
+        assert len(queue) > 100 and all(j['contest_uid'] == 'site/big' for j in queue)
         returned_at_submission = len(receiver.groups)
-        server.run_group(json.dumps({'workers_jobs': {'j': slow(
-            tmp_path, 0.02, 'high', contest_uid='urgent', contest_priority=20)},
-            'return_url': receiver.url, 'name': 'high'}))
+        server.run_group(json.dumps({
+            'workers_jobs': {'j': slow(tmp_path, 0.02, 'high')},
+            'oioioi_instance': 'site', 'contest_id': 'urgent', 'contest_priority': 100,
+            'contest_weight': 1, 'return_url': receiver.url, 'name': 'high'}))
         workers = server.get_workers()
         assert sorted(w['name'] for w in workers) == ['w1@127.0.0.1', 'w2@127.0.0.1']
         assert all({'name', 'info', 'tasks', 'is_running_cpu_exec'} <= set(w) for w in workers)
@@ -390,3 +394,40 @@ def test_jobs_wait_while_the_broker_is_away():
     assert time.monotonic() - started < 30
     assert [j['task_id'] for j in dispatcher.waiting()] == ['urn:uuid:t']
     assert dispatcher.in_fleet() == 0
+
+
+def test_group_level_contest_applies_to_its_jobs():
+    """As upstream's sioworkersd: OIOIOI names the contest and gives its
+    priority and weight on the group; every job gets them."""
+    from sio.workersd.server import Service
+    service = Service.__new__(Service)
+    service.max_task_ram_mib = 0
+    env = service._prepare({'workers_jobs': {'a': {'job_type': 'ping', 'task_priority': 5},
+                                             'b': {'job_type': 'ping',
+                                                   'contest_priority': 1}},
+                            'oioioi_instance': 'site', 'contest_id': 7,
+                            'contest_priority': 100, 'contest_weight': 3})
+    for job in env['workers_jobs'].values():
+        assert (job['contest_uid'], job['contest_priority'], job['contest_weight']) == \
+            ('site/7', 100, 3)
+    assert env['workers_jobs']['a']['task_priority'] == 5
+    # Without them on the group, the jobs' own stay.
+    env = service._prepare({'workers_jobs': {'a': {'job_type': 'ping', 'contest_uid': 'x',
+                                                   'contest_priority': 4}}})
+    assert env['workers_jobs']['a']['contest_uid'] == 'x'
+    assert env['workers_jobs']['a']['contest_priority'] == 4
+
+
+@pytest.mark.parametrize('group, job, message', [
+    ({'contest_priority': 'high'}, {}, 'contest_priority must be an integer'),
+    ({'contest_weight': 0}, {}, 'contest_weight must be an integer from 1'),
+    ({}, {'task_priority': 'urgent'}, "job 'a': task_priority must be an integer"),
+    ({}, {'task_priority': 10 ** 40}, "job 'a': task_priority must be an integer"),
+    ({}, {'task_priority': True}, "job 'a': task_priority must be an integer"),
+])
+def test_bad_priorities_are_refused_before_anything_runs(group, job, message):
+    from sio.workersd.server import GroupRejected, Service
+    service = Service.__new__(Service)
+    service.max_task_ram_mib = 0
+    with pytest.raises(GroupRejected, match=message):
+        service._prepare({'workers_jobs': {'a': {'job_type': 'ping', **job}}, **group})

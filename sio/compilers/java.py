@@ -24,7 +24,8 @@ class JavaCompiler(Compiler):
     """Java: ``javac`` into classes, packed as a jar whose manifest names the
     main class: ``problem_short_name`` when the environ has it (as
     upstream), else the public class (or the first one) of the source.
-    ``exec_info``: ``{'mode': 'java', 'main_class': ...}``."""
+    ``exec_info``: ``{'mode': 'java', 'main_class': ..., 'preferred_filename':
+    '<main_class>.jar'}`` as upstream's."""
 
     lang = 'java'
     source_extension = '.java'
@@ -56,7 +57,9 @@ class JavaCompiler(Compiler):
 
     @property
     def exec_info(self):
-        return {'mode': 'java', 'main_class': self.main_class}
+        # Upstream's keys: what the exec step names the archive after.
+        return {'mode': 'java', 'main_class': self.main_class,
+                'preferred_filename': f'{self.main_class}.jar'}
 
     def command(self, source, sources, extra_args):
         heap_kib = int(self.environ.get('compilation_mem_limit') or (1 << 20))

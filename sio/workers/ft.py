@@ -553,8 +553,18 @@ def run_filetracker_main(argv: list[str] | None = None) -> int:
 
         try:
             server = psutil.Process(pid)
+            workers = server.children(recursive=True)
             server.terminate()
-            server.wait(timeout=30)  # gunicorn's master exits after its workers
+            try:
+                server.wait(timeout=10)  # gunicorn's master exits after its workers
+            except psutil.TimeoutExpired:
+                # A worker still booting when the TERM came may never see it
+                # (gunicorn then waits out its 30 s graceful timeout).
+                logger.warning('the server (pid %d) did not stop in 10 s: killing it', pid)
+                for process in [server, *workers, *server.children(recursive=True)]:
+                    with contextlib.suppress(psutil.NoSuchProcess):
+                        process.kill()
+                server.wait(timeout=10)
         except psutil.NoSuchProcess:
             pass
         except psutil.TimeoutExpired:

@@ -27,13 +27,23 @@ interactor_file num_processes interactor_mem_limit interactor_time_limit
 interactor_real_time_limit ping pong
 '''.split())
 
+#: Keys OIOIOI and upstream's sioworkers put in environs that a job passes
+#: on untouched, which are near enough to one of ours to look misspelt:
+#: never warned about. (OIOIOI copies its whole evaluation environ into a
+#: compile job: every key it reads there may arrive.)
+PEER_KEYS = frozenset('''
+contest_id check_outputs oioioi_instance fake_time real_time_killed
+additional_include additional_source extra_file compile_mem_limit
+supervisor_return_code workers_jobs extra_execution_args
+'''.split())
+
 
 def warn_about_misspelt_keys(environ: dict) -> list[str]:
     """Log a warning for each key that looks like a misspelt known one;
     returns the warnings."""
     warnings = []
     for key in environ:
-        if not isinstance(key, str) or key in KNOWN_KEYS:
+        if not isinstance(key, str) or key in KNOWN_KEYS or key in PEER_KEYS:
             continue
         close = difflib.get_close_matches(key, KNOWN_KEYS, n=1, cutoff=0.85)
         if close:

@@ -235,6 +235,9 @@ class Sandbox:
         self._lock_path = os.path.join(basedir(), f'.{name}.lock')
         self._held = threading.local()
         self._checked = False
+        # Upstream's count of entries (its tests and subclasses read it).
+        self._in_context = 0
+        self._count_lock = threading.Lock()
 
     @property
     def path(self) -> str:
@@ -296,20 +299,36 @@ class Sandbox:
         finally:
             shutil.rmtree(work, ignore_errors=True)
 
+    def _get(self) -> None:
+        """Make the sandbox usable (install it when missing or stale), with
+        this thread's shared lock held; upstream's hook, which subclasses
+        may override. Upgrades the lock to install."""
+        fd = self._held.entering
+        if not self._fresh():
+            fcntl.flock(fd, fcntl.LOCK_EX)  # waits for other users to leave
+            try:
+                if not self._fresh():
+                    self._install()
+            finally:
+                fcntl.flock(fd, fcntl.LOCK_SH)
+        self._checked = True
+
     def __enter__(self) -> 'Sandbox':
         os.makedirs(basedir(), exist_ok=True)
         fd = os.open(self._lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        with self._count_lock:
+            self._in_context += 1
         try:
             fcntl.flock(fd, fcntl.LOCK_SH)
-            if not self._fresh():
-                fcntl.flock(fd, fcntl.LOCK_EX)  # waits for other users to leave
-                if not self._fresh():
-                    self._install()
-                fcntl.flock(fd, fcntl.LOCK_SH)
-            self._checked = True
+            self._held.entering = fd
+            self._get()
         except BaseException:
+            with self._count_lock:
+                self._in_context -= 1
             os.close(fd)
             raise
+        finally:
+            self._held.entering = None
         stack = getattr(self._held, 'fds', None)
         if stack is None:
             stack = self._held.fds = []
@@ -321,6 +340,8 @@ class Sandbox:
         with contextlib.suppress(OSError):
             fcntl.flock(fd, fcntl.LOCK_UN)
         os.close(fd)
+        with self._count_lock:
+            self._in_context -= 1
 
 
 _sandboxes: dict[tuple[str, str], Sandbox] = {}

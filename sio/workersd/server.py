@@ -20,7 +20,14 @@ XML-RPC structures are accepted too):
 
 As upstream, the group gets ``group_id`` (``GROUP_urn:uuid:…``) and each job
 ``group_id`` and ``task_id`` (``urn:uuid:…``); jobs are otherwise passed on
-as they are. Order: :mod:`sio.workersd.fairqueue`. A job needing more memory
+as they are. The group's contest is OIOIOI's, given on the group as
+upstream's sioworkersd reads it: ``oioioi_instance`` and ``contest_id``
+name it (every job of the group gets ``contest_uid``
+``"INSTANCE/CONTEST_ID"``), ``contest_priority`` and ``contest_weight``
+(integers; the weight at least 1) apply to every job of the group; a group
+without them keeps what its jobs say. ``task_priority`` is each job's own
+(an integer). A value that is not such an integer makes the group an error
+before anything runs. Order: :mod:`sio.workersd.fairqueue`. A job needing more memory
 than ``--max-task-ram`` makes its group an error before anything runs.
 """
 
@@ -44,6 +51,32 @@ logger = logging.getLogger('sio.workersd')
 
 DEFAULT_PORT = 7889
 
+
+
+#: The range of priorities and weights (upstream's are Python ints; these
+#: bounds keep them inside what every part of the fleet stores).
+PRIORITY_RANGE = (-2 ** 31, 2 ** 31 - 1)
+
+
+def _check_priority(what: str, value, is_weight: bool = False) -> None:
+    low = 1 if is_weight else PRIORITY_RANGE[0]
+    if isinstance(value, bool) or not isinstance(value, int) or \
+            not low <= value <= PRIORITY_RANGE[1]:
+        raise GroupRejected(f'{what} must be an integer from {low} to {PRIORITY_RANGE[1]}, '
+                            f'not {value!r}')
+
+
+def _group_contest(env: dict) -> dict:
+    """What the group says of its contest, for each of its jobs (upstream's
+    sioworkersd reads these from the group alone)."""
+    given = {}
+    if 'oioioi_instance' in env or 'contest_id' in env:
+        given['contest_uid'] = f'{env.get("oioioi_instance")}/{env.get("contest_id")}'
+    for key in ('contest_priority', 'contest_weight'):
+        if key in env:
+            _check_priority(key, env[key], key == 'contest_weight')
+            given[key] = env[key]
+    return given
 
 class GroupRejected(ValueError):
     pass
@@ -93,9 +126,14 @@ class Service:
         if not isinstance(jobs, dict) or not all(isinstance(j, dict) for j in jobs.values()):
             raise GroupRejected("env['workers_jobs'] must be a dict {name: job environ}")
         env['group_id'] = 'GROUP_' + uuid.uuid4().urn
+        group_level = _group_contest(env)
         for name, job in jobs.items():
             if 'job_type' not in job:
                 raise GroupRejected(f"job {name!r} has no 'job_type'")
+            job.update(group_level)
+            for key in ('contest_priority', 'contest_weight', 'task_priority'):
+                if key in job:
+                    _check_priority(f'job {name!r}: {key}', job[key], key == 'contest_weight')
             job['group_id'] = env['group_id']
             job['task_id'] = uuid.uuid4().urn
             need = required_ram_mib(job)
