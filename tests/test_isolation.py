@@ -16,7 +16,7 @@ import subprocess
 
 import pytest
 
-from tests.test_containment import ALL, RV, STATIC, run
+from tests.test_containment import ALL, RV, STATIC, executor, run
 
 pytestmark = pytest.mark.usefixtures('job_dir')
 
@@ -422,7 +422,6 @@ def test_parallel_runs_of_freshly_copied_programs_never_fail(programs, kind):
     import threading
 
     from sio.workers.util import TemporaryCwd, tempcwd
-    from tests.test_containment import executor
 
     failures = []
     stop = threading.Event()
@@ -483,3 +482,53 @@ def test_worker_refuses_an_env_file_open_to_others(tmp_path):
     assert done.stderr.strip().splitlines() == [
         f'sio-celery-worker: --env-file: {env} is open to others (mode 640): '
         f'chmod 600 it, it holds credentials']
+
+
+# --- fake_time, as upstream passes it on to its jail ---------------------------
+
+@pytest.mark.parametrize('mode', ['zero', 'random'])
+@pytest.mark.parametrize('kind', ['sup', 'det', 'jail', 'rt'])
+def test_fake_time_hides_every_clock(programs, kind, mode):
+    bare = unsandboxed(programs, 'read_clock').split()
+    assert bare[0] == b'syscall:OK'
+    from sio.workers.util import tempcwd
+    with open(tempcwd('out'), 'wb') as out, executor(kind) as ex:
+        renv = ex([programs['read_clock']], stdout=out, ignore_errors=True,
+                  fake_time=mode)
+    assert renv['result_code'] == 'OK', renv
+    with open(tempcwd('out'), 'rb') as f:
+        words = dict(w.split(b':', 1) for w in f.read().split())
+    assert words[b'syscall'] == b'EPERM'
+    a, b = (int(x) for x in words[b'rdtsc'].split(b','))
+    if mode == 'zero':
+        assert (a, b, int(words[b'rdtscp']), words[b'aux']) == (0, 0, 0, b'0')
+    else:
+        assert a != b  # fresh random numbers, not a clock: no order between them
+
+
+def test_fake_time_through_jobs_as_upstream_passes_it(programs, tmp_path):
+    from sio.workers.runner import run as run_job
+    (tmp_path / 'in').write_text('')
+    for job_type in ('exec', 'sio2jail-exec'):
+        result = run_job({'job_type': job_type, 'exe_file': programs['read_clock'],
+                          'in_file': str(tmp_path / 'in'), 'use_filetracker': False,
+                          'out_file': str(tmp_path / 'out'), 'fake_time': 'zero'})
+        assert result['result_code'] == 'OK', result
+        assert (tmp_path / 'out').read_bytes().startswith(b'syscall:EPERM rdtsc:0,0 ')
+    bad = run_job({'job_type': 'exec', 'exe_file': programs['read_clock'],
+                   'in_file': str(tmp_path / 'in'), 'use_filetracker': False,
+                   'fake_time': 'sometimes'})
+    assert bad['result'] == 'FAILURE' and "environ['fake_time']" in bad['exception']
+
+
+def test_the_jail_takes_fake_time_as_stock_sio2jail():
+    from sio._native import helper_path
+    done = subprocess.run([helper_path('sio2jail'), '--fake-time', 'never', '/bin/true'],
+                          capture_output=True, text=True, timeout=30)
+    assert done.returncode == 1
+    assert 'option --fake-time takes off, random or zero, not never' in done.stderr
+    shown = subprocess.run([helper_path('sio2jail'), '--fake-time', 'random', '-p',
+                            'permissive', '--show-config', '--', '/bin/true'],
+                           capture_output=True, text=True, timeout=30).stdout
+    # As stock sio2jail: a faked clock comes with the default policy.
+    assert 'fake_time=random' in shown and 'policy=default' in shown

@@ -4,6 +4,7 @@
 #define _GNU_SOURCE
 #include "jail_config.h"
 #include "seccomp_policy.h"
+#include "supervisor.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -39,6 +40,9 @@ const char jail_usage[] =
     "      --perf on|off           count instructions (default on)\n"
     "      --seccomp on|off        syscall policy (default on)\n"
     "  -p, --policy NAME           default (static programs) or permissive\n"
+    "      --fake-time off|random|zero   the program reads no clock: clock\n"
+    "                              syscalls fail (EPERM), RDTSC/RDTSCP give\n"
+    "                              random numbers or 0 (default off)\n"
     "      --user-namespace, --mount-namespace, --pid-namespace,\n"
     "      --net-namespace, --ipc-namespace, --uts-namespace on|off\n"
     "      --check                 test what this machine supports and exit\n"
@@ -64,7 +68,7 @@ enum long_only {
     OPT_OUTPUT_LIMIT, OPT_PERF, OPT_SECCOMP, OPT_NS_USER, OPT_NS_MOUNT,
     OPT_NS_PID, OPT_NS_NET, OPT_NS_IPC, OPT_NS_UTS, OPT_CHECK, OPT_SHOW,
     OPT_UID, OPT_GID, OPT_PROCFS, OPT_CAPABILITY_DROP, OPT_PTRACE, OPT_PASS_FD,
-    OPT_CGROUP_MEMORY, OPT_NET_FD,
+    OPT_CGROUP_MEMORY, OPT_NET_FD, OPT_FAKE_TIME,
 };
 
 static const struct option long_options[] = {
@@ -85,6 +89,7 @@ static const struct option long_options[] = {
     {"perf", required_argument, NULL, OPT_PERF},
     {"seccomp", required_argument, NULL, OPT_SECCOMP},
     {"policy", required_argument, NULL, 'p'},
+    {"fake-time", required_argument, NULL, OPT_FAKE_TIME},
     {"user-namespace", required_argument, NULL, OPT_NS_USER},
     {"mount-namespace", required_argument, NULL, OPT_NS_MOUNT},
     {"pid-namespace", required_argument, NULL, OPT_NS_PID},
@@ -420,6 +425,17 @@ int jail_parse_args(int argc, char **argv, struct jail_config *cfg, char *err,
             cfg->policy = policy;
             break;
         }
+        case OPT_FAKE_TIME:
+            if (!strcmp(arg, "off"))
+                cfg->fake_time = SIO_FAKE_TIME_OFF;
+            else if (!strcmp(arg, "random"))
+                cfg->fake_time = SIO_FAKE_TIME_RANDOM;
+            else if (!strcmp(arg, "zero"))
+                cfg->fake_time = SIO_FAKE_TIME_ZERO;
+            else
+                return fail(err, errlen, "option --fake-time takes off, random or zero, "
+                            "not %s", arg);
+            break;
         case OPT_NS_USER:
             target = &cfg->ns_user;
             break;
@@ -502,6 +518,12 @@ int jail_parse_args(int argc, char **argv, struct jail_config *cfg, char *err,
         return fail(err, errlen, "--procfs needs the mount namespace");
     if (cfg->net_fd >= 0 && !cfg->ns_net)
         return fail(err, errlen, "--net-namespace-fd needs --net-namespace on");
+    if (cfg->fake_time) {
+        /* As stock sio2jail: a faked clock comes with the default policy,
+         * whatever -p and --seccomp said. */
+        cfg->seccomp = 1;
+        cfg->policy = SIO_POLICY_STATIC;
+    }
     return 0;
 }
 
@@ -528,7 +550,7 @@ void jail_print_config(const struct jail_config *c, int fd)
             "stime_limit_us=%llu\nustime_limit_us=%llu\noutput_limit_bytes=%llu\n"
             "perf=%d\nseccomp=%d\npolicy=%s\nuser_namespace=%d\n"
             "mount_namespace=%d\npid_namespace=%d\nnet_namespace=%d\n"
-            "ipc_namespace=%d\nuts_namespace=%d\nnet_namespace_fd=%d\n",
+            "ipc_namespace=%d\nuts_namespace=%d\nnet_namespace_fd=%d\nfake_time=%s\n",
             c->default_binds, c->workdir,
             (unsigned long long)c->memory_limit_kib,
             (unsigned long long)c->instruction_limit,
@@ -539,7 +561,7 @@ void jail_print_config(const struct jail_config *c, int fd)
             (unsigned long long)c->output_limit_bytes, c->perf, c->seccomp,
             c->policy == SIO_POLICY_STATIC ? "default" : "permissive",
             c->ns_user, c->ns_mount, c->ns_pid, c->ns_net, c->ns_ipc, c->ns_uts,
-            c->net_fd);
+            c->net_fd, (const char *[]){"off", "random", "zero"}[c->fake_time]);
     for (char **a = c->argv; a && *a; a++)
         dprintf(fd, "arg=%s\n", *a);
 }

@@ -36,6 +36,7 @@ struct jail_config {
     int perf;                    /* --perf on|off */
     int seccomp;                 /* --seccomp on|off */
     int policy;                  /* -p: enum sio_policy */
+    int fake_time;               /* --fake-time: enum sio_fake_time */
     int ns_user, ns_mount, ns_pid, ns_net, ns_ipc, ns_uts;
     int procfs;                  /* --procfs: a procfs at /proc inside */
     int capability_drop;         /* --capability-drop: accepted; capabilities

@@ -265,7 +265,8 @@ static int jail_run(void *arg)
 
     const struct sock_fprog *filter = NULL;
     if (cfg->seccomp) {
-        filter = sio_policy_get(cfg->policy, SIO_PF_TRACE_MEMORY, err, sizeof err);
+        filter = sio_policy_get(cfg->policy, SIO_PF_TRACE_MEMORY |
+                                (cfg->fake_time ? SIO_PF_FAKE_TIME : 0), err, sizeof err);
         if (!filter)
             return jail_fail(a, err);
     }
@@ -286,6 +287,7 @@ static int jail_run(void *arg)
     spec.output_limit_bytes = cfg->output_limit_bytes;
     spec.trace = 1;
     spec.filter = filter;
+    spec.fake_time = cfg->fake_time;
     spec.follow_forks = !cfg->seccomp || cfg->policy != SIO_POLICY_STATIC;
     spec.files_mode = SIO_FILES_FORBID;
     spec.proc_dirfd = proc_fd;

@@ -340,12 +340,41 @@ static int add_file_rules(struct builder *b, unsigned flags)
     return 0;
 }
 
+/* The syscalls that read the clock (the vDSO's fast paths read the time
+ * stamp counter, which sio_spec.fake_time traps). */
+static const char *const clock_syscalls[] = {
+    "clock_gettime", "clock_getres", "gettimeofday", "time",
+};
+
+static int is_clock_syscall(const char *name)
+{
+    for (size_t i = 0; i < sizeof clock_syscalls / sizeof *clock_syscalls; i++)
+        if (!strcmp(name, clock_syscalls[i]))
+            return 1;
+    return 0;
+}
+
+/* With SIO_PF_FAKE_TIME, a program may not read the clock: EPERM, as
+ * sio2jail's --fake-time answers. */
+static int add_clock_rules(struct builder *b, unsigned flags)
+{
+    if (!(flags & SIO_PF_FAKE_TIME))
+        return 0;
+    for (size_t i = 0; i < sizeof clock_syscalls / sizeof *clock_syscalls; i++)
+        if (add_plain(b, SCMP_ACT_ERRNO(EPERM), clock_syscalls[i]) < 0)
+            return -1;
+    return 0;
+}
+
 static int build_static(struct builder *b, unsigned flags)
 {
     size_t i;
     for (i = 0; i < sizeof static_allowed / sizeof *static_allowed; i++)
-        if (add_plain(b, SCMP_ACT_ALLOW, static_allowed[i]) < 0)
+        if (!((flags & SIO_PF_FAKE_TIME) && is_clock_syscall(static_allowed[i])) &&
+            add_plain(b, SCMP_ACT_ALLOW, static_allowed[i]) < 0)
             return -1;
+    if (add_clock_rules(b, flags) < 0)
+        return -1;
     for (i = 0; i < sizeof allowed_ioctls / sizeof *allowed_ioctls; i++) {
         struct scmp_arg_cmp c = SCMP_CMP(1, SCMP_CMP_EQ, allowed_ioctls[i]);
         if (add(b, SCMP_ACT_ALLOW, "ioctl", 1, &c) < 0)
@@ -411,6 +440,8 @@ static int build_permissive(struct builder *b, unsigned flags)
         if (add_memory_rules(b, flags) < 0)
             return -1;
     }
+    if (add_clock_rules(b, flags) < 0)
+        return -1;
     /* Files are the mount namespace's business: read-only binds refuse
      * writing (EROFS), writable ones (a generator's directory) take it. */
     if (flags & SIO_PF_TRACE_FILES)
@@ -445,6 +476,8 @@ static int build_observe(struct builder *b, unsigned flags)
     for (size_t i = 0; i < sizeof refused / sizeof *refused; i++)
         if (add_plain(b, SCMP_ACT_ERRNO(EPERM), refused[i]) < 0)
             return -1;
+    if (add_clock_rules(b, flags) < 0)
+        return -1;
     return add_memory_rules(b, flags);
 }
 

@@ -55,7 +55,10 @@ enum sio_policy {
                                      else, so the routing rules can go */
 #define SIO_PF_NO_OUTPUT    0x8u  /* no output limit: the O_APPEND rules
                                      have nothing to keep */
-#define SIO_PF_COUNT 16u
+#define SIO_PF_FAKE_TIME    0x10u /* the clock syscalls are EPERM (with
+                                     sio_spec.fake_time: the program
+                                     cannot read the time at all) */
+#define SIO_PF_COUNT 32u
 
 /* The data value of SECCOMP_RET_TRACE: which rule stopped the program. */
 enum sio_trace_tag {

@@ -72,6 +72,7 @@ cdef extern from "supervisor.h" nogil:
         int netns_fd
         int mntns_fd
         int landlock_fd
+        int fake_time
         const int *keep_fds
         size_t nkeep_fds
         const int *close_fds
@@ -164,6 +165,7 @@ cdef extern from "seccomp_policy.h" nogil:
         SIO_PF_TRACE_MEMORY
         SIO_PF_OWN_UID
         SIO_PF_NO_OUTPUT
+        SIO_PF_FAKE_TIME
     int sio_policy_by_name(const char *name)
     const sock_fprog *sio_policy_get(int policy, unsigned flags, char *err,
                                      size_t errlen)
@@ -384,9 +386,13 @@ cdef int _policy_id(object policy) except -2:
     return pol
 
 
+#: sio2jail's --fake-time modes (enum sio_fake_time).
+FAKE_TIME_MODES = {'off': 0, 'random': 1, 'zero': 2}
+
+
 cdef const sock_fprog *_filter_for(object policy, object files,
                                    bint trace_memory, bint own_uid=False,
-                                   bint no_output=False) except? NULL:
+                                   bint no_output=False, bint fake_time=False) except? NULL:
     cdef char err[256]
     cdef unsigned flags = 0
     cdef int pol = _policy_id(policy)
@@ -396,6 +402,8 @@ cdef const sock_fprog *_filter_for(object policy, object files,
         flags |= SIO_PF_TRACE_FILES
     if trace_memory:
         flags |= SIO_PF_TRACE_MEMORY
+    if fake_time:
+        flags |= SIO_PF_FAKE_TIME
     if pol == SIO_POLICY_OBSERVE:
         if own_uid:
             flags |= SIO_PF_OWN_UID
@@ -479,7 +487,7 @@ def run(path, argv, env, *, cwd=None, int stdin=-1, int stdout=-1,
         unsigned long long max_processes=0, bint confine_quotas=False,
         bint memcg=False, pass_fds=(), close_fds=(), bint keep_caller_ids=False,
         bint own_network=False, bint hide_processes=False,
-        bint write_only_cwd=False):
+        bint write_only_cwd=False, fake_time=None):
     """Run one program under supervision and return its :class:`Result`.
 
     ``path`` is what execve gets (relative paths are relative to ``cwd``);
@@ -510,7 +518,10 @@ def run(path, argv, env, *, cwd=None, int stdin=-1, int stdout=-1,
     namespace (no network at all), ``hide_processes`` in a mount namespace
     whose /proc shows it its own processes alone, and ``write_only_cwd``
     lets it write nowhere but beneath ``cwd`` (Landlock, where the kernel
-    has it; without a pair too). ``pass_fds`` are descriptors the program keeps at
+    has it; without a pair too). ``fake_time`` (``'random'``, ``'zero'``;
+    None or ``'off'``: the real one), as sio2jail's ``--fake-time``: the
+    program reads no clock (the clock syscalls are EPERM, RDTSC/RDTSCP are
+    answered by the tracer with random numbers or 0); needs ``trace``. ``pass_fds`` are descriptors the program keeps at
     their numbers (every other one but 0-2 is closed); ``close_fds`` are
     closed in this process once the program has them (handed over).
     """
@@ -523,6 +534,12 @@ def run(path, argv, env, *, cwd=None, int stdin=-1, int stdout=-1,
 
     if policy is not None and not trace:
         raise SupervisionError('a seccomp policy needs trace=True')
+    cdef int fake = FAKE_TIME_MODES.get(fake_time or 'off', -1)
+    if fake < 0:
+        raise ValueError('fake_time must be one of %s, not %r'
+                         % (', '.join(FAKE_TIME_MODES), fake_time))
+    if fake and not trace:
+        raise SupervisionError('fake_time needs trace=True')
     if files is not None and files not in _FILES_MODES:
         raise SupervisionError('unknown files mode %r' % (files,))
     cdef bytes bpath = _as_bytes(path, 'path')
@@ -554,7 +571,8 @@ def run(path, argv, env, *, cwd=None, int stdin=-1, int stdout=-1,
     spec.filter = _filter_for(policy, files, trace_memory,
                               (own_ids or (ids is not None and ids.leased))
                               and sio_ids_available() and not keep_caller_ids,
-                              output_limit_bytes == 0)
+                              output_limit_bytes == 0, fake != 0)
+    spec.fake_time = fake
     # Measured unprotected programs are trusted to exec again (env, nice,
     # wrapper scripts); under the isolating policies the image judged is
     # the one started.

@@ -49,7 +49,7 @@ enum child_stage {
     STAGE_SIGNALS = 1, STAGE_SETPGID, STAGE_FDS, STAGE_CHDIR, STAGE_CGROUP,
     STAGE_RLIMIT, STAGE_IDS, STAGE_PDEATHSIG, STAGE_HOOK, STAGE_TRACEME,
     STAGE_STOP, STAGE_NNP, STAGE_SECCOMP, STAGE_EXEC, STAGE_NAMESPACES,
-    STAGE_LANDLOCK,
+    STAGE_LANDLOCK, STAGE_TSC,
 };
 
 static const char *const stage_names[] = {
@@ -58,6 +58,7 @@ static const char *const stage_names[] = {
     "PR_SET_PDEATHSIG", "the set-up hook", "PTRACE_TRACEME", "stopping",
     "PR_SET_NO_NEW_PRIVS", "loading seccomp filter", "execve",
     "joining the run's namespaces", "restricting writes (landlock)",
+    "PR_SET_TSC",
 };
 
 /* Tracer CPU is checked against its budget every this many stops. */
@@ -262,6 +263,10 @@ static int child_main(void *arg)
         child_fail(c, STAGE_PDEATHSIG);
     if (s->child_hook && s->child_hook(s->child_hook_arg) < 0)
         child_fail(c, STAGE_HOOK);
+    /* RDTSC and RDTSCP fault from here on, across exec: the tracer
+     * answers them. */
+    if (s->fake_time && s->trace && prctl(PR_SET_TSC, PR_TSC_SIGSEGV, 0, 0, 0) < 0)
+        child_fail(c, STAGE_TSC);
     if (s->trace && ptrace(PTRACE_TRACEME, 0, NULL, NULL) < 0)
         child_fail(c, STAGE_TRACEME);
     if (s->spawn_mode == SIO_SPAWN_FORK_STOPPED &&
@@ -312,6 +317,7 @@ struct run {
     uint64_t tracer_t0_ns;    /* the tracer's thread CPU clock at start */
     uint64_t tracer_budget_ns;/* 0: none */
     uint64_t cpus;            /* how many CPUs the program can use at once */
+    uint64_t tsc_state;       /* the fake time stamp counter's generator */
     struct tracee *tracees;
     size_t ntracees, cap;
 
@@ -588,6 +594,42 @@ static void resume(struct run *r, pid_t pid, int sig)
         set_error(r, "PTRACE_CONT: %s", strerror(errno));
 }
 
+/* A SIGSEGV that a faked time stamp counter raised: the faulting RDTSC or
+ * RDTSCP is answered here (EDX:EAX, and ECX = 0 for RDTSCP's processor id)
+ * and stepped over. 1 when it was one, 0 for a real fault. */
+static int answer_tsc_read(struct run *r, pid_t pid)
+{
+    struct user_regs_struct regs;
+    if (ptrace(PTRACE_GETREGS, pid, NULL, &regs) < 0)
+        return 0;
+    errno = 0;
+    long word = ptrace(PTRACE_PEEKTEXT, pid, (void *)regs.rip, NULL);
+    if (errno)
+        return 0;
+    unsigned char b0 = word & 0xff, b1 = (word >> 8) & 0xff, b2 = (word >> 16) & 0xff;
+    unsigned length;
+    if (b0 == 0x0f && b1 == 0x31)
+        length = 2;  /* rdtsc */
+    else if (b0 == 0x0f && b1 == 0x01 && b2 == 0xf9)
+        length = 3;  /* rdtscp */
+    else
+        return 0;
+    uint64_t value = 0;
+    if (r->spec->fake_time == SIO_FAKE_TIME_RANDOM) {
+        /* xorshift64*: the tracer's own, never the host's time. */
+        r->tsc_state ^= r->tsc_state >> 12;
+        r->tsc_state ^= r->tsc_state << 25;
+        r->tsc_state ^= r->tsc_state >> 27;
+        value = r->tsc_state * 2685821657736338717ULL;
+    }
+    regs.rax = value & 0xffffffffULL;
+    regs.rdx = value >> 32;
+    if (length == 3)
+        regs.rcx = 0;
+    regs.rip += length;
+    return ptrace(PTRACE_SETREGS, pid, NULL, &regs) == 0;
+}
+
 /* Skip the syscall the tracee is stopped in; it returns -err. */
 static int deny_syscall(pid_t pid, int err)
 {
@@ -796,6 +838,12 @@ static void on_stop(struct run *r, pid_t pid, int status)
          * auto-attached child's initial SIGSTOP mean anything). */
         resume(r, pid, 0);
         return;
+    case SIGSEGV:
+        if (r->spec->fake_time && answer_tsc_read(r, pid)) {
+            resume(r, pid, 0);
+            return;
+        }
+        break;
     case SIGXFSZ:
         if (r->spec->output_limit_bytes) {
             kill_everything(r, SIO_KILL_OUTPUT);
@@ -988,7 +1036,7 @@ static void read_child_error(struct run *r)
     if (got != (ssize_t)sizeof msg)
         return;
     int stage = msg[0], err = msg[1];
-    const char *what = stage > 0 && stage <= STAGE_LANDLOCK ? stage_names[stage]
+    const char *what = stage > 0 && stage <= STAGE_TSC ? stage_names[stage]
                                                         : "?";
     if (stage == STAGE_EXEC) {
         r->res->exec_failed = 1;
@@ -1159,6 +1207,7 @@ int sio_supervise(const struct sio_spec *spec, struct sio_result *res)
         pinned = sched_setaffinity(0, sizeof one, &one) == 0;
     }
     r.tracer_t0_ns = thread_cpu_ns();
+    r.tsc_state = mono_ns() | 1;  /* never 0: xorshift would stay there */
     if (spec->trace)
         r.tracer_budget_ns = spec->time_limit_ms * 1000000ULL;
     /* A child sharing our memory (vfork) that switches ids marks that

@@ -59,6 +59,13 @@ enum sio_files_mode {
 
 struct sio_result;
 
+/* sio2jail's --fake-time modes. */
+enum sio_fake_time {
+    SIO_FAKE_TIME_OFF = 0,
+    SIO_FAKE_TIME_RANDOM = 1,  /* RDTSC answers random values */
+    SIO_FAKE_TIME_ZERO = 2,    /* RDTSC answers 0 */
+};
+
 /* Extension points for the jail (instruction counting). All optional. */
 struct sio_hooks {
     void *ctx;
@@ -138,6 +145,11 @@ struct sio_spec {
     /* A Landlock ruleset the program is restricted by (landlock.h); 0 or
      * -1: none. */
     int landlock_fd;
+    /* enum sio_fake_time: the time stamp counter the program reads. With
+     * a fake time, RDTSC/RDTSCP fault (PR_SET_TSC) and the tracer answers
+     * them (the filter should refuse the clock syscalls too: see
+     * SIO_PF_FAKE_TIME), so a program cannot time itself. Traced runs only. */
+    int fake_time;
     const struct sio_hooks *hooks;
     /* Extra set-up in the child right before tracing starts (e.g. dropping
      * capabilities). Only async-signal-safe calls; return 0, or -1 with

@@ -34,6 +34,7 @@ import zipfile
 from sio.executors import checker
 from sio.workers import Failure, ft, jobfiles
 from sio.workers.executors.base import check_limit
+from sio.workers.executors.native import check_fake_time
 from sio.workers.executors.sio2jail import jvm_executor_for, runs_jvm
 from sio.workers.util import require, tempcwd
 
@@ -133,6 +134,7 @@ class Runner:
         executor = self.executor(environ)
         if command[0] == 'java' and runs_jvm(executor):
             executor = jvm_executor_for(executor)
+        limits = dict(limits, **fake_time_of(environ, executor))
         with open(tempcwd('in'), 'rb') as stdin:
             out = open_output()
             try:
@@ -142,6 +144,20 @@ class Runner:
                 return keep_output(renv, out)
             finally:
                 os.close(out)
+
+
+def fake_time_of(environ: dict, executor) -> dict:
+    """``fake_time`` as upstream passes it on (its jail's ``--fake-time``:
+    ``off``, ``random``, ``zero``), for executors that can fake the clock;
+    others ignore it, as upstream's do."""
+    value = environ.get('fake_time', 'off')
+    try:
+        check_fake_time(value)
+    except ValueError as exc:
+        raise Failure(f"environ['fake_time']: {exc}") from None
+    if value == 'off' or 'fake_time' not in getattr(executor, 'extra_options', ()):
+        return {}
+    return {'fake_time': value}
 
 
 def keep_output(renv: dict, out_fd: int) -> dict:

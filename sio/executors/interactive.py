@@ -142,8 +142,10 @@ def _interact(environ: dict, executor_factory, processes: int, limits: dict,
 
         solution_threads = []
         for i, (_, sol_w, sol_r, _) in enumerate(pipes):
+            executor = executor_factory()
+            solution_limits = dict(limits, **common.fake_time_of(environ, executor))
             solution_threads.append(_in_thread(
-                _run_solution, executor_factory(), tempcwd('exe'), i, sol_r, sol_w, limits))
+                _run_solution, executor, tempcwd('exe'), i, sol_r, sol_w, solution_limits))
         interactor_thread = _in_thread(
             _run_interactor, tempcwd('interactor'), args, tempcwd('in'), out_fd,
             interactor_fds, _interactor_limits(environ, limits.get('time_limit')))

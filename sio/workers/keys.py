@@ -24,7 +24,7 @@ time_measure memory_bound re_string collected_files_path collected_files
 ingen_mem_limit ingen_time_limit ingen_real_time_limit ingen_output_limit stdout
 in_file_name inwer_mem_limit inwer_time_limit inwer_real_time_limit inwer_output_limit
 interactor_file num_processes interactor_mem_limit interactor_time_limit
-interactor_real_time_limit ping pong
+interactor_real_time_limit ping pong fake_time
 '''.split())
 
 #: Keys OIOIOI and upstream's sioworkers put in environs that a job passes
@@ -32,7 +32,7 @@ interactor_real_time_limit ping pong
 #: never warned about. (OIOIOI copies its whole evaluation environ into a
 #: compile job: every key it reads there may arrive.)
 PEER_KEYS = frozenset('''
-contest_id check_outputs oioioi_instance fake_time real_time_killed
+contest_id check_outputs oioioi_instance real_time_killed
 additional_include additional_source extra_file compile_mem_limit
 supervisor_return_code workers_jobs extra_execution_args
 '''.split())

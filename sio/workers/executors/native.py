@@ -82,6 +82,16 @@ class Confinement:
         }
 
 
+def check_fake_time(value) -> str:
+    """A ``fake_time`` option as the supervisor and the jail take it
+    (``'off'``, ``'random'``, ``'zero'``: sio2jail's ``--fake-time``);
+    ValueError naming the option otherwise."""
+    if value not in supervise.FAKE_TIME_MODES:
+        raise ValueError(f'fake_time must be one of {", ".join(supervise.FAKE_TIME_MODES)}, '
+                         f'not {value!r}')
+    return value
+
+
 #: How long a spawn refused for the run's ids' process quota is retried.
 NPROC_RETRY_SECONDS = 2.0
 
@@ -149,7 +159,7 @@ def run(call: Invocation, program: Program, *, trace: bool, follow_forks: bool =
                     local_root=(os.path.realpath(call.cwd) if files == 'local-readonly'
                                 else None),
                     single_threaded=single_threaded, ignore_return=ignore_return,
-                    pass_fds=pass_fds,
+                    pass_fds=pass_fds, fake_time=call.options.get('fake_time'),
                     close_fds=close_fds, **options)
             except (supervise.SupervisionError, ValueError, TypeError) as exc:
                 close_all(close_fds)  # refused before the native call, which closes them

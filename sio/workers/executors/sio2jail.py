@@ -134,7 +134,7 @@ class Sio2JailExecutor(BaseExecutor):
     """
 
     extra_options = ('binds', 'policy', 'measure', 'workdir', 'pass_fds', 'close_fds',
-                     'procfs', 'cgroup_memory_limit')
+                     'procfs', 'cgroup_memory_limit', 'fake_time')
     measure_real_time = False
     #: Run the bundled jail even where SIO2JAIL_PATH names another: the
     #: package's own uses (checkers, generators, the JVM) need its options.
@@ -217,6 +217,8 @@ class Sio2JailExecutor(BaseExecutor):
             cmd += ['--procfs', 'on']
         if options.get('cgroup_memory_limit'):
             cmd += ['--cgroup-memory-limit', f"{options['cgroup_memory_limit']}k"]
+        if options.get('fake_time') not in (None, 'off'):
+            cmd += ['--fake-time', native.check_fake_time(options['fake_time'])]
         for fd in options.get('pass_fds') or ():
             cmd += ['--pass-fd', str(fd)]
         exe = os.path.join(call.cwd, program.path)

@@ -61,7 +61,7 @@ class SupervisedExecutor(BaseExecutor):
     Defaults: 64 MiB, 30 s CPU, 50 MiB output, real time 64 x time + 1 s.
     """
 
-    extra_options = ('ignore_return', 'pass_fds', 'close_fds')
+    extra_options = ('ignore_return', 'pass_fds', 'close_fds', 'fake_time')
 
     def __init__(self, allow_local_open: bool = False, measure_real_time: bool = False,
                  use_program_return_code: bool = True):

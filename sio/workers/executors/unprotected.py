@@ -67,7 +67,7 @@ class DetailedUnprotectedExecutor(BaseExecutor):
     everything in it when the run ends.
     """
 
-    extra_options = ('pass_fds', 'close_fds')
+    extra_options = ('pass_fds', 'close_fds', 'fake_time')
 
     def __init__(self, network: bool = False):
         self.confinement = NETWORKED_CONFINEMENT if network else DETAILED_CONFINEMENT
