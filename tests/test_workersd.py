@@ -431,3 +431,103 @@ def test_bad_priorities_are_refused_before_anything_runs(group, job, message):
     service.max_task_ram_mib = 0
     with pytest.raises(GroupRejected, match=message):
         service._prepare({'workers_jobs': {'a': {'job_type': 'ping', **job}}, **group})
+
+
+def _documented_commands() -> list[str]:
+    """The supervisord command= lines of docs/fleet.rst's OIOIOI deployment."""
+    docs = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                        'docs', 'fleet.rst')
+    with open(docs) as f:
+        text = f.read()
+    block = text[text.index(':name: oioioi-supervisord'):]
+    block = block[:block.index('\n   ``--database``')]
+    return [line.strip()[len('command='):] for line in block.splitlines()
+            if line.strip().startswith('command=')]
+
+
+def test_the_documented_oioioi_deployment(tmp_path, redis_url):
+    """docs/fleet.rst's replacement lines for OIOIOI's supervisord, started
+    as they are written (their paths and port made the test's own), judge
+    a group shaped as OIOIOI's SioworkersdBackend sends it."""
+    import shlex
+    commands = _documented_commands()
+    assert [shlex.split(c)[0] for c in commands] == ['sio-workersd', 'sio-celery-worker']
+    port = servers.free_port()
+    env_file = tmp_path / 'env'
+    procs = []
+    receiver = ReturnServer()
+    with servers.rabbitmq_server(str(tmp_path / 'rabbitmq')) as broker:
+        try:
+            env_file.write_text(f'CELERY_BROKER_URL={broker.url}\n'
+                                f'CELERY_RESULT_BACKEND={redis_url.rsplit("/", 1)[0]}/7\n')
+            env_file.chmod(0o600)
+            for command in commands:
+                command = (command.replace('/etc/sioworkers/env', str(env_file))
+                           .replace('{{ PROJECT_DIR }}', str(tmp_path))
+                           .replace('--port 7889', f'--port {port}'))
+                argv = shlex.split(command)
+                argv[0] = os.path.join(os.path.dirname(sys.executable), argv[0])
+                log = open(tmp_path / f'{os.path.basename(argv[0])}.log', 'wb')
+                procs.append(subprocess.Popen(argv, stdout=log, stderr=log,
+                                              stdin=subprocess.DEVNULL, cwd=tmp_path,
+                                              env=servers.scripts_env(),
+                                              start_new_session=True))
+                log.close()
+            server = xmlrpc.client.ServerProxy(f'http://127.0.0.1:{port}/', allow_none=True)
+
+            def answers():
+                try:
+                    return server.get_workers() != []
+                except OSError:
+                    return False
+
+            servers.wait_until(answers, 60, 'the documented daemon and worker', procs[0])
+            server.run_group(json.dumps({
+                'workers_jobs': {f'test{i}': {'job_type': 'ping', 'ping': f'p{i}',
+                                              'task_priority': 100} for i in range(3)},
+                'workers_jobs.extra_args': {}, 'oioioi_instance': 'oioioi',
+                'contest_id': 'c1', 'contest_priority': 10, 'contest_weight': 1,
+                'submission_id': 7, 'return_url': receiver.url}))
+            servers.wait_until(lambda: receiver.groups, 60, 'the group back')
+            group = receiver.groups[0]
+            assert 'error' not in group, group['error']
+            assert {name: r['pong'] for name, r in group['workers_jobs.results'].items()} == \
+                {'test0': 'p0', 'test1': 'p1', 'test2': 'p2'}
+            assert (tmp_path / 'sioworkersd.db').exists()  # where the line says
+        finally:
+            receiver.close()
+            for proc in procs:
+                servers.stop(proc)
+
+
+def test_the_default_database_is_a_state_directory(monkeypatch, tmp_path):
+    from sio.workersd import server
+    monkeypatch.setattr(os, 'geteuid', lambda: 0)
+    assert server.default_database() == '/var/lib/sioworkers/sio-workersd.sqlite3'
+    monkeypatch.setattr(os, 'geteuid', lambda: 1000)
+    monkeypatch.setenv('XDG_STATE_HOME', str(tmp_path / 'state'))
+    assert server.default_database() == str(tmp_path / 'state/sioworkers/sio-workersd.sqlite3')
+
+
+@pytest.mark.parametrize('what', ['broker', 'results'])
+def test_a_broker_or_result_store_that_does_not_answer_is_one_line(tmp_path, redis_url, what):
+    closed = servers.free_port()
+    broker = f'amqp://guest:guest@127.0.0.1:{closed}//' if what == 'broker' else None
+    args = [WORKERSD, '--port', str(servers.free_port()), '--database',
+            str(tmp_path / 'db'), '--wait', '1',
+            '--results', f'redis://127.0.0.1:{closed}/1' if what == 'results'
+            else f'{redis_url.rsplit("/", 1)[0]}/7']
+    if broker:
+        args += ['--broker', broker]
+    else:
+        with servers.rabbitmq_server(str(tmp_path / 'rabbitmq')) as node:
+            done = subprocess.run(args + ['--broker', node.url], capture_output=True,
+                                  text=True, timeout=120, env=servers.scripts_env())
+    if broker:
+        done = subprocess.run(args, capture_output=True, text=True, timeout=120,
+                              env=servers.scripts_env())
+    assert done.returncode == 2, done.stderr
+    last = done.stderr.strip().splitlines()[-1]
+    assert last.startswith('sio-workersd: the ' + ('broker' if what == 'broker'
+                                                   else 'result store')), done.stderr
+    assert 'does not answer' in last and 'Traceback' not in done.stderr

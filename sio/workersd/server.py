@@ -34,13 +34,16 @@ than ``--max-task-ram`` makes its group an error before anything runs.
 import argparse
 import json
 import logging
+import os
 import signal
 import socketserver
 import sys
 import threading
+import time
 import uuid
 from xmlrpc.server import SimpleXMLRPCRequestHandler, SimpleXMLRPCServer
 
+from sio.celery.worker import without_password
 from sio.workers.machine import is_exclusive, required_ram_mib
 from sio.workers.util import map_leaves
 from sio.workersd.dispatcher import Dispatcher, error_env
@@ -221,6 +224,53 @@ def make_server(service: Service, host: str, port: int) -> RPCServer:
     return server
 
 
+def default_database() -> str:
+    """Where the groups are kept without ``--database``: the system's state
+    directory for root, the user's otherwise (never the current one)."""
+    if os.geteuid() == 0:
+        base = '/var/lib'
+    else:
+        base = os.environ.get('XDG_STATE_HOME') or os.path.expanduser('~/.local/state')
+    return os.path.join(base, 'sioworkers', 'sio-workersd.sqlite3')
+
+
+def _unanswered(app) -> str | None:
+    """What of the broker and the result store does not answer now."""
+    try:
+        with app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, timeout=3)
+    except Exception as exc:
+        return f'the broker {without_password(app.conf.broker_url)} does not answer: {exc}'
+    backend = app.backend
+    client = getattr(backend, 'client', None)
+    if client is not None and hasattr(client, 'ping'):  # Redis
+        try:
+            client.ping()
+        except Exception as exc:
+            return (f'the result store {without_password(str(app.conf.result_backend))} '
+                    f'does not answer: {exc}')
+    return None
+
+
+def wait_for_services(app, patience: float, every: float = 5.0) -> str | None:
+    """Wait up to ``patience`` seconds for the broker and the result store,
+    with a log line every ``every`` seconds; None once both answer, else
+    why not (what to say and exit on)."""
+    deadline = time.monotonic() + patience
+    next_line = 0.0
+    while True:
+        problem = _unanswered(app)
+        if problem is None:
+            return None
+        now = time.monotonic()
+        if now >= deadline:
+            return problem
+        if now >= next_line:
+            logger.warning('%s; waiting (up to %.0f s more)', problem, deadline - now)
+            next_line = now + every
+        time.sleep(min(1.0, max(0.0, deadline - now)))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog='sio-workersd', description="OIOIOI's sioworkersd protocol (XML-RPC), "
@@ -231,11 +281,18 @@ def main(argv: list[str] | None = None) -> int:
                         '(default 127.0.0.1)')
     parser.add_argument('--port', type=int, default=DEFAULT_PORT,
                         help=f'port to listen on (default {DEFAULT_PORT}, OIOIOI\'s)')
+    parser.add_argument('--env-file', metavar='FILE',
+                        help='NAME=value lines (CELERY_BROKER_URL, CELERY_RESULT_BACKEND) '
+                             'read first: credentials off the command line; readable by '
+                             'its owner alone')
     parser.add_argument('--broker', help='the fleet\'s broker URL')
     parser.add_argument('--results', help='the result backend URL')
-    parser.add_argument('--database', default='sio-workersd.sqlite3',
-                        help='SQLite file keeping accepted asynchronous groups '
-                             '(default ./sio-workersd.sqlite3)')
+    parser.add_argument('--database', default=None,
+                        help='SQLite file keeping accepted asynchronous groups (default '
+                             f'{default_database()})')
+    parser.add_argument('--wait', type=float, default=60, metavar='S',
+                        help='how long to wait at start for the broker and the result '
+                             'store to answer (default 60 s; a line every 5 s meanwhile)')
     parser.add_argument('--max-task-ram', type=int, metavar='MB',
                         help='reject groups with a job needing more memory')
     parser.add_argument('--window', type=int, default=32,
@@ -251,19 +308,33 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr,
                         format='%(asctime)s %(levelname)s %(name)s: %(message)s')
     from sio.celery.app import make_app
-    from sio.celery.worker import BadBrokerURL, check_broker_url
+    from sio.celery.worker import BadBrokerURL, check_broker_url, load_env_file
 
+    if args.env_file:
+        try:
+            load_env_file(args.env_file)
+        except (OSError, ValueError) as exc:
+            sys.stderr.write(f'sio-workersd: --env-file: {exc}\n')
+            return 2
     app = make_app(args.broker)
     if args.results:
         app.conf.result_backend = args.results
+    database = args.database or default_database()
     try:
         check_broker_url(app.conf.broker_url)
-        store = Store(args.database)
+        if not args.database:
+            os.makedirs(os.path.dirname(database), mode=0o700, exist_ok=True)
+        store = Store(database)
     except BadBrokerURL as exc:
         sys.stderr.write(f'sio-workersd: {exc}\n')
         return 2
     except Exception as exc:  # sqlite3 errors: a one-line reason
-        sys.stderr.write(f'sio-workersd: cannot open the database {args.database}: {exc}\n')
+        sys.stderr.write(f'sio-workersd: cannot open the database {database}: {exc}\n')
+        return 2
+    problem = wait_for_services(app, args.wait)
+    if problem:
+        store.close()
+        sys.stderr.write(f'sio-workersd: {problem}\n')
         return 2
     dispatcher = Dispatcher(app, store, window=args.window)
     returner = Returner(store, first_delay=args.retry_delay)
@@ -285,7 +356,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     logger.info('listening on http://%s:%d/, broker %s, database %s', args.host, args.port,
-                app.conf.broker_url.split('@')[-1], args.database)
+                app.conf.broker_url.split('@')[-1], database)
     try:
         server.serve_forever(poll_interval=0.2)
     finally:
