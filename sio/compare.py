@@ -5,12 +5,17 @@
 
 Compares the tokens of OUT with those of HINT, ignoring how whitespace is
 laid out. Prints ``OK``, or ``WRONG`` and a line naming the first place they
-differ; with FORMAT (a ``checker_format``: english_abbreviated,
+differ. With FORMAT (a ``checker_format``: english_abbreviated,
 english_full, english_terse, polish_abbreviated, polish_full,
-polish_terse), one line as oicompare prints it (``WRONG: line 3: expected
-"42", got "43"``). Exits 0 either way; 1 for bad arguments. A file that
-cannot be read: a one-line message on stderr and exit status 2. The work is done in C
-(``sio/_native/compare.c``), streaming both files in constant memory.
+polish_terse), as oicompare 1.0.2 (what upstream's exec jobs and OIOIOI
+check with) compares and prints: newlines are tokens too (a line break
+where a space was is wrong; newlines before the end of a file are not),
+white space is space, tab, vertical tab, CR and NUL, and the one line it
+prints (``WRONG: line 3: expected "42", got "43"``) abbreviates a long word
+around its first difference exactly as oicompare does. Exits 0 either way;
+1 for bad arguments. A file that cannot be read: a one-line message on
+stderr and exit status 2. The work is done in C (``sio/_native/compare.c``),
+streaming both files in constant memory.
 """
 
 import sys

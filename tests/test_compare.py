@@ -134,3 +134,83 @@ def test_200_mb_files(tmp_path):
     assert not same and text.endswith('expected end of file, found "5"')
     lines = os.path.getsize(a) // len(line)
     assert text.startswith(f'line {lines + 1}:')
+
+
+# --- oicompare 1.0.2's rules, for the checker formats ------------------------
+
+def _oi(tmp_path, hint, out, fmt='english_abbreviated'):
+    from sio.compare import compare_files
+    (tmp_path / 'hint').write_bytes(hint)
+    (tmp_path / 'out').write_bytes(out)
+    return compare_files(str(tmp_path / 'hint'), str(tmp_path / 'out'), fmt)
+
+
+@pytest.mark.parametrize('hint, out, verdict', [
+    (b'1 2\n', b'1 2\n', (True, '')),
+    (b'1 2\n', b'1  2 \r\n', (True, '')),          # spaces, tabs, CR: white space
+    (b'1 2\n', b'1 2\n\n\n', (True, '')),          # newlines before the end match it
+    (b'1 2', b'1 2\n', (True, '')),
+    (b'1 2\n', b'1\n2\n', (False, 'WRONG: line 1: expected "2", got end of line')),
+    (b'1\n\n2\n', b'1\n2\n', (False, 'WRONG: line 2: expected end of line, got "2"')),
+    (b'1\x0c2', b'1 2', (False, 'WRONG: line 1: expected "1<0x0C>2", got "1"')),  # \f: a byte
+    (b'1\x002', b'1 2', (True, '')),               # \0: white space
+    (b'12', b'1 2', (False, 'WRONG: line 1: expected "12", got "1"')),
+    (b'abc\n', b'abcd\n', (False, 'WRONG: line 1: expected "abc", got "abcd"')),
+    (b'5\n', b'', (False, 'WRONG: line 1: expected "5", got end of file')),
+    (b'1\n2\n', b'1\n3\n', (False, 'WRONG: line 2: expected "2", got "3"')),
+])
+def test_oicompare_tokens_lines_and_messages(tmp_path, hint, out, verdict):
+    """As oicompare 1.0.2 (upstream's and OIOIOI's comparator): newlines are
+    tokens, except before the end of a file; the line is the expected
+    file's."""
+    assert _oi(tmp_path, hint, out) == verdict
+
+
+def test_oicompare_polish_and_terse(tmp_path):
+    assert _oi(tmp_path, b'1 2\n', b'1\n2\n', 'polish_abbreviated') == \
+        (False, 'ŹLE: wiersz 1: oczekiwano "2", otrzymano koniec wiersza')
+    assert _oi(tmp_path, b'1', b'2', 'english_terse') == (False, 'WRONG')
+
+
+def _quoted(message):
+    expected = message.split('expected ', 1)[1].split(', got ', 1)[0]
+    return expected[1:-1]
+
+
+def test_oicompare_abbreviates_long_words_as_it_does(tmp_path):
+    # A word of 62 bytes fits in 100 display units: shown whole.
+    word = b'q' + b'x' * 30 + b'%s' + b'y' * 30
+    ok, message = _oi(tmp_path, word % b'A', word % b'B')
+    assert _quoted(message) == (word % b'A').decode()
+    # 301 bytes differing at 150: its first byte, as much after it as fits
+    # the 100 units (88 bytes), a cut, the bytes around the difference, a cut.
+    ok, message = _oi(tmp_path, b'x' * 150 + b'A' + b'y' * 150, b'x' * 150 + b'B' + b'y' * 150)
+    assert _quoted(message) == 'x' * 89 + '…xAy…'
+    # Near the start: the head is whole, the tail as much as fits.
+    ok, message = _oi(tmp_path, b'abA' + b'z' * 200, b'abB' + b'z' * 200)
+    shown = _quoted(message)
+    assert shown.startswith('abAz') and shown.endswith('…')
+    # oicompare frees the room of a head cut that a difference at byte 2
+    # never reserved: 98 bytes then "…" (103 units; its arithmetic, kept).
+    assert len(shown) == 99 and shown[:-1] == 'abA' + 'z' * 95
+    # Escaped bytes count 6 units each.
+    ok, message = _oi(tmp_path, b'\x01' * 40 + b'A', b'\x01' * 40 + b'B')
+    assert _quoted(message).count('<0x01>') < 40 and '…' in _quoted(message)
+
+
+def test_oicompare_words_longer_than_the_buffers(tmp_path):
+    """A difference 2.5 MB into a 3 MB word (the comparator streams, a
+    megabyte at a time): the start of the word is read again."""
+    head = b'h' + b'x' * (2_500_000 - 1)
+    ok, message = _oi(tmp_path, head + b'A' + b'y' * 500_000, head + b'B' + b'y' * 500_000)
+    assert not ok
+    assert _quoted(message) == 'h' + 'x' * 88 + '…xAy…'
+
+
+def test_legacy_form_keeps_its_rules(tmp_path):
+    """python -m sio.compare in exec-sandbox's form: white space of any kind
+    separates tokens, newlines included."""
+    from sio.compare import compare_files
+    (tmp_path / 'hint').write_bytes(b'1 2\n')
+    (tmp_path / 'out').write_bytes(b'1\n2\n')
+    assert compare_files(str(tmp_path / 'hint'), str(tmp_path / 'out'))[0] is True

@@ -39,6 +39,7 @@ struct reader {
     int eof;
     int error;                /* errno of a failed read */
     uint64_t line;            /* 1-based line of buf[pos] */
+    uint64_t offset;          /* file offset of buf[0] */
 };
 
 static int is_space(unsigned char c)
@@ -86,6 +87,7 @@ static int fill(struct reader *r)
         keep = CARRY;
     memmove(r->buf - keep, r->buf + r->len - keep, keep);
     r->history = keep;
+    r->offset += r->len;
     r->len = r->pos = 0;
     for (;;) {
         ssize_t got = read(r->fd, r->buf, BUFFER_SIZE);
@@ -295,6 +297,327 @@ static int read_error(struct reader *r, char *msg, size_t msglen)
     return SIO_COMPARE_ERROR;
 }
 
+/* --- oicompare 1.0.2's rules (the checker_format modes) -------------------
+ *
+ * Tokens are words (runs of bytes that are neither white space nor a
+ * newline), newlines and the end of file; white space is ' ', '\t', '\v',
+ * '\r' and '\0' ('\f' is part of a word). Tokens must match one for one,
+ * newlines included, except that newlines before the end of one file match
+ * its end. A difference is reported at the line of the expected file, a
+ * word abbreviated to at most OI_ABBREVIATED_MAX display units around its
+ * first differing byte (a byte shown as <0xHH> counts 6, "…" 3): its first
+ * byte, as much of the rest before the difference as fits (else cut with
+ * "…"), the byte before the difference, the differing one and the next,
+ * then as much of the rest as fits. */
+
+#define OI_ABBREVIATED_MAX 100
+#define OI_ELLIPSIS "\xe2\x80\xa6"
+#define OI_ELLIPSIS_UNITS 3
+/* More bytes of a word than any abbreviation can show. */
+#define OI_WINDOW (OI_ABBREVIATED_MAX + 8)
+
+static int is_oi_space(unsigned char c)
+{
+    return c == ' ' || c == '\t' || c == '\v' || c == '\r' || c == '\0';
+}
+
+static int oi_word_end(int c)
+{
+    return c < 0 || c == '\n' || is_oi_space((unsigned char)c);
+}
+
+static size_t oi_units(unsigned char c)
+{
+    return c >= 32 && c <= 126 && c != '"' && c != '<' && c != '>' ? 1 : 6;
+}
+
+/* n bytes of the current word from offset `from` (0: its first byte) into
+ * out; the word's bytes up to the current position are `back` long. From
+ * memory where they still are, else read again from the file (regular
+ * files); how many were had. */
+static size_t word_bytes(struct reader *r, size_t back, size_t from, size_t n,
+                         unsigned char *out)
+{
+    /* The current position is byte `back` of the word. */
+    if (from + n <= back + (r->len - r->pos) && from + r->history + r->pos >= back) {
+        memcpy(out, r->buf + r->pos - back + from, n);
+        return n;
+    }
+    uint64_t start = r->offset + r->pos - back + from;
+    ssize_t got;
+    do {
+        got = pread(r->fd, out, n, (off_t)start);
+    } while (got < 0 && errno == EINTR);
+    if (got > 0)
+        return (size_t)got;
+    /* Not seekable: what memory still holds. */
+    size_t had = 0;
+    for (; had < n; had++) {
+        ptrdiff_t at = (ptrdiff_t)r->pos - (ptrdiff_t)back + (ptrdiff_t)(from + had);
+        if (at < -(ptrdiff_t)r->history || at >= (ptrdiff_t)r->len)
+            break;
+        out[had] = r->buf[at];
+    }
+    return had;
+}
+
+/* The word at the reader, `back` of its bytes before the current position,
+ * d the index of its first difference: quoted and abbreviated as
+ * oicompare does (full: whole, up to SIO_COMPARE_FULL_MAX bytes). */
+static void oi_quote_word(struct reader *r, size_t back, size_t d, int full,
+                          struct quote *q)
+{
+    unsigned char head[OI_WINDOW], rest[OI_WINDOW + 1];
+    size_t head_len = word_bytes(r, back, 0, d < OI_WINDOW ? d : OI_WINDOW, head);
+    unsigned char before = 0;
+    if (d > 0 && word_bytes(r, back, d - 1, 1, &before) != 1)
+        before = d - 1 < head_len ? head[d - 1] : '?';
+    /* From the difference to the word's end (or OI_WINDOW bytes of it). */
+    size_t rest_len = word_bytes(r, back, d, sizeof rest, rest);
+    for (size_t i = 0; i < rest_len; i++) {
+        if (oi_word_end(rest[i])) {
+            rest_len = i;
+            break;
+        }
+    }
+    int rest_whole = rest_len < sizeof rest;
+    /* Bytes after the difference; "more than fits" when not whole. */
+    size_t after = rest_whole ? rest_len : (size_t)-1;
+    char *out = q->text;
+    *out++ = '"';
+    if (full) {  /* the whole word, up to SIO_COMPARE_FULL_MAX bytes */
+        unsigned char word[SIO_COMPARE_FULL_MAX + 1];
+        size_t len = word_bytes(r, back, 0, sizeof word, word);
+        size_t shown = 0;
+        while (shown < len && shown < SIO_COMPARE_FULL_MAX && !oi_word_end(word[shown]))
+            out = put_oi_escaped(out, word[shown++]);
+        if (shown == SIO_COMPARE_FULL_MAX && len > shown && !oi_word_end(word[shown])) {
+            memcpy(out, OI_ELLIPSIS, strlen(OI_ELLIPSIS));
+            out += strlen(OI_ELLIPSIS);
+        }
+        *out++ = '"';
+        *out = '\0';
+        return;
+    }
+    /* What is always shown, and the two cut marks it may need. */
+    size_t used = 1;
+    if (d > 0) {
+        used += oi_units(before);
+        if (d > 1) {
+            used += oi_units(head[0]);
+            if (d > 2)
+                used += OI_ELLIPSIS_UNITS;
+        }
+    }
+    if (after > 0)
+        used += oi_units(rest[0]);
+    if (after > 1) {
+        used += oi_units(rest[1]);
+        if (after > 2)
+            used += OI_ELLIPSIS_UNITS;
+    }
+    used += 1;
+    if (d > 1) {
+        out = put_oi_escaped(out, head[0]);
+        /* Bytes 1..d-1 (the one before the difference counted too, as
+         * oicompare counts them) shown whole if they fit in place of the
+         * cut mark; else as many as fit, then the mark. */
+        size_t need = 0, room = OI_ABBREVIATED_MAX - (used - OI_ELLIPSIS_UNITS);
+        int fits = d - 1 <= head_len;
+        for (size_t i = 1; fits && i < d; i++) {
+            need += oi_units(head[i]);
+            fits = need <= room;
+        }
+        if (fits) {
+            for (size_t i = 1; i + 1 < d; i++) {
+                used += oi_units(head[i]);
+                out = put_oi_escaped(out, head[i]);
+            }
+            used -= OI_ELLIPSIS_UNITS;
+        } else {
+            for (size_t i = 1; i + 1 < d && i < head_len; i++) {
+                if (used + oi_units(head[i]) > OI_ABBREVIATED_MAX)
+                    break;
+                used += oi_units(head[i]);
+                out = put_oi_escaped(out, head[i]);
+            }
+            memcpy(out, OI_ELLIPSIS, strlen(OI_ELLIPSIS));
+            out += strlen(OI_ELLIPSIS);
+        }
+    }
+    if (d > 0)
+        out = put_oi_escaped(out, before);
+    if (after > 0)
+        out = put_oi_escaped(out, rest[0]);
+    if (after > 1)
+        out = put_oi_escaped(out, rest[1]);
+    if (after > 2) {
+        size_t need = 0, room = OI_ABBREVIATED_MAX - (used - OI_ELLIPSIS_UNITS);
+        int fits = rest_whole;
+        for (size_t i = 2; fits && i < rest_len; i++) {
+            need += oi_units(rest[i]);
+            fits = need <= room;
+        }
+        if (fits) {
+            for (size_t i = 2; i < rest_len; i++)
+                out = put_oi_escaped(out, rest[i]);
+        } else {
+            for (size_t i = 2; i < rest_len; i++) {
+                if (used + oi_units(rest[i]) > OI_ABBREVIATED_MAX)
+                    break;
+                used += oi_units(rest[i]);
+                out = put_oi_escaped(out, rest[i]);
+            }
+            memcpy(out, OI_ELLIPSIS, strlen(OI_ELLIPSIS));
+            out += strlen(OI_ELLIPSIS);
+        }
+    }
+    *out++ = '"';
+    *out = '\0';
+}
+
+/* How oicompare names the token at the reader. */
+static void oi_describe(struct reader *r, size_t back, size_t d, int full, int polish,
+                        struct quote *q)
+{
+    int c = peek(r);
+    if (back == 0 && c < 0)
+        snprintf(q->text, sizeof q->text, "%s", polish ? "koniec pliku" : "end of file");
+    else if (back == 0 && c == '\n')
+        snprintf(q->text, sizeof q->text, "%s",
+                 polish ? "koniec wiersza" : "end of line");
+    else
+        oi_quote_word(r, back, d, full, q);
+}
+
+static int oi_report(struct reader *exp, size_t exp_back, struct reader *fnd,
+                     size_t fnd_back, size_t d, char *msg, size_t msglen,
+                     const struct sio_compare_format *fmt)
+{
+    int pl = fmt->language == SIO_COMPARE_POLISH;
+    if (fmt->kind == SIO_COMPARE_TERSE) {
+        snprintf(msg, msglen, "%s", pl ? "\xc5\xb9LE" : "WRONG");
+        return SIO_COMPARE_DIFFERENT;
+    }
+    struct quote e, f;
+    int full = fmt->kind == SIO_COMPARE_FULL;
+    oi_describe(exp, exp_back, d, full, pl, &e);
+    oi_describe(fnd, fnd_back, d, full, pl, &f);
+    snprintf(msg, msglen,
+             pl ? "\xc5\xb9LE: wiersz %llu: oczekiwano %s, otrzymano %s"
+                : "WRONG: line %llu: expected %s, got %s",
+             (unsigned long long)exp->line, e.text, f.text);
+    return SIO_COMPARE_DIFFERENT;
+}
+
+/* Skip white space (not newlines); the next byte or -1. */
+static int oi_skip_space(struct reader *r)
+{
+    int c;
+    while ((c = peek(r)) >= 0 && is_oi_space((unsigned char)c))
+        advance(r);
+    return c;
+}
+
+/* Skip white space and newlines: what oicompare does to the file that has
+ * not ended when the other has. */
+static int oi_skip_lines(struct reader *r)
+{
+    int c;
+    while ((c = peek(r)) >= 0 && (c == '\n' || is_oi_space((unsigned char)c)))
+        advance(r);
+    return c;
+}
+
+/* Bytes of the current word already consumed (identical in both files). */
+static size_t oi_word_prefix(struct reader *r)
+{
+    size_t n = 0;
+    while (n < r->pos + r->history && n <= OI_WINDOW) {
+        unsigned char c = r->buf[(ptrdiff_t)r->pos - (ptrdiff_t)n - 1];
+        if (c == '\n' || is_oi_space(c))
+            break;
+        n++;
+    }
+    return n;
+}
+
+/* How far back the current word starts (the files are read again, a
+ * block at a time, for a word longer than what memory keeps). */
+static size_t oi_word_start(struct reader *r)
+{
+    unsigned char chunk[4096];
+    size_t back = 0;
+    uint64_t here = r->offset + r->pos;
+    while (back < here) {
+        size_t n = here - back < sizeof chunk ? here - back : sizeof chunk;
+        ssize_t got;
+        do {
+            got = pread(r->fd, chunk, n, (off_t)(here - back - n));
+        } while (got < 0 && errno == EINTR);
+        if (got != (ssize_t)n)
+            return oi_word_prefix(r);  /* not seekable: what memory has */
+        for (size_t i = n; i > 0; i--) {
+            if (chunk[i - 1] == '\n' || is_oi_space(chunk[i - 1]))
+                return back;
+            back++;
+        }
+    }
+    return back;
+}
+
+/* compare_tokens under oicompare's rules. */
+static int compare_tokens_oi(struct reader *a, struct reader *b, char *msg, size_t msglen,
+                             const struct sio_compare_format *fmt)
+{
+    size_t back = oi_word_prefix(b);
+    if (back > OI_WINDOW)
+        back = oi_word_start(b);
+    for (;;) {
+        if (back == 0) {
+            int ca = oi_skip_space(a), cb = oi_skip_space(b);
+            if (a->error)
+                return read_error(a, msg, msglen);
+            if (b->error)
+                return read_error(b, msg, msglen);
+            if (ca < 0)
+                cb = oi_skip_lines(b);
+            else if (cb < 0)
+                ca = oi_skip_lines(a);
+            if (ca < 0 && cb < 0)
+                return SIO_COMPARE_SAME;
+            if (ca < 0 || cb < 0 || (ca == '\n') != (cb == '\n'))
+                return oi_report(a, 0, b, 0, 0, msg, msglen, fmt);
+            if (ca == '\n') {
+                advance(a);
+                advance(b);
+                goto next;
+            }
+        }
+        /* Walk one word in both; back counts its bytes seen so far. */
+        for (;;) {
+            int ca = peek(a), cb = peek(b);
+            if (a->error)
+                return read_error(a, msg, msglen);
+            if (b->error)
+                return read_error(b, msg, msglen);
+            int end_a = oi_word_end(ca), end_b = oi_word_end(cb);
+            if (end_a && end_b)
+                break;
+            if (end_a || end_b || ca != cb)
+                return oi_report(a, back, b, back, back, msg, msglen, fmt);
+            advance(a);
+            advance(b);
+            back++;
+        }
+    next:
+        back = 0;
+        /* Equal tokens. If the bytes agree from here on, go fast again. */
+        if (peek(a) >= 0 && peek(b) >= 0 && a->buf[a->pos] == b->buf[b->pos])
+            return -1;
+    }
+}
+
 /* Bytes of the current token already consumed (identical in both files). */
 static size_t token_prefix(struct reader *r)
 {
@@ -392,7 +715,9 @@ static int compare_readers(struct reader *a, struct reader *b, char *msg,
             if (same == n)
                 continue;  /* one buffer used up: refill and go on */
         }
-        int rc = compare_tokens(a, b, msg, msglen, fmt);
+        int rc = fmt && fmt->kind != SIO_COMPARE_LEGACY
+                     ? compare_tokens_oi(a, b, msg, msglen, fmt)
+                     : compare_tokens(a, b, msg, msglen, fmt);
         if (rc >= 0)
             return rc;
     }
