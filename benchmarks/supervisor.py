@@ -24,7 +24,7 @@ from common import build, interleaved, median, table, truncating, workdir  # noq
 
 TARGETS = {
     'DetailedUnprotectedExecutor': 1.3,
-    'SupervisedExecutor': 1.6,
+    'SupervisedExecutor': 1.3,
 }
 
 
