@@ -361,6 +361,36 @@ static size_t word_bytes(struct reader *r, size_t back, size_t from, size_t n,
     return had;
 }
 
+/* A span of a word that a cut mark was reserved for: shown whole if the
+ * first `weighed` bytes of it (the span's own n, or more as oicompare
+ * weighs them; (size_t)-1: more than fits) fit in place of the mark, else
+ * as many of its n bytes as fit the limit, then the mark. *used: the
+ * display units spent so far. */
+static char *oi_put_span(char *out, const unsigned char *span, size_t n, size_t weighed,
+                         size_t *used)
+{
+    size_t need = 0, room = OI_ABBREVIATED_MAX - (*used - OI_ELLIPSIS_UNITS);
+    int fits = weighed != (size_t)-1;
+    for (size_t i = 0; fits && i < weighed; i++) {
+        need += oi_units(span[i]);
+        fits = need <= room;
+    }
+    if (fits) {
+        for (size_t i = 0; i < n; i++) {
+            *used += oi_units(span[i]);
+            out = put_oi_escaped(out, span[i]);
+        }
+        *used -= OI_ELLIPSIS_UNITS;
+        return out;
+    }
+    for (size_t i = 0; i < n && *used + oi_units(span[i]) <= OI_ABBREVIATED_MAX; i++) {
+        *used += oi_units(span[i]);
+        out = put_oi_escaped(out, span[i]);
+    }
+    memcpy(out, OI_ELLIPSIS, strlen(OI_ELLIPSIS));
+    return out + strlen(OI_ELLIPSIS);
+}
+
 /* The word at the reader, `back` of its bytes before the current position,
  * d the index of its first difference: quoted and abbreviated as
  * oicompare does (full: whole, up to SIO_COMPARE_FULL_MAX bytes). */
@@ -369,6 +399,8 @@ static void oi_quote_word(struct reader *r, size_t back, size_t d, int full,
 {
     unsigned char head[OI_WINDOW], rest[OI_WINDOW + 1];
     size_t head_len = word_bytes(r, back, 0, d < OI_WINDOW ? d : OI_WINDOW, head);
+    if (head_len == 0)
+        head[0] = '?';  /* gone from memory, and the file cannot be read again */
     unsigned char before = 0;
     if (d > 0 && word_bytes(r, back, d - 1, 1, &before) != 1)
         before = d - 1 < head_len ? head[d - 1] : '?';
@@ -422,28 +454,11 @@ static void oi_quote_word(struct reader *r, size_t back, size_t d, int full,
         /* Bytes 1..d-1 (the one before the difference counted too, as
          * oicompare counts them) shown whole if they fit in place of the
          * cut mark; else as many as fit, then the mark. */
-        size_t need = 0, room = OI_ABBREVIATED_MAX - (used - OI_ELLIPSIS_UNITS);
-        int fits = d - 1 <= head_len;
-        for (size_t i = 1; fits && i < d; i++) {
-            need += oi_units(head[i]);
-            fits = need <= room;
-        }
-        if (fits) {
-            for (size_t i = 1; i + 1 < d; i++) {
-                used += oi_units(head[i]);
-                out = put_oi_escaped(out, head[i]);
-            }
-            used -= OI_ELLIPSIS_UNITS;
-        } else {
-            for (size_t i = 1; i + 1 < d && i < head_len; i++) {
-                if (used + oi_units(head[i]) > OI_ABBREVIATED_MAX)
-                    break;
-                used += oi_units(head[i]);
-                out = put_oi_escaped(out, head[i]);
-            }
-            memcpy(out, OI_ELLIPSIS, strlen(OI_ELLIPSIS));
-            out += strlen(OI_ELLIPSIS);
-        }
+        /* Bytes 1..d-1 are weighed (the one before the difference too, as
+         * oicompare does), 1..d-2 shown. */
+        size_t shown = d - 2 < head_len ? d - 2 : (head_len ? head_len - 1 : 0);
+        out = oi_put_span(out, head + 1, shown, d - 1 < head_len ? d - 1 : (size_t)-1,
+                          &used);
     }
     if (d > 0)
         out = put_oi_escaped(out, before);
@@ -451,27 +466,9 @@ static void oi_quote_word(struct reader *r, size_t back, size_t d, int full,
         out = put_oi_escaped(out, rest[0]);
     if (after > 1)
         out = put_oi_escaped(out, rest[1]);
-    if (after > 2) {
-        size_t need = 0, room = OI_ABBREVIATED_MAX - (used - OI_ELLIPSIS_UNITS);
-        int fits = rest_whole;
-        for (size_t i = 2; fits && i < rest_len; i++) {
-            need += oi_units(rest[i]);
-            fits = need <= room;
-        }
-        if (fits) {
-            for (size_t i = 2; i < rest_len; i++)
-                out = put_oi_escaped(out, rest[i]);
-        } else {
-            for (size_t i = 2; i < rest_len; i++) {
-                if (used + oi_units(rest[i]) > OI_ABBREVIATED_MAX)
-                    break;
-                used += oi_units(rest[i]);
-                out = put_oi_escaped(out, rest[i]);
-            }
-            memcpy(out, OI_ELLIPSIS, strlen(OI_ELLIPSIS));
-            out += strlen(OI_ELLIPSIS);
-        }
-    }
+    if (after > 2)
+        out = oi_put_span(out, rest + 2, rest_len - 2,
+                          rest_whole ? rest_len - 2 : (size_t)-1, &used);
     *out++ = '"';
     *out = '\0';
 }

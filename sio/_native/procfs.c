@@ -74,36 +74,36 @@ int sio_parse_status_peaks(const char *text, uint64_t *vm_peak_kib,
     return parse_kib_field(text, "VmHWM:", vm_hwm_kib);
 }
 
-int sio_proc_memory_peaks(int proc_dirfd, pid_t pid, uint64_t *vm_peak_kib,
-                          uint64_t *vm_hwm_kib)
+/* /proc/PID/status into buf (NUL-ended); 0, or -1 with errno. */
+static int read_status(int proc_dirfd, pid_t pid, char *buf, size_t size)
 {
-    char buf[4096];
     int fd = sio_proc_open(proc_dirfd, pid, "status");
     if (fd < 0)
         return -1;
-    ssize_t got = read_small(fd, buf, sizeof buf);
+    ssize_t got = read_small(fd, buf, size);
     int saved = errno;
     close(fd);
     if (got < 0) {
         errno = saved;
         return -1;
     }
+    return 0;
+}
+
+int sio_proc_memory_peaks(int proc_dirfd, pid_t pid, uint64_t *vm_peak_kib,
+                          uint64_t *vm_hwm_kib)
+{
+    char buf[4096];
+    if (read_status(proc_dirfd, pid, buf, sizeof buf) < 0)
+        return -1;
     return sio_parse_status_peaks(buf, vm_peak_kib, vm_hwm_kib);
 }
 
 int sio_proc_page_tables_kib(int proc_dirfd, pid_t pid, uint64_t *kib)
 {
     char buf[4096];
-    int fd = sio_proc_open(proc_dirfd, pid, "status");
-    if (fd < 0)
+    if (read_status(proc_dirfd, pid, buf, sizeof buf) < 0)
         return -1;
-    ssize_t got = read_small(fd, buf, sizeof buf);
-    int saved = errno;
-    close(fd);
-    if (got < 0) {
-        errno = saved;
-        return -1;
-    }
     return parse_kib_field(buf, "VmPTE:", kib);
 }
 
