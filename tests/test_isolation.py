@@ -532,3 +532,23 @@ def test_the_jail_takes_fake_time_as_stock_sio2jail():
                            capture_output=True, text=True, timeout=30).stdout
     # As stock sio2jail: a faked clock comes with the default policy.
     assert 'fake_time=random' in shown and 'policy=default' in shown
+
+
+def test_a_compiler_that_leaves_a_link_as_its_output_produced_nothing(tmp_path, secret):
+    """What a compiler left where its output should be is never followed:
+    a link to a file of the host's is no output (and nothing is read)."""
+    from sio.compilers.common import Compiler
+
+    class LinkingCompiler(Compiler):
+        source_extension = '.c'
+
+        def command(self, source, sources, extra_args):
+            return ['ln', '-s', str(secret), self.output_name()]
+
+    (tmp_path / 'a.c').write_text('int main(void) { return 0; }\n')
+    environ = {'source_file': str(tmp_path / 'a.c'), 'out_file': str(tmp_path / 'a.out'),
+               'use_filetracker': False}
+    result = LinkingCompiler(environ).compile()
+    assert result['result_code'] == 'CE'
+    assert 'produced no output file' in result['compiler_output']
+    assert not (tmp_path / 'a.out').exists()

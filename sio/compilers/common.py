@@ -33,6 +33,7 @@ Keys written: ``result_code`` (``OK`` or ``CE``), ``compiler_output``,
 import logging
 import os
 import shlex
+import stat
 
 from sio.workers import Failure, ft
 from sio.workers.archives import ArchiveError, extract_zip
@@ -144,13 +145,18 @@ class Compiler:
         code = renv['result_code']
         if code == 'OK':
             self.finish()
-        out = tempcwd(self.output_name())
-        if code == 'OLE' or (code == 'OK' and result_limit and os.path.isfile(out)
-                             and os.path.getsize(out) > result_limit):
+        # What the compiler left there, never followed (a link is no output).
+        try:
+            st = os.lstat(tempcwd(self.output_name()))
+            size = st.st_size if stat.S_ISREG(st.st_mode) else None
+        except FileNotFoundError:
+            size = None
+        if code == 'OLE' or (code == 'OK' and result_limit and size is not None
+                             and size > result_limit):
             return self._compilation_error(RESULT_TOO_LARGE)
         if code != 'OK':
             return self._compilation_error(self._failure_note(renv))
-        if not os.path.isfile(out):
+        if size is None:
             return self._compilation_error('The compiler produced no output file.')
         ft.upload(environ, 'out_file', self.output_name())
         environ['result_code'] = 'OK'

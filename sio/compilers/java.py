@@ -5,7 +5,7 @@ import re
 import zipfile
 
 from sio.compilers.common import Compiler, compiler_job
-from sio.workers import ft
+from sio.workers import ft, jobfiles
 from sio.workers.util import tempcwd
 
 _PUBLIC_CLASS = re.compile(rb'public\s+(?:final\s+|abstract\s+)*class\s+([A-Za-z_$][\w$]*)')
@@ -73,12 +73,21 @@ class JavaCompiler(Compiler):
         classes = tempcwd('classes')
         manifest = (f'Manifest-Version: 1.0\r\nMain-Class: {self.main_class}\r\n'
                     'Created-By: sioworkers\r\n\r\n')
-        with zipfile.ZipFile(tempcwd(self.output_name()), 'w', zipfile.ZIP_DEFLATED) as jar:
+        out = jobfiles.create_fresh(tempcwd(self.output_name()))
+        with os.fdopen(out, 'wb') as archive, \
+                zipfile.ZipFile(archive, 'w', zipfile.ZIP_DEFLATED) as jar:
             jar.writestr('META-INF/MANIFEST.MF', manifest)
+            # What the compiler made: walked without following links, and
+            # regular files alone read (through descriptors).
             for directory, _, files in os.walk(classes):
                 for name in sorted(files):
                     path = os.path.join(directory, name)
-                    jar.write(path, os.path.relpath(path, classes))
+                    try:
+                        fd = jobfiles.open_regular(path)
+                    except jobfiles.NotRegularFile:
+                        continue
+                    with os.fdopen(fd, 'rb') as f:
+                        jar.writestr(os.path.relpath(path, classes), f.read())
 
 
 class Java8Compiler(JavaCompiler):
