@@ -118,7 +118,7 @@ install_python() {
 }
 
 COMMANDS=(sio-batch sio-compile sio-judge sio-celery-worker sio-fleet sio-workersd
-          sio-run-filetracker sio-get-sandbox)
+          sio-run-filetracker sio-get-sandbox sio-compare)
 
 # The README writes the commands bare: put them on PATH (/usr/local/bin).
 link_commands() {

@@ -1,7 +1,9 @@
 """The default output comparator, as a command (a drop-in for SIO2's).
 
-    python -m sio.compare HINT OUT [FORMAT]        (exec-sandbox ``compare`` form)
-    python -m sio.compare IN OUT HINT [FORMAT]     (checker form)
+    sio-compare HINT OUT [FORMAT]        (exec-sandbox ``compare`` form)
+    sio-compare IN OUT HINT [FORMAT]     (checker form)
+
+(``python -m sio.compare`` is the same.)
 
 Compares the tokens of OUT with those of HINT, ignoring how whitespace is
 laid out. Prints ``OK``, or ``WRONG`` and a line naming the first place they
@@ -13,7 +15,7 @@ where a space was is wrong; newlines before the end of a file are not),
 white space is space, tab, vertical tab, CR and NUL, and the one line it
 prints (``WRONG: line 3: expected "42", got "43"``) abbreviates a long word
 around its first difference exactly as oicompare does. Exits 0 either way;
-1 for bad arguments. A file that cannot be read: a one-line message on
+2 for bad arguments. A file that cannot be read: a one-line message on
 stderr and exit status 2. The work is done in C (``sio/_native/compare.c``),
 streaming both files in constant memory.
 """
@@ -24,7 +26,7 @@ from sio._native.compare_binding import CHECKER_FORMATS, CompareError, compare_f
 
 __all__ = ['CHECKER_FORMATS', 'CompareError', 'compare_files', 'main']
 
-USAGE = ('usage: python -m sio.compare HINT OUT [FORMAT] | IN OUT HINT [FORMAT]\n'
+USAGE = ('usage: sio-compare HINT OUT [FORMAT] | IN OUT HINT [FORMAT]\n'
          f'FORMAT: {", ".join(CHECKER_FORMATS)}\n')
 
 
@@ -42,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
         _, out, hint = args
     else:
         sys.stderr.write(USAGE)
-        return 1
+        return 2
     try:
         same, message = compare_files(hint, out, checker_format)
     except CompareError as exc:

@@ -37,6 +37,7 @@ def one_line_error(proc, code):
     ('sio-workersd', ['--help'], '--max-task-ram'),
     ('sio-judge', ['--help'], '--apply-suggestion'),
     ('python', ['-m', 'sio.compare', '--help'], 'checker_format'),
+    ('sio-compare', ['--help'], 'checker_format'),
 ])
 def test_help_everywhere(cmd, args, says):
     proc = run(cmd, *args)
@@ -158,3 +159,49 @@ def test_no_warning_for_the_keys_oioioi_and_upstream_send(caplog):
     assert 'did you mean' not in caplog.text
     # A real slip is still caught.
     assert warn_about_misspelt_keys({'check_ouptut': True}) != []
+
+
+@pytest.mark.parametrize('cmd, args', [
+    ('sio-compare', ['only-one']),
+    ('sio-compile', []),
+    ('sio-get-sandbox', ['--bogus']),
+    ('sio-batch', ['a', 'b']),
+    ('sio-judge', ['--bogus']),
+    ('sio-fleet', ['bogus']),
+    ('sio-workersd', ['--port', 'x']),
+    ('sio-celery-worker', ['--env-file']),
+])
+def test_bad_arguments_are_exit_status_2_everywhere(cmd, args):
+    assert run(cmd, *args).returncode == 2
+
+
+def test_fleet_status_without_a_broker_is_one_line_quickly():
+    import time
+    started = time.monotonic()
+    done = run('sio-fleet', 'status', env={'CELERY_BROKER_URL':
+                                          f'amqp://sio:pw@127.0.0.1:{servers.free_port()}//'})
+    one_line_error(done, 1)
+    assert 'does not answer' in done.stderr and 'pw' not in done.stderr
+    assert time.monotonic() - started < 3
+
+
+def test_worker_starts_without_deprecation_warnings(tmp_path):
+    """Celery warns once per old setting name in a configuration (27 lines
+    at every start); the app is configured with the new names alone."""
+    import time
+    log = tmp_path / 'worker.log'
+    with open(log, 'wb') as out:
+        proc = subprocess.Popen([os.path.join(BIN, 'sio-celery-worker'),
+                                 f'amqp://127.0.0.1:{servers.free_port()}//', '--pool', 'solo'],
+                                stdout=out, stderr=out, stdin=subprocess.DEVNULL,
+                                env=servers.scripts_env(), start_new_session=True)
+    try:
+        deadline = time.monotonic() + 30
+        while b'[queues]' not in log.read_bytes() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        time.sleep(0.5)
+    finally:
+        servers.stop(proc)
+    text = log.read_text(errors='replace')
+    assert '[queues]' in text, text[-2000:]
+    assert 'DeprecationWarning' not in text, text[:3000]

@@ -23,7 +23,7 @@ int main(int argc, char **argv)
         hint = argv[3];
     } else {
         fprintf(stderr, "usage: %s HINT OUT | %s IN OUT HINT\n", argv[0], argv[0]);
-        return 1;
+        return 2;
     }
     char msg[512];
     int rc = sio_compare_files(hint, out, msg, sizeof msg);

@@ -106,8 +106,11 @@ static int child_stopped(void *ctx, pid_t pid, char *err, size_t errlen)
     if (!w->cfg->perf)
         return 0;
     if (sio_perf_open(&w->perf, w->pmus, w->npmus, pid, w->cfg->instruction_limit,
-                      OVERFLOW_SIGNAL, (pid_t)syscall(SYS_gettid), err, errlen) < 0)
+                      OVERFLOW_SIGNAL, (pid_t)syscall(SYS_gettid), err, errlen) < 0) {
+        size_t used = strlen(err);
+        snprintf(err + used, errlen - used, "; --perf off measures CPU time instead");
         return -1;
+    }
     w->perf_open = 1;
     return 0;
 }

@@ -93,7 +93,7 @@ static void explain(int err, char *msg, size_t len)
         snprintf(msg, len,
                  "perf_event_open: %s (no hardware counter for instructions: "
                  "PMU not available, e.g. virtualization without PMU "
-                 "passthrough; use --perf off to measure CPU time instead)",
+                 "passthrough)",
                  strerror(err));
     } else {
         snprintf(msg, len, "perf_event_open: %s", strerror(err));

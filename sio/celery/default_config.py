@@ -122,3 +122,10 @@ _OLD_NAMES = {
 for _new, _old in _OLD_NAMES.items():
     globals()[_old] = globals()[_new]
 __all__ = sorted(_OLD_NAMES.values()) + ['QUEUE', 'MAX_PRIORITY']
+
+
+def settings() -> dict:
+    """These settings under their Celery 5 names alone (what
+    :func:`sio.celery.app.make_app` configures: a configuration that also
+    holds the old names makes Celery warn once per setting)."""
+    return {name: globals()[name] for name in _OLD_NAMES}

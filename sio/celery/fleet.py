@@ -72,18 +72,25 @@ def main(argv: list[str] | None = None) -> int:
     show.add_argument('--json', action='store_true', help='print JSON')
     show.add_argument('--broker', help='the broker URL')
     args = parser.parse_args(argv)
-    from sio.celery.app import make_app
+    from sio.celery.app import make_app, unanswered
     from sio.celery.worker import BadBrokerURL, check_broker_url
 
     app = make_app(args.broker)
     try:
         check_broker_url(app.conf.broker_url)
-        data = status(app)
     except BadBrokerURL as exc:
         sys.stderr.write(f'sio-fleet: {exc}\n')
         return 2
-    except OSError as exc:
-        sys.stderr.write(f'sio-fleet: cannot reach the broker {app.conf.broker_url}: {exc}\n')
+    # Asked once, briefly: a broker that is down is one line, not a
+    # traceback after kombu's retries.
+    problem = unanswered(app, timeout=2.0, results=False)
+    if problem is None:
+        try:
+            data = status(app)
+        except Exception as exc:  # kombu's errors: lost in between
+            problem = f'the broker stopped answering: {exc}'
+    if problem:
+        sys.stderr.write(f'sio-fleet: {problem}\n')
         return 1
     sys.stdout.write(json.dumps(data, indent=2) + '\n' if args.json else format_status(data))
     return 0

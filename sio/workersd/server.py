@@ -43,7 +43,7 @@ import time
 import uuid
 from xmlrpc.server import SimpleXMLRPCRequestHandler, SimpleXMLRPCServer
 
-from sio.celery.worker import without_password
+from sio.celery.app import unanswered
 from sio.workers.machine import is_exclusive, required_ram_mib
 from sio.workers.util import map_leaves
 from sio.workersd.dispatcher import Dispatcher, error_env
@@ -234,24 +234,6 @@ def default_database() -> str:
     return os.path.join(base, 'sioworkers', 'sio-workersd.sqlite3')
 
 
-def _unanswered(app) -> str | None:
-    """What of the broker and the result store does not answer now."""
-    try:
-        with app.connection_for_write() as conn:
-            conn.ensure_connection(max_retries=1, timeout=3)
-    except Exception as exc:
-        return f'the broker {without_password(app.conf.broker_url)} does not answer: {exc}'
-    backend = app.backend
-    client = getattr(backend, 'client', None)
-    if client is not None and hasattr(client, 'ping'):  # Redis
-        try:
-            client.ping()
-        except Exception as exc:
-            return (f'the result store {without_password(str(app.conf.result_backend))} '
-                    f'does not answer: {exc}')
-    return None
-
-
 def wait_for_services(app, patience: float, every: float = 5.0) -> str | None:
     """Wait up to ``patience`` seconds for the broker and the result store,
     with a log line every ``every`` seconds; None once both answer, else
@@ -259,7 +241,7 @@ def wait_for_services(app, patience: float, every: float = 5.0) -> str | None:
     deadline = time.monotonic() + patience
     next_line = 0.0
     while True:
-        problem = _unanswered(app)
+        problem = unanswered(app)
         if problem is None:
             return None
         now = time.monotonic()
