@@ -2,12 +2,16 @@
 run by trusted jobs, package tools)."""
 
 import dataclasses
+import logging
 import os
 
+from sio._native import supervise
 from sio.workers import jobfiles
 from sio.workers.executors import native
 from sio.workers.executors.base import BaseExecutor, Invocation
 from sio.workers.executors.results import system_error, to_renv
+
+logger = logging.getLogger(__name__)
 
 
 class UnprotectedExecutor(BaseExecutor):
@@ -41,6 +45,21 @@ PRIVATE_TMP = '.sio-tmp'
 NETWORKED_CONFINEMENT = dataclasses.replace(DETAILED_CONFINEMENT, network=True)
 
 
+_warned_landlock = False
+
+
+def _say_once_what_is_missing() -> None:
+    """A kernel without Landlock cannot keep these programs from writing
+    where everyone may (/tmp, /dev/shm): said once per process, not hidden."""
+    global _warned_landlock
+    if not _warned_landlock:
+        _warned_landlock = True
+        if supervise.landlock_abi() == 0:
+            logger.warning('this kernel has no Landlock (Linux 5.13+ with the LSM on): '
+                           'programs of DetailedUnprotectedExecutor may write outside '
+                           'their job directory')
+
+
 class DetailedUnprotectedExecutor(BaseExecutor):
     """Runs the command without a sandbox but measured like a submission:
     directly (no shell) unless the command needs shell syntax, with the
@@ -71,6 +90,7 @@ class DetailedUnprotectedExecutor(BaseExecutor):
 
     def __init__(self, network: bool = False):
         self.confinement = NETWORKED_CONFINEMENT if network else DETAILED_CONFINEMENT
+        _say_once_what_is_missing()
 
     def _execute(self, call: Invocation) -> dict:
         try:
