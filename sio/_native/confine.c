@@ -165,6 +165,9 @@ int sio_supervise_confined(struct sio_spec *spec, const struct sio_confinement *
     int landlock_fd = -1;
     if (view_host_confined(spec, c, &ids, &landlock_fd, err, sizeof err) < 0) {
         setup_error(res, err);
+        if (landlock_fd >= 0)
+            close(landlock_fd);
+        spec->netns_fd = spec->mntns_fd = spec->landlock_fd = -1;
         sio_memcg_close(&cg);
         goto give_back;
     }

@@ -115,8 +115,24 @@ static struct {
 } *cache;
 static size_t ncache, capcache;
 
+/* A child of fork() keeps the descriptors (the namespaces are still
+ * empty and its own uids' leases exclude the parent's), but not a lock
+ * another thread of the parent may have held. */
+static void cache_after_fork(void)
+{
+    pthread_mutex_init(&cache_lock, NULL);
+}
+
+static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
+
+static void register_atfork(void)
+{
+    pthread_atfork(NULL, NULL, cache_after_fork);
+}
+
 int sio_netns_for_uid(unsigned uid, char *err, size_t errlen)
 {
+    pthread_once(&atfork_once, register_atfork);
     pthread_mutex_lock(&cache_lock);
     for (size_t i = 0; i < ncache; i++) {
         if (cache[i].uid == uid) {
