@@ -177,22 +177,10 @@ static char *put_oi_escaped(char *out, unsigned char c)
     return out;
 }
 
-/* How a quote looks: cut marks, escaping, how much after the difference. */
-struct quote_style {
-    const char *cut;          /* "..." or "…" */
-    char *(*escape)(char *, unsigned char);
-    size_t max_total;         /* bytes shown in all; 0: no such bound */
-    size_t max_after;         /* bytes from the difference on; 0: none */
-};
-
-static const struct quote_style legacy_style = {"...", put_escaped,
-                                                SIO_COMPARE_QUOTE_MAX, 0};
-
 /* The token around the current position, `back` bytes of it already
  * passed: quoted, escaped, and cut to SIO_COMPARE_QUOTE_MAX bytes around
- * the place of the difference. */
-static void quote_token_styled(struct reader *r, size_t back, struct quote *q,
-                               const struct quote_style *style)
+ * the place of the difference (the legacy form's "..." marks). */
+static void quote_token(struct reader *r, size_t back, struct quote *q)
 {
     const size_t half = SIO_COMPARE_QUOTE_MAX / 2;
     size_t before = back;
@@ -207,15 +195,12 @@ static void quote_token_styled(struct reader *r, size_t back, struct quote *q,
     }
     char *out = q->text;
     *out++ = '"';
-    if (cut_front) {
-        size_t n = strlen(style->cut);
-        memcpy(out, style->cut, n);
-        out += n;
-    }
+    if (cut_front)
+        out += sprintf(out, "...");
     const unsigned char *p = r->buf + r->pos - before;
     for (size_t i = 0; i < before; i++)
-        out = style->escape(out, p[i]);
-    size_t shown = before, after = 0, at = r->pos;
+        out = put_escaped(out, p[i]);
+    size_t shown = before, at = r->pos;
     int cut_back = 0;
     for (;;) {
         if (at >= r->len) {
@@ -225,59 +210,25 @@ static void quote_token_styled(struct reader *r, size_t back, struct quote *q,
         }
         if (is_space(r->buf[at]))
             break;
-        if ((style->max_total && shown == style->max_total) ||
-            (style->max_after && after == style->max_after)) {
+        if (shown == SIO_COMPARE_QUOTE_MAX) {
             cut_back = 1;
             break;
         }
-        out = style->escape(out, r->buf[at++]);
+        out = put_escaped(out, r->buf[at++]);
         shown++;
-        after++;
     }
-    if (cut_back) {
-        size_t n = strlen(style->cut);
-        memcpy(out, style->cut, n);
-        out += n;
-    }
+    if (cut_back)
+        out += sprintf(out, "...");
     *out++ = '"';
     *out = '\0';
 }
 
-static void quote_token(struct reader *r, size_t back, struct quote *q)
-{
-    quote_token_styled(r, back, q, &legacy_style);
-}
-
 static int report_mismatch(struct reader *exp, size_t exp_back,
                            struct reader *fnd, size_t fnd_back, char *msg,
-                           size_t msglen, const struct sio_compare_format *fmt)
+                           size_t msglen)
 {
     struct quote e, f;
     uint64_t line = fnd->line;
-    if (fmt && fmt->kind != SIO_COMPARE_LEGACY) {
-        int pl = fmt->language == SIO_COMPARE_POLISH;
-        if (fmt->kind == SIO_COMPARE_TERSE) {
-            snprintf(msg, msglen, "%s", pl ? "\xc5\xb9LE" : "WRONG");
-            return SIO_COMPARE_DIFFERENT;
-        }
-        struct quote_style style = {
-            "\xe2\x80\xa6", put_oi_escaped, 0,
-            fmt->kind == SIO_COMPARE_FULL ? SIO_COMPARE_FULL_MAX : 50};
-        const char *eof = pl ? "koniec pliku" : "end of file";
-        if (peek(exp) < 0 && exp_back == 0)
-            snprintf(e.text, sizeof e.text, "%s", eof);
-        else
-            quote_token_styled(exp, exp_back, &e, &style);
-        if (peek(fnd) < 0 && fnd_back == 0)
-            snprintf(f.text, sizeof f.text, "%s", eof);
-        else
-            quote_token_styled(fnd, fnd_back, &f, &style);
-        snprintf(msg, msglen,
-                 pl ? "\xc5\xb9LE: wiersz %llu: oczekiwano %s, otrzymano %s"
-                    : "WRONG: line %llu: expected %s, got %s",
-                 (unsigned long long)line, e.text, f.text);
-        return SIO_COMPARE_DIFFERENT;
-    }
     if (peek(exp) < 0 && exp_back == 0)
         snprintf(e.text, sizeof e.text, "end of file");
     else
@@ -632,7 +583,7 @@ static size_t token_prefix(struct reader *r)
  * with equal history. Compare tokens until they agree again at a token end.
  * Returns -1 to go on with the fast path, else a status. */
 static int compare_tokens(struct reader *a, struct reader *b, char *msg,
-                          size_t msglen, const struct sio_compare_format *fmt)
+                          size_t msglen)
 {
     /* Within a token if the (shared) previous byte was not whitespace. */
     size_t back = token_prefix(b);
@@ -646,7 +597,7 @@ static int compare_tokens(struct reader *a, struct reader *b, char *msg,
             if (ca < 0 && cb < 0)
                 return SIO_COMPARE_SAME;
             if (ca < 0 || cb < 0)
-                return report_mismatch(a, 0, b, 0, msg, msglen, fmt);
+                return report_mismatch(a, 0, b, 0, msg, msglen);
         }
         /* Walk one token in both; back counts its bytes seen so far. */
         for (;;) {
@@ -660,7 +611,7 @@ static int compare_tokens(struct reader *a, struct reader *b, char *msg,
             if (end_a && end_b)
                 break;
             if (end_a || end_b || ca != cb)
-                return report_mismatch(a, back, b, back, msg, msglen, fmt);
+                return report_mismatch(a, back, b, back, msg, msglen);
             advance(a);
             advance(b);
             back++;
@@ -714,7 +665,7 @@ static int compare_readers(struct reader *a, struct reader *b, char *msg,
         }
         int rc = fmt && fmt->kind != SIO_COMPARE_LEGACY
                      ? compare_tokens_oi(a, b, msg, msglen, fmt)
-                     : compare_tokens(a, b, msg, msglen, fmt);
+                     : compare_tokens(a, b, msg, msglen);
         if (rc >= 0)
             return rc;
     }
