@@ -263,6 +263,11 @@ def test_high_priority_group_overtakes_200_low_ones(farm, tmp_path):
         workers = server.get_workers()
         assert sorted(w['name'] for w in workers) == ['w1@127.0.0.1', 'w2@127.0.0.1']
         assert all({'name', 'info', 'tasks', 'is_running_cpu_exec'} <= set(w) for w in workers)
+        # Answered from the last asking, not a broadcast per call (~3 s).
+        started = time.monotonic()
+        for _ in range(5):
+            assert len(server.get_workers()) == 2
+        assert time.monotonic() - started < 1.0
         servers.wait_until(lambda: any(g['name'] == 'high' for g in receiver.groups), 120,
                            'the high-priority group')
         returned_before = [g['name'] for g in receiver.groups].index('high')

@@ -14,7 +14,9 @@ XML-RPC structures are accepted too):
     is POSTed to ``env['return_url']`` (see :mod:`sio.workersd.returner`).
     Accepted groups survive a restart of the daemon (``--database``).
 ``get_workers()``
-    ``[{'name', 'info', 'tasks', 'is_running_cpu_exec'}]``, one per worker.
+    ``[{'name', 'info', 'tasks', 'is_running_cpu_exec'}]``, one per worker, as
+    the workers last answered (they are asked every 2 s; a call takes
+    milliseconds).
 ``get_queue()``
     the jobs waiting to be sent to the fleet.
 
@@ -120,6 +122,10 @@ class Service:
         self.store = store
         self.returner = returner
         self.max_task_ram_mib = max_task_ram_mib
+        self._workers: list[dict] = []
+        self._workers_lock = threading.Lock()
+        self._workers_ready = threading.Event()
+        self._workers_thread: threading.Thread | None = None
 
     def _prepare(self, env) -> dict:
         env = _unpack(env)
@@ -169,18 +175,49 @@ class Service:
             self.store.group_judged(group.env)
         self.returner.deliver(group.env)
 
+    #: How often the workers are asked what they run (a broadcast that
+    #: takes its whole timeout): get_workers answers from the last answer.
+    WORKERS_REFRESH_S = 2.0
+
     def get_workers(self):
+        """The fleet's workers as of their last answer (at most a couple of
+        seconds old): milliseconds, not a broadcast per call. The first call
+        waits for the first answer."""
+        with self._workers_lock:
+            if self._workers_thread is None:
+                self._workers_thread = threading.Thread(
+                    target=self._refresh_workers, name='sio-workersd-workers', daemon=True)
+                self._workers_thread.start()
+        self._workers_ready.wait(timeout=5.0)
+        with self._workers_lock:
+            return list(self._workers)
+
+    def _refresh_workers(self) -> None:
         from sio.celery.fleet import workers
 
-        out = []
-        for w in workers(self.app, timeout=1.0):
-            out.append({'name': w['name'],
+        failing = False
+        while True:
+            try:
+                found = []
+                for w in workers(self.app, timeout=1.0):
+                    found.append({
+                        'name': w['name'],
                         'info': {'concurrency': w['slots'], 'pid': w['pid'],
                                  'can_run_cpu_exec': True},
                         'tasks': [j['task_id'] for j in w['running']],
                         'is_running_cpu_exec': any(
                             is_exclusive({'job_type': j['job_type']}) for j in w['running'])})
-        return out
+                with self._workers_lock:
+                    self._workers = found
+                if failing:
+                    logger.info('the workers answer again')
+                failing = False
+            except Exception as exc:  # the broker is away: keep the last answer
+                if not failing:
+                    logger.warning('cannot ask the workers what they run: %s', exc)
+                failing = True
+            self._workers_ready.set()
+            time.sleep(self.WORKERS_REFRESH_S)
 
     def get_queue(self):
         return self.dispatcher.waiting()
