@@ -524,10 +524,8 @@ static int compare_tokens_oi(struct reader *a, struct reader *b, char *msg, size
     for (;;) {
         if (back == 0) {
             int ca = oi_skip_space(a), cb = oi_skip_space(b);
-            if (a->error)
-                return read_error(a, msg, msglen);
-            if (b->error)
-                return read_error(b, msg, msglen);
+            if (a->error || b->error)
+                return read_error(a->error ? a : b, msg, msglen);
             if (ca < 0)
                 cb = oi_skip_lines(b);
             else if (cb < 0)
@@ -545,10 +543,8 @@ static int compare_tokens_oi(struct reader *a, struct reader *b, char *msg, size
         /* Walk one word in both; back counts its bytes seen so far. */
         for (;;) {
             int ca = peek(a), cb = peek(b);
-            if (a->error)
-                return read_error(a, msg, msglen);
-            if (b->error)
-                return read_error(b, msg, msglen);
+            if (a->error || b->error)
+                return read_error(a->error ? a : b, msg, msglen);
             int end_a = oi_word_end(ca), end_b = oi_word_end(cb);
             if (end_a && end_b)
                 break;
@@ -590,10 +586,8 @@ static int compare_tokens(struct reader *a, struct reader *b, char *msg,
     for (;;) {
         if (back == 0) {
             int ca = skip_space(a), cb = skip_space(b);
-            if (a->error)
-                return read_error(a, msg, msglen);
-            if (b->error)
-                return read_error(b, msg, msglen);
+            if (a->error || b->error)
+                return read_error(a->error ? a : b, msg, msglen);
             if (ca < 0 && cb < 0)
                 return SIO_COMPARE_SAME;
             if (ca < 0 || cb < 0)
@@ -602,10 +596,8 @@ static int compare_tokens(struct reader *a, struct reader *b, char *msg,
         /* Walk one token in both; back counts its bytes seen so far. */
         for (;;) {
             int ca = peek(a), cb = peek(b);
-            if (a->error)
-                return read_error(a, msg, msglen);
-            if (b->error)
-                return read_error(b, msg, msglen);
+            if (a->error || b->error)
+                return read_error(a->error ? a : b, msg, msglen);
             int end_a = ca < 0 || is_space((unsigned char)ca);
             int end_b = cb < 0 || is_space((unsigned char)cb);
             if (end_a && end_b)
