@@ -21,6 +21,8 @@ APT_PACKAGES=(
     proot                             # PRootExecutor and proot-sandbox
     fp-compiler fp-units-rtl          # Free Pascal
     default-jdk-headless              # Java
+    rustc                             # Rust (sio-judge's .rs solutions)
+    python3                           # Python solutions (the system's interpreter)
     locales                           # en_US.UTF-8 for the programs we run
     zip unzip
 )

@@ -24,7 +24,11 @@ Keys read (all optional but ``source_file`` and ``out_file``):
 ``extra_files``
     {name: Filetracker path} fetched next to the source;
 ``extra_compilation_args``
-    more compiler arguments (list, string, or dict {language: ...}).
+    more compiler arguments (list, string, or dict {language: ...});
+``source_name``
+    the name the source is compiled under (its author's, so that the
+    compiler's messages name it; default ``source.<extension>``, as
+    upstream); a plain file name with the language's extension.
 
 Keys written: ``result_code`` (``OK`` or ``CE``), ``compiler_output``,
 ``exec_info`` (how to run the result) and ``out_file`` (versioned).
@@ -32,6 +36,7 @@ Keys written: ``result_code`` (``OK`` or ``CE``), ``compiler_output``,
 
 import logging
 import os
+import re
 import shlex
 import stat
 
@@ -55,6 +60,9 @@ DEFAULT_COMPILER_TIME_LIMIT = DEFAULT_TIME_LIMIT_MS
 DEFAULT_COMPILER_REAL_TIME_LIMIT = DEFAULT_REAL_TIME_LIMIT_MS
 DEFAULT_COMPILER_MEM_LIMIT = DEFAULT_MEM_LIMIT_KIB
 DEFAULT_COMPILER_OUTPUT_LIMIT = DEFAULT_OUTPUT_LIMIT
+
+
+_SOURCE_NAME = re.compile(r'[A-Za-z0-9_][A-Za-z0-9_.+-]{0,200}')
 
 
 def lang_option(environ: dict, key: str, lang: str) -> list[str]:
@@ -87,6 +95,8 @@ class Compiler:
 
     lang = ''
     source_extension = ''
+    #: More extensions a ``source_name`` of this language may have.
+    other_extensions: tuple = ()
     exec_info: dict = {'mode': 'executable'}
     #: Memory limit applied as an address-space rlimit (JVMs reserve far
     #: more address space than they use and manage their heap themselves).
@@ -98,7 +108,15 @@ class Compiler:
     # -- what subclasses describe ------------------------------------------
 
     def source_name(self) -> str:
-        return 'source' + self.source_extension
+        name = self.environ.get('source_name')
+        if name is None:
+            return 'source' + self.source_extension
+        if not isinstance(name, str) or not _SOURCE_NAME.fullmatch(name) or \
+                os.path.splitext(name)[1] not in (self.source_extension,
+                                                  *self.other_extensions):
+            raise Failure(f"environ['source_name'] must be a plain file name ending in "
+                          f"{self.source_extension}, not {name!r}")
+        return name
 
     def fetch_source(self) -> str:
         """Download the source; the name it was saved under."""

@@ -32,6 +32,7 @@ class CppCompiler(CCompiler):
 
     lang = 'cpp'
     source_extension = '.cpp'
+    other_extensions = ('.cc', '.cxx')
     program = 'g++'
     standard = 'c++20'
 

@@ -12,10 +12,13 @@ Keys read:
 ``exec_mem_limit``, ``exec_time_limit``, ``exec_real_time_limit``, ``exec_out_limit``
     limits of the run: KiB, ms, ms, bytes (executor defaults otherwise);
 ``exec_info``
-    ``{'mode': 'executable'}`` (default), ``'java'`` or ``'output-only'``;
+    ``{'mode': 'executable'}`` (default), ``'java'``, ``'python'`` (a Python 3
+    source, run by the host's ``python3``; under the checking executors in
+    :class:`~sio.workers.executors.PythonJail`) or ``'output-only'``;
 ``extra_execution_files``
     {name: Filetracker path} put next to the program, only for executors
-    that let programs open files (``unsafe-exec``);
+    that let programs open files (``unsafe-exec``) and for Python programs
+    (their modules);
 ``check_output``, ``hint_file``, ``chk_file``, ``untrusted_checker``, ``checker_*``
     output checking (see :mod:`sio.executors.checker`), done only when the
     run was OK.
@@ -35,7 +38,7 @@ from sio.executors import checker
 from sio.workers import Failure, ft, jobfiles
 from sio.workers.executors.base import check_limit
 from sio.workers.executors.native import check_fake_time
-from sio.workers.executors.sio2jail import jvm_executor_for, runs_jvm
+from sio.workers.executors.sio2jail import jvm_executor_for, python_executor_for, runs_jvm
 from sio.workers.util import require, tempcwd
 
 logger = logging.getLogger(__name__)
@@ -83,7 +86,7 @@ def fetch_extra_files(environ: dict, allowed: bool) -> None:
 def exec_mode(environ: dict) -> dict:
     info = environ.get('exec_info') or {'mode': 'executable'}
     if not isinstance(info, dict) or info.get('mode', 'executable') not in (
-            'executable', 'java', 'output-only'):
+            'executable', 'java', 'python', 'output-only'):
         raise Failure(f"environ['exec_info'] has an unknown mode: {info!r}")
     return info
 
@@ -128,12 +131,16 @@ class Runner:
             if not (self.allows_java or runs_jvm(self.executor(environ))):
                 raise Failure("exec_info mode 'java' cannot run under this executor")
             return java_command(environ, info)
+        if info.get('mode') == 'python':
+            return python_command()
         return [tempcwd('exe')]
 
     def run_program(self, environ: dict, command: list[str], limits: dict) -> dict:
         executor = self.executor(environ)
         if command[0] == 'java' and runs_jvm(executor):
             executor = jvm_executor_for(executor)
+        elif command[0] == PYTHON and runs_jvm(executor):
+            executor = python_executor_for(executor)
         limits = dict(limits, **fake_time_of(environ, executor))
         with open(tempcwd('in'), 'rb') as stdin:
             out = open_output()
@@ -189,6 +196,15 @@ class ExecutorRunner(Runner):
         return self._executor
 
 
+#: The interpreter of ``exec_info`` mode ``python``: the system's (the
+#: jail sees the system directories, not a user's own installations).
+PYTHON = shutil.which('python3', path='/usr/local/bin:/usr/bin:/bin') or '/usr/bin/python3'
+
+
+def python_command() -> list[str]:
+    return [PYTHON, tempcwd('exe.py')]
+
+
 def java_command(environ: dict, info: dict) -> list[str]:
     mem_kib = int(environ.get('exec_mem_limit') or 64 * 1024)
     return ['java', f'-Xmx{mem_kib}k', f'-Xss{min(mem_kib, 64 * 1024)}k',
@@ -215,18 +231,22 @@ def run(environ: dict, executor, use_sandboxes: bool = True) -> dict:
         runner = executor if isinstance(executor, Runner) else ExecutorRunner(executor)
         require(environ, 'in_file')
         fetch_input(environ)
-        exe = 'exe.jar' if info.get('mode') == 'java' else 'exe'
+        exe = {'java': 'exe.jar', 'python': 'exe.py'}.get(info.get('mode'), 'exe')
         ft.download(environ, 'exe_file', exe, add_to_cache=True)
         jobfiles.chmod_regular(tempcwd(exe), 0o555)
         if info.get('mode', 'executable') == 'executable':
             refusal = _refuse_program(runner, tempcwd(exe))
             if refusal is not None:
                 return _fill(environ, refusal, use_sandboxes)
-        fetch_extra_files(environ, runner.allows_extra_files)
+        fetch_extra_files(environ, runner.allows_extra_files or info.get('mode') == 'python')
         limits = limits_of(environ)
         command = runner.command(environ, info)
         if info.get('mode') == 'java':
             renv = run_java(environ, runner, command, limits)
+        elif info.get('mode') == 'python' and not runs_jvm(runner.executor(environ)):
+            # An address-space limit would stop the interpreter's start-up;
+            # the unprotected executors have no other memory bound.
+            renv = runner.run_program(environ, command, dict(limits, mem_limit=None))
         else:
             renv = runner.run_program(environ, command, limits)
     return _fill(environ, renv, use_sandboxes)

@@ -4,8 +4,9 @@ in-process). Both limit and measure the wall clock, as upstream 1.5.9 does
 for both (its RealTimeSio2JailExecutor, ``sio2jail -o oireal``) and
 OIOIOI's modes expect; ``sio2jail-exec`` measures the program's own time
 (instructions, or precise CPU time where there are no hardware counters).
-:func:`run_cpu_time` is the precise-CPU-time variant, for callers that
-want it. See :mod:`sio.executors.common` for the keys."""
+:func:`run_cpu_time` (the ``cpu-time-exec`` job) is the precise-CPU-time
+variant, for callers that run several programs at once (sio-judge). See
+:mod:`sio.executors.common` for the keys."""
 
 from sio.executors import common
 from sio.workers.executors import SupervisedExecutor

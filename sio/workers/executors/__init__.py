@@ -19,6 +19,7 @@ from sio.workers.executors.sandboxed import (
 )
 from sio.workers.executors.sio2jail import (
     JvmJail,
+    PythonJail,
     RealTimeSio2JailExecutor,
     Sio2JailExecutor,
     isolated_checker_executor,
@@ -45,6 +46,7 @@ __all__ = [
     'UnprotectedExecutor',
     '_SIOSupervisedExecutor',
     'JvmJail',
+    'PythonJail',
     'isolated_checker_executor',
     'isolated_program_executor',
     'noquote',

@@ -447,6 +447,41 @@ def jvm_memory_bound_kib(command) -> int:
     return sizes['mx'] + sizes['ss'] + JVM_OVERHEAD_KIB
 
 
+class PythonJail(_IsolatedJail):
+    """Python 3 programs under the checking executors (``SupervisedExecutor``,
+    the jails): the interpreter in the jail with the permissive policy, the
+    host's system directories and the job directory read-only (modules put
+    next to the program, ``extra_execution_files``, import from there), no
+    network, ids of its own. The memory limit bounds what the run holds (a
+    memory cgroup: resident memory, as sinol-make's time tool measures it),
+    not its address space, which the interpreter's start-up alone takes
+    tens of MiB of; past it the run is MLE."""
+
+    def __init__(self, measure_real_time: bool = False):
+        super().__init__(writable=False)
+        self.measure_real_time = measure_real_time
+
+    def default_limits(self, limits: Limits) -> Limits:
+        limits = super().default_limits(limits)
+        limits.mem_limit = None  # bounded by the memory cgroup instead
+        return limits
+
+    def __call__(self, command, **kwargs):
+        from sio.workers.executors.supervised import DEFAULT_MEM_LIMIT_KIB
+
+        mem_limit = kwargs.pop('mem_limit', None)
+        kwargs.setdefault('cgroup_memory_limit', mem_limit or DEFAULT_MEM_LIMIT_KIB)
+        if self.measure_real_time:
+            kwargs['measure'] = None
+        return super().__call__(command, **kwargs)
+
+
+def python_executor_for(executor) -> PythonJail:
+    """The PythonJail standing in for a checking ``executor`` (same time
+    measure)."""
+    return PythonJail(measure_real_time=bool(getattr(executor, 'measure_real_time', False)))
+
+
 def runs_jvm(executor) -> bool:
     """Whether Java submissions under ``executor`` run in :class:`JvmJail`."""
     from sio.workers.executors.supervised import SupervisedExecutor
