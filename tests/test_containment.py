@@ -16,6 +16,7 @@ import signal
 import subprocess
 import threading
 import time
+import sys
 
 import pytest
 
@@ -639,3 +640,26 @@ def test_unprivileged_worker_keeps_containment(programs):
         assert results[f'{kind} sys_spin']['result_code'] == 'TLE'
         assert results[f'{kind} sys_spin']['memory_bound'] == 'rlimit'
     assert not received
+
+
+def test_namespaces_made_at_once_by_threads_do_not_deadlock(tmp_path):
+    """Each kept namespace is made by a short-lived child holding it until
+    a pipe closes. Made by several threads at once, each child once kept
+    copies of the others' pipes (and of the host's stdout): two children
+    each waited for the other to close, the threads waited for them, for
+    ever. Now each child keeps only its own two descriptors."""
+    script = tmp_path / 'race.py'
+    script.write_text(
+        'import os, threading\n'
+        'from sio._native import supervise\n'
+        'def work():\n'
+        '    for _ in range(200):\n'
+        '        os.close(supervise.new_net_namespace())\n'
+        'threads = [threading.Thread(target=work) for _ in range(4)]\n'
+        '[t.start() for t in threads]\n'
+        '[t.join() for t in threads]\n'
+        'print("done")\n')
+    # stdout through a pipe: a child still holding it would keep run() waiting.
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 0 and out.stdout == 'done\n', out.stderr

@@ -24,6 +24,25 @@
 #define NS_GET_NSTYPE _IO(0xb7, 0x3)
 #endif
 
+/* In a raw child: close every descriptor but a and b. It holds copies of
+ * all the parent's, among them another thread's holding pipe when two
+ * namespaces are made at once; kept, that pipe's child would never read
+ * end-of-file, nor would this one (each holding the other's), and the
+ * host's stdout would stay open in it. */
+static void keep_only(int a, int b)
+{
+    int lo = a < b ? a : b, hi = a < b ? b : a;
+    int ok = (lo == 0 || syscall(SYS_close_range, 0, lo - 1, 0) == 0) &&
+             (hi == lo + 1 || syscall(SYS_close_range, lo + 1, hi - 1, 0) == 0) &&
+             syscall(SYS_close_range, hi + 1, ~0U, 0) == 0;
+    if (ok)
+        return;
+    /* A kernel before 5.9: one by one (EBADF for most: nothing open). */
+    for (int fd = 0; fd < 65536; fd++)
+        if (fd != a && fd != b)
+            syscall(SYS_close, fd);
+}
+
 /* A descriptor of a new namespace of kind flags (CLONE_NEWNET, ...), held
  * by a child made in it that first runs setup (raw syscalls only: it may
  * share nothing with the host's threads), kept open after the child is
@@ -52,8 +71,7 @@ static int hold_new_namespace(int flags, const char *kind, int (*setup)(void),
     long pid = syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, 0L);
     if (pid == 0) {
         char byte = 0;
-        syscall(SYS_close, hold[1]);
-        syscall(SYS_close, ready[0]);
+        keep_only(hold[0], ready[1]);
         int failed = setup && setup() < 0;
         int why = errno;
         syscall(SYS_write, ready[1], failed ? (char *)&why : &byte,
