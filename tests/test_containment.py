@@ -14,9 +14,9 @@ import errno
 import os
 import signal
 import subprocess
+import sys
 import threading
 import time
-import sys
 
 import pytest
 

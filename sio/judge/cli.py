@@ -218,7 +218,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if argv and argv[0] in ('ingen', 'inwer'):
             return _run_helper(argv[0], argv[1:])
-        args = _parser().parse_args(argv)
+        args = _parser().parse_intermixed_args(argv)
         if args.cpus < 1:
             _parser().error('--cpus must be at least 1')
         if args.filetracker and not args.fleet:

@@ -325,7 +325,22 @@ def load(root: str) -> Package:
     _find_programs(package)
     _find_tests(package)
     package.dependencies = _dependencies(package)
+    _check_values(package)
     return package
+
+
+def _check_values(package: Package) -> None:
+    """Read every setting a run will use now, so that a bad value is an
+    error before anything is judged, not in the middle."""
+    languages = sorted({package.language(p) for p in package.solutions})
+    for language in languages:
+        package.compilation_args(language)
+        package.execution_files(language)
+        for test in package.tests:
+            package.time_limit(test, language)
+            package.memory_limit(test, language)
+    package.compilation_files()
+    package.expected_scores()
 
 
 def _read_config(path: str) -> dict:

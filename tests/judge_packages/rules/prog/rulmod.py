@@ -1,0 +1,2 @@
+def echo(word):
+    print(word.strip())
