@@ -63,8 +63,8 @@ def test_live_progress_and_colours_in_a_terminal(package):
     """What a person sees: run in a pseudo-terminal, read what it draws."""
     pid, fd = pty.fork()
     if pid == 0:
-        os.execv(JUDGE, [JUDGE, str(package), 'pai.cpp', '--mode', 'supervised', '--fresh', '--cpus',
-                         '2'])
+        os.execv(JUDGE, [JUDGE, str(package), 'pai.cpp', '--mode', 'supervised', '--fresh',
+                         '--cpus', '2'])
     screen = b''
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline:
