@@ -278,3 +278,38 @@ def test_results_outlive_the_client(fleet, tmp_path):
                           fleet.env['CELERY_RESULT_BACKEND'], task_id],
                          capture_output=True, text=True, timeout=120)
     assert out.stdout.strip() == 'later', out.stderr
+
+
+def test_sio_judge_on_the_fleet_gives_the_local_table(fleet, filetracker_url, tmp_path):
+    """sio-judge --fleet: the same package judged by two workers, its files
+    through Filetracker, gives the table and scores a local run gives."""
+    import shutil
+
+    judge = os.path.join(os.path.dirname(sys.executable), 'sio-judge')
+    package = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'judge_packages',
+                           'rules')
+    fleet.start('w1')
+    fleet.start('w2')
+    results = {}
+    for where, extra in (('local', []), ('fleet', ['--fleet', fleet.broker_url,
+                                                   '--filetracker', filetracker_url])):
+        copy = tmp_path / where
+        shutil.copytree(package, copy)
+        report = tmp_path / f'{where}.json'
+        out = subprocess.run([judge, str(copy), '--mode', 'jail', '--cpus', '2', '--json',
+                              str(report), *extra], capture_output=True, text=True,
+                             timeout=600, env=fleet.env)
+        assert out.returncode == 0, out.stdout + out.stderr
+        data = json.loads(report.read_text())
+        results[where] = {n: (s['total'], {g: (r['status'], r['points'])
+                                           for g, r in s['groups'].items()})
+                          for n, s in data['solutions'].items()}
+        if where == 'fleet':
+            assert 'on the fleet' in out.stdout
+    assert results['fleet'] == results['local']
+    # Both workers judged.
+    assert 'sio2jail-exec' in fleet.log('w1') and 'sio2jail-exec' in fleet.log('w2')
+    bad = subprocess.run([judge, package, '--fleet', 'amqp://127.0.0.1:1//'],
+                         capture_output=True, text=True, timeout=120)
+    assert bad.returncode == 2 and 'Traceback' not in bad.stderr
+    assert bad.stderr.startswith('sio-judge: --fleet: ') and len(bad.stderr.splitlines()) == 1

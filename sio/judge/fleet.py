@@ -14,13 +14,14 @@ result store as every client's do.
 import logging
 import os
 import threading
+import time
 
 from sio.judge.cache import file_digest
 from sio.judge.judging import JudgeError
 
 logger = logging.getLogger(__name__)
 
-#: How long one test may take on the fleet, queueing included (s).
+#: How long a judging run's tests may take on the fleet, queueing included (s).
 JOB_TIMEOUT = 3600
 
 
@@ -53,24 +54,51 @@ class FleetJobs:
         self._lock = threading.Lock()
 
     def put(self, path: str) -> str:
-        """The Filetracker name of the local file ``path`` (stored once)."""
+        """The Filetracker name of the local file ``path``: stored once, by
+        its content's digest, so a later run (or another author's) finds it
+        there and sends nothing."""
         name = f'/sio-judge/{file_digest(path)}/{os.path.basename(path)}'
         with self._lock:
             stored = self._stored.get(name)
             if stored is None:
-                stored = self._stored[name] = self.client.put_file(
-                    name, path, to_local_store=False)
+                stored = self._stored[name] = self._store(name, path)
         return stored
 
-    def run(self, env: dict) -> dict:
+    def _store(self, name: str, path: str) -> str:
+        from filetracker.client import FiletrackerError
+
+        try:
+            return f'{name}@{self.client.file_version(name)}'
+        except FiletrackerError:
+            pass  # not there yet
+        # Uncompressed: on a judging farm's network, compressing programs
+        # costs more than sending them.
+        return self.client.put_file(name, path, to_local_store=False, compress_hint=False)
+
+    def run_many(self, envs: list[dict]):
+        """(index, result environ) of each of ``envs``. All are queued at
+        once: the fleet's workers take them as fast as they can, with no
+        round trip to this client between two jobs."""
         from sio.celery.submit import submit
 
-        job = dict(env, filetracker_url=self.filetracker_url)
-        try:
-            return submit(job, app=self.app, timeout=JOB_TIMEOUT)
-        except Exception as exc:  # the fleet's errors: no verdict, said
-            logger.debug('fleet job failed', exc_info=True)
-            return dict(job, result='FAILURE', exception=f'the fleet: {exc}')
+        pending = []
+        for index, env in enumerate(envs):
+            job = dict(env, filetracker_url=self.filetracker_url)
+            try:
+                pending.append((index, job, submit(job, app=self.app, wait=False)))
+            except Exception as exc:  # the broker's errors: no verdict, said
+                yield index, _failed(job, exc)
+        deadline = time.monotonic() + JOB_TIMEOUT
+        for index, job, result in pending:
+            try:
+                yield index, result.get(timeout=max(1.0, deadline - time.monotonic()))
+            except Exception as exc:
+                yield index, _failed(job, exc)
 
     def close(self) -> None:
         self.app.close()
+
+
+def _failed(job: dict, exc: Exception) -> dict:
+    logger.debug('fleet job failed', exc_info=exc)
+    return dict(job, result='FAILURE', exception=f'the fleet: {exc}')

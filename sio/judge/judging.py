@@ -109,9 +109,13 @@ def time_measure(mode: str) -> str:
 
 
 class LocalJobs:
-    """Jobs run in this process (``sio.workers.runner.run``), files by path."""
+    """Jobs run in this process (``sio.workers.runner.run``), files by path,
+    ``cpus`` of them at once."""
 
     name = 'local'
+
+    def __init__(self, cpus: int = 1):
+        self.cpus = max(1, cpus)
 
     def put(self, path: str) -> str:
         return os.path.abspath(path)
@@ -120,6 +124,13 @@ class LocalJobs:
         from sio.workers.runner import run
 
         return run(dict(env, use_filetracker=False))
+
+    def run_many(self, envs: list[dict]):
+        """(index, result environ) of each of ``envs``, as they finish."""
+        with concurrent.futures.ThreadPoolExecutor(self.cpus) as pool:
+            futures = {pool.submit(self.run, env): i for i, env in enumerate(envs)}
+            for future in concurrent.futures.as_completed(futures):
+                yield futures[future], future.result()
 
 
 class Judge:
@@ -133,7 +144,7 @@ class Judge:
         self.cpus = max(1, cpus)
         self.progress = progress or Progress(enabled=False)
         self.cache = cache or Cache(None)
-        self.jobs = jobs or LocalJobs()
+        self.jobs = jobs or LocalJobs(self.cpus)
         self.reused = 0
 
     # -- compiling -----------------------------------------------------------
@@ -286,21 +297,15 @@ class Judge:
             else:
                 todo.append((name, test, env, key))
         done = len(runs) - len(todo)
-
-        def one(name, test, env, key):
-            return name, test, key, self.jobs.run(env)
-
-        with concurrent.futures.ThreadPoolExecutor(self.cpus) as pool:
-            futures = [pool.submit(one, *args) for args in todo]
-            for future in concurrent.futures.as_completed(futures):
-                name, test, key, env = future.result()
-                outcome = _test_result(test, env)
-                by_name[name].tests[test.name] = outcome
-                if outcome.error is None:
-                    self.cache.keep_result(key, outcome.__dict__)
-                done += 1
-                self.progress.tick(done, len(runs), time.monotonic() - started,
-                                   f'{name} {test.name} {outcome.status}')
+        for index, env in self.jobs.run_many([env for _, _, env, _ in todo]):
+            name, test, _, key = todo[index]
+            outcome = _test_result(test, env)
+            by_name[name].tests[test.name] = outcome
+            if outcome.error is None:
+                self.cache.keep_result(key, outcome.__dict__)
+            done += 1
+            self.progress.tick(done, len(runs), time.monotonic() - started,
+                               f'{name} {test.name} {outcome.status}')
         self.cache.save()
         for result in results:
             self.score(result)
