@@ -87,4 +87,52 @@ def redis_server():
         stop(proc)
 
 
+class RedisNode:
+    """A redis-server on 127.0.0.1 that can be killed (kill -9) and started
+    again on the same port; nothing persisted unless ``appendonly``."""
+
+    def __init__(self, data_dir: str, appendonly: bool = False):
+        self.port = free_port()
+        self.data_dir = data_dir
+        self.appendonly = appendonly
+        self.url = f'redis://127.0.0.1:{self.port}/0'
+        self.proc = None
+
+    def answers(self) -> bool:
+        try:
+            with socket.create_connection(('127.0.0.1', self.port), timeout=0.5) as s:
+                s.sendall(b'PING\r\n')
+                return s.recv(16).startswith(b'+PONG')
+        except OSError:
+            return False
+
+    def start(self) -> None:
+        os.makedirs(self.data_dir, exist_ok=True)
+        self.proc = subprocess.Popen(
+            ['redis-server', '--port', str(self.port), '--bind', '127.0.0.1', '--save', '',
+             '--appendonly', 'yes' if self.appendonly else 'no', '--dir', self.data_dir,
+             '--daemonize', 'no', '--loglevel', 'warning'],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL,
+            start_new_session=True)
+        wait_until(self.answers, 15, 'redis-server', self.proc)
+
+    def kill9(self) -> None:
+        os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.wait()
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            stop(self.proc)
+
+
+@contextlib.contextmanager
+def redis_node(data_dir: str, appendonly: bool = False):
+    node = RedisNode(data_dir, appendonly)
+    node.start()
+    try:
+        yield node
+    finally:
+        node.stop()
+
+
 rabbitmq_server = rabbitmq_node

@@ -2,6 +2,7 @@
 Filetracker, two sio-celery-workers and the daemon, all on 127.0.0.1; the
 client is xmlrpc.client.ServerProxy with json.dumps arguments."""
 
+import contextlib
 import email
 import http.server
 import json
@@ -536,3 +537,113 @@ def test_a_broker_or_result_store_that_does_not_answer_is_one_line(tmp_path, red
     assert last.startswith('sio-workersd: the ' + ('broker' if what == 'broker'
                                                    else 'result store')), done.stderr
     assert 'does not answer' in last and 'Traceback' not in done.stderr
+
+
+class FaultFarm:
+    """A farm of its own for fault tests: RabbitMQ, a Redis that can be
+    killed, two workers, the daemon, a return_url; groups of slow jobs."""
+
+    def __init__(self, tmp_path, redis_appendonly=False):
+        self.tmp_path = tmp_path
+        self.stack = contextlib.ExitStack()
+        self.broker = self.stack.enter_context(
+            servers.rabbitmq_server(str(tmp_path / 'rabbitmq')))
+        self.redis = self.stack.enter_context(
+            servers.redis_node(str(tmp_path / 'redis'), appendonly=redis_appendonly))
+        self.fleet = Fleet(self.broker.url, self.redis.url, tmp_path)
+        self.stack.callback(self.fleet.stop_all)
+        self.daemon = Daemon(self.broker.url, self.redis.url, tmp_path)
+        self.stack.callback(self.daemon.stop)
+        self.receiver = ReturnServer()
+        self.stack.callback(self.receiver.close)
+        # The pool sio-celery-worker runs by default (prefork): on a lost
+        # broker connection Celery stops the jobs it is running.
+        self.fleet.start('w1', '--concurrency', '1')
+        self.fleet.start('w2', '--concurrency', '1')
+        self.daemon.start()
+
+    def submit(self, groups, jobs, seconds):
+        self.tags = {}
+        for g in range(groups):
+            tags = [f'g{g}j{j}' for j in range(jobs)]
+            group_id = self.daemon.client().run_group(json.dumps({
+                'workers_jobs': {t: slow(self.tmp_path, seconds, t) for t in tags},
+                'return_url': self.receiver.url, 'contest_uid': f'c{g % 2}'}))
+            self.tags[group_id] = tags
+
+    def done(self):
+        return lines(self.tmp_path / 'done.log')
+
+    def outcome(self, timeout=300):
+        """Wait for every group; (returned, lost, twice, failed) counts."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and len(self.receiver.groups) < len(self.tags):
+            time.sleep(0.2)
+        time.sleep(1)  # a group returned twice would come now
+        returned = [g['group_id'] for g in self.receiver.groups]
+        failed = [g for g in self.receiver.groups if 'error' in g or any(
+            r.get('result') != 'SUCCESS' or r.get('tag') != name
+            for name, r in g['workers_jobs.results'].items())]
+        return {'returned': len(set(returned)), 'lost': len(set(self.tags) - set(returned)),
+                'twice': len(returned) - len(set(returned)), 'failed': len(failed),
+                'failures': [g.get('error', {}).get('message', '')[:300] for g in failed]}
+
+    def close(self):
+        self.stack.close()
+
+
+@pytest.fixture
+def fault_farm(tmp_path):
+    farm = FaultFarm(tmp_path)
+    try:
+        yield farm
+    finally:
+        farm.close()
+
+
+def _clean(outcome, groups):
+    return {k: outcome[k] for k in ('returned', 'lost', 'twice', 'failed')} == \
+        {'returned': groups, 'lost': 0, 'twice': 0, 'failed': 0}
+
+
+def test_result_store_killed_and_restarted_loses_no_group(fault_farm):
+    """Redis kill -9 mid-load, back after 3 s, nothing persisted: every
+    result it held is gone; the daemon runs those jobs again and every
+    group comes back once, with correct results."""
+    farm = fault_farm
+    farm.submit(groups=12, jobs=5, seconds=0.2)
+    servers.wait_until(lambda: len(farm.done()) >= 10, 60, 'some jobs to be done')
+    farm.redis.kill9()
+    time.sleep(3)
+    farm.redis.start()
+    outcome = farm.outcome()
+    assert _clean(outcome, 12), json.dumps(outcome)
+    log = farm.daemon.log()
+    assert log.count('result store does not answer') <= 2, 'one line per outage'
+
+
+def test_broker_killed_and_restarted_fails_no_group(fault_farm):
+    """RabbitMQ kill -9 mid-load, back after 5 s: the jobs the workers were
+    running when the connection went are run again, never reported as a
+    failure (upstream's -241)."""
+    farm = fault_farm
+    farm.submit(groups=10, jobs=5, seconds=1.0)
+    servers.wait_until(lambda: len(farm.done()) >= 4, 60, 'some jobs to be done')
+    farm.broker.kill9()
+    time.sleep(5)
+    farm.broker.start()
+    outcome = farm.outcome()
+    assert _clean(outcome, 10), json.dumps(outcome)
+
+
+def test_broker_and_result_store_killed_together(fault_farm):
+    farm = fault_farm
+    farm.submit(groups=8, jobs=5, seconds=0.2)
+    servers.wait_until(lambda: len(farm.done()) >= 8, 60, 'some jobs to be done')
+    farm.broker.kill9()
+    farm.redis.kill9()
+    time.sleep(3)
+    farm.redis.start()
+    farm.broker.start()
+    outcome = farm.outcome()
+    assert _clean(outcome, 8), json.dumps(outcome)

@@ -2,6 +2,7 @@
 
 import logging
 import os
+import signal
 import time
 
 from celery import shared_task
@@ -12,6 +13,14 @@ from sio.workers.runner import run_reporting_errors
 logger = get_task_logger(__name__)
 
 TASK_NAME = 'sio.celery.job.sioworkers_job'
+
+#: How billiard ends a pool process that a signal stops (its handlers call
+#: ``sys.exit(-(256 - signum))``: -241 for SIGTERM, which Celery sends to
+#: the jobs it cancels when the broker connection is lost). Such a job did
+#: not fail: it goes through as a lost run, and the broker gives it out
+#: again.
+STOPPED_BY_SIGNAL = frozenset(-(256 - s) for s in (signal.SIGTERM, signal.SIGINT,
+                                                    signal.SIGQUIT, signal.SIGHUP))
 
 
 def worker_name(task) -> str:
@@ -30,17 +39,52 @@ def sioworkers_job(self, env: dict) -> dict:
     A job delivered again (the broker restarted after the job had finished
     but before it heard so, or the same task id was submitted again) is
     answered with its first result, not run twice.
+
+    While the result store does not answer, the job waits for it, before
+    running (so that a worker does not drain the queue into results
+    nobody can store) and before returning (so that its result is stored).
     """
     task_id = self.request.id
+    _wait_for_result_store(self)
     previous = _earlier_result(self)
     if previous is not None:
         logger.info('job %s was already done; its result stands', task_id)
         return previous
     start = time.monotonic()
-    result = run_reporting_errors(env)
+    result = run_reporting_errors(env, stop_codes=STOPPED_BY_SIGNAL)
     result['worker'] = worker_name(self)
     log_job(task_id, result, time.monotonic() - start)
+    _wait_for_result_store(self)
     return result
+
+
+#: How often a worker asks a result store that does not answer (s).
+STORE_RETRY_SECONDS = 1.0
+
+
+def _wait_for_result_store(task) -> None:
+    """Block while the result store (Redis) does not answer; one log line
+    when it stops answering, one when it is back."""
+    if task.request.is_eager:
+        return
+    client = getattr(task.backend, 'client', None)
+    if client is None or not hasattr(client, 'ping'):
+        return
+    since = None
+    while True:
+        try:
+            client.ping()
+        except Exception as exc:  # redis' errors: wait and ask again
+            if since is None:
+                since = time.monotonic()
+                logger.warning('the result store does not answer (%s); job %s waits for it',
+                               exc, task.request.id)
+            time.sleep(STORE_RETRY_SECONDS)
+            continue
+        if since is not None:
+            logger.warning('the result store answers again after %.0f s',
+                           time.monotonic() - since)
+        return
 
 
 def _earlier_result(task) -> dict | None:

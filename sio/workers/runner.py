@@ -133,10 +133,12 @@ def _working_in(path: str):
                 _cwd_taken = False
 
 
-def run_reporting_errors(environ) -> dict:
+def run_reporting_errors(environ, stop_codes: frozenset = frozenset()) -> dict:
     """:func:`run`, with every exception recorded in the returned environ
     as a FAILURE (``exception``, ``traceback``): for callers across a
-    process boundary, who must always get an environ back."""
+    process boundary, who must always get an environ back. A
+    ``SystemExit`` whose code is in ``stop_codes`` (the process is being
+    stopped, not the job failing) goes through."""
     if not isinstance(environ, dict):
         return {'result': 'FAILURE', 'worker': socket.gethostname(),
                 'exception': f'environ must be a dict, not {type(environ).__name__}',
@@ -144,6 +146,8 @@ def run_reporting_errors(environ) -> dict:
     try:
         return jsonable(run(environ))
     except (Exception, SystemExit) as exc:
+        if isinstance(exc, SystemExit) and exc.code in stop_codes:
+            raise
         environ.setdefault('worker', socket.gethostname())
         return _record_failure(environ, exc)
 

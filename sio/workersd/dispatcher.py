@@ -12,6 +12,21 @@ each on the channel of its key, and one pattern subscription hears them
 all. Every outstanding result is also read now and then (and always, where
 the backend is not Redis or the subscription is down), so a notice missed
 while reconnecting costs a delay, never a job.
+
+Faults of the fleet are never a job's result:
+
+* a run that lost its worker (the broker's connection dropped and Celery
+  stopped the job, -241; the worker was killed) is stored as a Celery
+  FAILURE; the broker gives the job to a worker again, and the dispatcher
+  waits for that run (sending the job itself when the broker does not
+  within :data:`LOST_RUN_RESEND_SECONDS`). A job whose runs lose their
+  worker :data:`MAX_LOST_RUNS` times is a poison job: that is its result;
+* a result store that comes back empty (Redis restarted: the results it
+  held are gone) is noticed by its run id; every outstanding job without a
+  result is sent again (a run that finds its result stored answers with
+  it, see :mod:`sio.celery.job`);
+* an outage of the broker or of the result store is logged when it starts
+  and when it ends, not at every attempt.
 """
 
 import logging
@@ -41,6 +56,15 @@ class Group:
 NOTICE_WAIT_SECONDS = 0.02
 #: How long a broken subscription is left before subscribing again.
 RESUBSCRIBE_SECONDS = 5.0
+#: Runs of one job that may lose their worker before that is its result.
+MAX_LOST_RUNS = 3
+#: How long a run that lost its worker waits for the broker to give the job
+#: out again before the dispatcher sends it itself.
+LOST_RUN_RESEND_SECONDS = 30.0
+#: Celery's exceptions for a run that lost its worker (not the job's doing:
+#: the task itself never raises, see sio.celery.job).
+LOST_RUN_EXCEPTIONS = frozenset({'WorkerLostError', 'Terminated', 'SystemExit',
+                                 'WorkerTerminate', 'WorkerShutdown', 'TaskRevokedError'})
 
 
 class Dispatcher:
@@ -61,6 +85,10 @@ class Dispatcher:
         self._queue = FairQueue()
         self._groups: dict[str, Group] = {}
         self._outstanding: dict[str, tuple] = {}  # task_id -> (AsyncResult, group, sent_at)
+        self._lost: dict[str, dict] = {}  # task_id -> {'runs', 'seen', 'since'}
+        self._broker_down_since: float | None = None
+        self._store_down_since: float | None = None
+        self._store_run_id: str | None = None
         self._lock = threading.Lock()
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -165,7 +193,8 @@ class Dispatcher:
             notices = client.pubsub(ignore_subscribe_messages=True)
             notices.psubscribe(prefix + b'*')
         except Exception as exc:
-            logger.warning('cannot subscribe to results (%s); polling them', exc)
+            if self._store_down_since is None:
+                logger.warning('cannot subscribe to results (%s); polling them', exc)
             self._subscribe_at = time.monotonic() + RESUBSCRIBE_SECONDS
             return
         self._prefix = prefix
@@ -207,40 +236,143 @@ class Dispatcher:
             if group is None:
                 continue
             try:
-                result = self.app.send_task(TASK_NAME, args=(job,), task_id=job['task_id'],
-                                            queue='sioworkers', priority=priority_of(job))
+                result = self._send(job)
             except Exception as exc:  # the broker is away: the job waits here
-                logger.warning('cannot send job %s to the fleet (%s); will retry',
-                               job['task_id'], exc)
+                if self._broker_down_since is None:
+                    self._broker_down_since = time.monotonic()
+                    logger.warning('the broker does not answer (%s); jobs wait here until '
+                                   'it does', exc)
                 with self._lock:
                     self._queue.push(job)
                 return
+            self._broker_back()
             if group.persistent and self.store:
                 self.store.job_sent(job['task_id'])
             with self._lock:
                 self._outstanding[job['task_id']] = (result, group, time.monotonic())
 
+    def _send(self, job: dict):
+        return self.app.send_task(TASK_NAME, args=(job,), task_id=job['task_id'],
+                                  queue='sioworkers', priority=priority_of(job))
+
+    def _broker_back(self) -> None:
+        if self._broker_down_since is not None:
+            logger.warning('the broker answers again (after %.0f s)',
+                           time.monotonic() - self._broker_down_since)
+            self._broker_down_since = None
+
     def _collect(self, only: set | None = None) -> None:
         """Take in the results of outstanding jobs (of ``only`` these)."""
+        if only is None:
+            self._check_result_store()
         with self._lock:
             if only is None:
                 pending = list(self._outstanding.items())
             else:
                 pending = [(t, self._outstanding[t]) for t in only if t in self._outstanding]
-        for task_id, (result, group, sent_at) in pending:
+        for task_id, (_, group, sent_at) in pending:
             try:
-                if not result.ready():
+                # Read afresh: a FAILURE may turn into the SUCCESS of a
+                # later run (an AsyncResult would keep the first it saw).
+                meta = self._backend.get_task_meta(task_id, cache=False)
+            except Exception as exc:  # the result store is away: try later
+                self._store_down(exc)
+                return
+            state = meta.get('status')
+            if state == 'SUCCESS' and isinstance(meta.get('result'), dict):
+                env = meta['result']
+            elif state in ('FAILURE', 'REVOKED'):
+                if self._lost_run(task_id, meta, group):
                     continue
-                if result.successful() and isinstance(result.result, dict):
-                    env = result.result
-                else:
-                    env = dict(group.env['workers_jobs'][group.names[task_id]],
-                               result='FAILURE', exception=repr(result.result),
-                               traceback=str(result.traceback or ''))
-            except Exception as exc:  # the result backend is away: try later
-                logger.warning('cannot read the result of %s: %s', task_id, exc)
+                env = dict(group.env['workers_jobs'][group.names[task_id]],
+                           result='FAILURE', exception=repr(meta.get('result')),
+                           traceback=str(meta.get('traceback') or ''))
+            else:
                 continue
+            self._lost.pop(task_id, None)
             self._job_done(task_id, env, group, time.monotonic() - sent_at)
+
+    def _lost_run(self, task_id: str, meta: dict, group: Group) -> bool:
+        """Whether a FAILURE is a run that lost its worker (and the job
+        runs again), not the job's result."""
+        exc = meta.get('result')
+        kind = exc.get('exc_type') if isinstance(exc, dict) else type(exc).__name__
+        if kind not in LOST_RUN_EXCEPTIONS:
+            return False
+        lost = self._lost.setdefault(task_id, {'runs': 0, 'seen': None, 'since': 0.0})
+        stamp = str(meta.get('date_done'))
+        now = time.monotonic()
+        if lost['seen'] != stamp:
+            lost.update(runs=lost['runs'] + 1, seen=stamp, since=now)
+            if lost['runs'] > MAX_LOST_RUNS:
+                logger.error('job %s lost its worker %d times: a poison job, its result is '
+                             'the failure', task_id, lost['runs'])
+                return False
+            logger.warning('job %s lost its worker (%s, run %d); it runs again', task_id,
+                           kind, lost['runs'])
+        elif now - lost['since'] >= LOST_RUN_RESEND_SECONDS:
+            # The broker has not given it out again: send it once more.
+            lost['since'] = now
+            self._resend([task_id], f'no new run of it in {LOST_RUN_RESEND_SECONDS:.0f} s')
+        return True
+
+    def _store_down(self, exc: Exception) -> None:
+        if self._store_down_since is None:
+            self._store_down_since = time.monotonic()
+            logger.warning('the result store does not answer (%s); results wait until it '
+                           'does', exc)
+
+    def _check_result_store(self) -> None:
+        """Notice a result store that came back (logged once) or came back
+        empty (Redis restarted: the results it held are gone), and then send
+        every outstanding job that has no result again."""
+        client = getattr(self._backend, 'client', None)
+        if client is None or not hasattr(client, 'info'):
+            return
+        try:
+            run_id = client.info('server').get('run_id')
+        except Exception as exc:
+            self._store_down(exc)
+            return
+        if self._store_down_since is not None:
+            logger.warning('the result store answers again (after %.0f s)',
+                           time.monotonic() - self._store_down_since)
+            self._store_down_since = None
+        restarted = self._store_run_id is not None and run_id != self._store_run_id
+        self._store_run_id = run_id
+        if not restarted:
+            return
+        with self._lock:
+            outstanding = list(self._outstanding.items())
+        lost = []
+        for task_id, _ in outstanding:
+            try:
+                if self._backend.get_task_meta(task_id, cache=False).get('status') == 'PENDING':
+                    lost.append(task_id)
+            except Exception as exc:
+                self._store_down(exc)
+                return
+        logger.warning('the result store restarted; %d outstanding jobs have no result '
+                       'there', len(lost))
+        self._resend(lost, 'the result store lost what it knew of it')
+
+    def _resend(self, task_ids: list, why: str) -> None:
+        for task_id in task_ids:
+            with self._lock:
+                entry = self._outstanding.get(task_id)
+            if entry is None:
+                continue
+            _, group, _ = entry
+            job = group.env['workers_jobs'][group.names[task_id]]
+            try:
+                self._send(job)
+            except Exception as exc:
+                if self._broker_down_since is None:
+                    self._broker_down_since = time.monotonic()
+                    logger.warning('the broker does not answer (%s)', exc)
+                continue
+            self._broker_back()
+            logger.info('job %s sent again: %s', task_id, why)
 
     def _job_done(self, task_id: str, env: dict, group: Group, seconds: float) -> None:
         name = group.names[task_id]
