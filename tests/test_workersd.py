@@ -348,7 +348,7 @@ def test_results_are_polled_where_they_cannot_be_subscribed_to(farm, caplog, mon
 def test_results_with_huge_integers_cross_xmlrpc(farm):
     fleet, daemon = farm
     ans = daemon.client().sync_run_group(json.dumps({'workers_jobs': {
-        'p': {'job_type': 'ping', 'ping': 2**40, 'exec_out_limit': 2**62}}}))
+        'p': {'job_type': 'ping', 'ping': 2**40, 'size_hint': 2**62}}}))
     assert ans['workers_jobs.results']['p']['pong'] == 2**40
 
 
@@ -430,11 +430,21 @@ def test_group_level_contest_applies_to_its_jobs():
     ({}, {'task_priority': 'urgent'}, "job 'a': task_priority must be an integer"),
     ({}, {'task_priority': 10 ** 40}, "job 'a': task_priority must be an integer"),
     ({}, {'task_priority': True}, "job 'a': task_priority must be an integer"),
+    ({}, {'priority': 'urgent'}, "job 'a': priority must be an integer from 0 to 9"),
+    ({}, {'priority': 1000}, "job 'a': priority must be an integer from 0 to 9"),
+    ({}, {'job_type': 'no-such-job'}, "job 'a': unknown job_type 'no-such-job'"),
+    ({}, {'job_type': ''}, "job 'a' has no 'job_type'"),
+    ({}, {'exec_time_limit': 'fast'}, "job 'a': exec_time_limit must be a whole number"),
+    ({}, {'exec_mem_limit': -1}, "job 'a': exec_mem_limit must be a whole number"),
+    ({}, {'exec_mem_limit': 10 ** 30}, "job 'a': exec_mem_limit must be a whole number"),
 ])
-def test_bad_priorities_are_refused_before_anything_runs(group, job, message):
+def test_bad_jobs_are_refused_before_anything_runs(group, job, message):
+    """A bad value fails its group at once (an XML-RPC fault for run_group,
+    an error environ for sync_run_group): it never reaches the queue."""
     from sio.workersd.server import GroupRejected, Service
     service = Service.__new__(Service)
     service.max_task_ram_mib = 0
+    service.job_types = {'ping', 'exec'}
     with pytest.raises(GroupRejected, match=message):
         service._prepare({'workers_jobs': {'a': {'job_type': 'ping', **job}}, **group})
 
@@ -647,3 +657,41 @@ def test_broker_and_result_store_killed_together(fault_farm):
     farm.broker.start()
     outcome = farm.outcome()
     assert _clean(outcome, 8), json.dumps(outcome)
+
+
+def test_a_poison_job_fails_its_group_alone(fault_farm):
+    """A job that kills the process running it, every time: after a few
+    lost runs its group is returned with the failure, once; the other
+    groups are judged as if nothing happened."""
+    farm = fault_farm
+    farm.submit(groups=4, jobs=3, seconds=0.1)
+    client = farm.daemon.client()
+    poison = client.run_group(json.dumps({
+        'workers_jobs': {'ok': {'job_type': 'ping', 'ping': 1},
+                         'poison': {'job_type': 'test-kills-worker'}},
+        'return_url': farm.receiver.url}))
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline and len(farm.receiver.groups) < 5:
+        time.sleep(0.2)
+    time.sleep(1)
+    returned = [g['group_id'] for g in farm.receiver.groups]
+    assert sorted(returned) == sorted([*farm.tags, poison])  # each once
+    [bad] = [g for g in farm.receiver.groups if g['group_id'] == poison]
+    assert 'poison' in bad['error']['message']
+    assert bad['workers_jobs.results']['ok']['pong'] == 1
+    assert all('error' not in g for g in farm.receiver.groups if g['group_id'] != poison)
+    assert 'a poison job' in farm.daemon.log()
+
+
+def test_return_url_is_retried_for_as_long_as_upstream_does():
+    """Upstream retries 6 times, 10 s to 10^6 s apart: 12.9 days. Ours
+    retries with doubling delays up to an hour apart for 14 days, counted
+    in attempts (kept in the database, so across restarts)."""
+    from sio.workersd.returner import GIVE_UP_AFTER, Returner, attempts_allowed, delay_after
+
+    upstream = sum(10 ** i for i in range(1, 7))
+    returner = Returner(first_delay=1.0)
+    total = sum(delay_after(a, 1.0) for a in range(1, returner.max_attempts))
+    assert total >= GIVE_UP_AFTER > upstream
+    assert [delay_after(a, 1.0) for a in (1, 2, 3, 13, 50)] == [1, 2, 4, 3600, 3600]
+    assert attempts_allowed(0.3) > attempts_allowed(1.0) > 300

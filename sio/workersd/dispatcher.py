@@ -16,11 +16,13 @@ while reconnecting costs a delay, never a job.
 Faults of the fleet are never a job's result:
 
 * a run that lost its worker (the broker's connection dropped and Celery
-  stopped the job, -241; the worker was killed) is stored as a Celery
-  FAILURE; the broker gives the job to a worker again, and the dispatcher
-  waits for that run (sending the job itself when the broker does not
-  within :data:`LOST_RUN_RESEND_SECONDS`). A job whose runs lose their
-  worker :data:`MAX_LOST_RUNS` times is a poison job: that is its result;
+  stopped the job, -241; the worker was killed) is no result: the broker
+  gives the job to a worker again, and the dispatcher waits for that run
+  (sending the job itself when the broker does not within
+  :data:`LOST_RUN_RESEND_SECONDS` of a stored failure). A job started
+  more than :data:`MAX_LOST_RUNS` + 1 times without a result is a poison
+  job (it takes its worker down every time): that failure is its result,
+  and it is revoked;
 * a result store that comes back empty (Redis restarted: the results it
   held are gone) is noticed by its run id; every outstanding job without a
   result is sent again (a run that finds its result stored answers with
@@ -287,6 +289,10 @@ class Dispatcher:
                 env = dict(group.env['workers_jobs'][group.names[task_id]],
                            result='FAILURE', exception=repr(meta.get('result')),
                            traceback=str(meta.get('traceback') or ''))
+            elif state == 'STARTED':
+                env = self._started(task_id, meta, group)
+                if env is None:
+                    continue
             else:
                 continue
             self._lost.pop(task_id, None)
@@ -299,22 +305,41 @@ class Dispatcher:
         kind = exc.get('exc_type') if isinstance(exc, dict) else type(exc).__name__
         if kind not in LOST_RUN_EXCEPTIONS:
             return False
-        lost = self._lost.setdefault(task_id, {'runs': 0, 'seen': None, 'since': 0.0})
+        lost = self._lost_entry(task_id)
         stamp = str(meta.get('date_done'))
         now = time.monotonic()
         if lost['seen'] != stamp:
-            lost.update(runs=lost['runs'] + 1, seen=stamp, since=now)
-            if lost['runs'] > MAX_LOST_RUNS:
-                logger.error('job %s lost its worker %d times: a poison job, its result is '
-                             'the failure', task_id, lost['runs'])
-                return False
-            logger.warning('job %s lost its worker (%s, run %d); it runs again', task_id,
-                           kind, lost['runs'])
+            lost.update(seen=stamp, since=now)
+            logger.warning('job %s lost its worker (%s); it runs again', task_id, kind)
         elif now - lost['since'] >= LOST_RUN_RESEND_SECONDS:
             # The broker has not given it out again: send it once more.
             lost['since'] = now
             self._resend([task_id], f'no new run of it in {LOST_RUN_RESEND_SECONDS:.0f} s')
         return True
+
+    def _lost_entry(self, task_id: str) -> dict:
+        return self._lost.setdefault(task_id, {'starts': set(), 'seen': None, 'since': 0.0})
+
+    def _started(self, task_id: str, meta: dict, group: Group) -> dict | None:
+        """Count the runs of a started job (by the process that started
+        it); the failure to report once more than :data:`MAX_LOST_RUNS`
+        runs have started without a result: a poison job, which takes its
+        worker down every time (the broker would give it out for ever)."""
+        info = meta.get('result') if isinstance(meta.get('result'), dict) else {}
+        lost = self._lost_entry(task_id)
+        lost['starts'].add((info.get('hostname'), info.get('pid')))
+        runs = len(lost['starts'])
+        if runs <= MAX_LOST_RUNS + 1:
+            return None
+        logger.error('job %s started %d times and never finished: a poison job, its result '
+                     'is the failure', task_id, runs)
+        try:
+            self.app.control.revoke(task_id)
+        except Exception as exc:
+            logger.warning('cannot revoke the poison job %s: %s', task_id, exc)
+        return dict(group.env['workers_jobs'][group.names[task_id]], result='FAILURE',
+                    exception=f'the job was started {runs} times and never finished: each '
+                              f'run lost its worker (a poison job)', traceback='')
 
     def _store_down(self, exc: Exception) -> None:
         if self._store_down_since is None:

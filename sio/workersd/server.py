@@ -46,6 +46,7 @@ import uuid
 from xmlrpc.server import SimpleXMLRPCRequestHandler, SimpleXMLRPCServer
 
 from sio.celery.app import unanswered
+from sio.celery.default_config import MAX_PRIORITY
 from sio.workers.machine import is_exclusive, required_ram_mib
 from sio.workers.util import map_leaves
 from sio.workersd.dispatcher import Dispatcher, error_env
@@ -87,6 +88,35 @@ class GroupRejected(ValueError):
     pass
 
 
+#: Largest limit a job may ask for: a day of time (ms), a TiB of memory
+#: (KiB), a TiB of output (bytes). More is a typo, not a task.
+ABSURD_LIMIT = 1 << 40
+
+
+def _check_job(name: str, job: dict, job_types: set | None) -> None:
+    """A job environ fit to be queued, or GroupRejected naming the job and
+    key: a known job type (when the daemon knows the fleet's), a queue
+    priority 0-9, whole, non-negative, sane limits."""
+    job_type = job.get('job_type')
+    if not isinstance(job_type, str) or not job_type:
+        raise GroupRejected(f"job {name!r} has no 'job_type'")
+    if job_types is not None and job_type not in job_types:
+        raise GroupRejected(f'job {name!r}: unknown job_type {job_type!r} (--any-job-type '
+                            f'queues job types this daemon does not know)')
+    if job.get('priority') is not None:
+        value = job['priority']
+        if isinstance(value, bool) or not isinstance(value, int) or \
+                not 0 <= value <= MAX_PRIORITY:
+            raise GroupRejected(f'job {name!r}: priority must be an integer from 0 to '
+                                f'{MAX_PRIORITY}, not {value!r}')
+    for key, value in job.items():
+        if key.endswith('_limit') and value is not None:
+            if isinstance(value, bool) or not isinstance(value, int) or \
+                    not 0 <= value <= ABSURD_LIMIT:
+                raise GroupRejected(f'job {name!r}: {key} must be a whole number from 0 to '
+                                    f'{ABSURD_LIMIT}, not {value!r}')
+
+
 def _unpack(value):
     if isinstance(value, (str, bytes)):
         try:
@@ -115,9 +145,16 @@ def _xmlrpc_int(value):
 class Service:
     """The XML-RPC methods, over a dispatcher, a store and a returner."""
 
+    #: The job types a group may have (those installed here), or None: any.
+    job_types: set | None = None
+
     def __init__(self, app, dispatcher: Dispatcher, store: Store | None,
-                 returner: Returner, max_task_ram_mib: int | None = None):
+                 returner: Returner, max_task_ram_mib: int | None = None,
+                 any_job_type: bool = False):
+        from sio.workers.registry import JOBS, names
+
         self.app = app
+        self.job_types = None if any_job_type else set(names(JOBS))
         self.dispatcher = dispatcher
         self.store = store
         self.returner = returner
@@ -137,8 +174,7 @@ class Service:
         env['group_id'] = 'GROUP_' + uuid.uuid4().urn
         group_level = _group_contest(env)
         for name, job in jobs.items():
-            if 'job_type' not in job:
-                raise GroupRejected(f"job {name!r} has no 'job_type'")
+            _check_job(name, job, self.job_types)
             job.update(group_level)
             for key in ('contest_priority', 'contest_weight', 'task_priority'):
                 if key in job:
@@ -314,6 +350,9 @@ def main(argv: list[str] | None = None) -> int:
                              'store to answer (default 60 s; a line every 5 s meanwhile)')
     parser.add_argument('--max-task-ram', type=int, metavar='MB',
                         help='reject groups with a job needing more memory')
+    parser.add_argument('--any-job-type', action='store_true',
+                        help='queue job types this daemon does not know (plugins only the '
+                             'workers have); by default a group with one is rejected')
     parser.add_argument('--window', type=int, default=32,
                         help='jobs out in the fleet at a time (default 32)')
     parser.add_argument('--retry-delay', type=float, default=1.0, metavar='S',
@@ -357,7 +396,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     dispatcher = Dispatcher(app, store, window=args.window)
     returner = Returner(store, first_delay=args.retry_delay)
-    service = Service(app, dispatcher, store, returner, args.max_task_ram)
+    service = Service(app, dispatcher, store, returner, args.max_task_ram, args.any_job_type)
     try:
         server = make_server(service, args.host, args.port)
     except OSError as exc:

@@ -39,6 +39,13 @@ def boom(environ):
     raise ValueError('the boom job always fails')
 
 
+def kills_worker(environ):
+    """A poison job: kills the process running it, every time."""
+    import signal
+
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
 def exits(environ):
     sys.exit(3)
 
