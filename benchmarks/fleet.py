@@ -9,13 +9,19 @@ end). Measured, in interleaved rounds:
   Filetracker, by versioned names (as OIOIOI sends them: after the first
   job every file comes from the machine's cache, no request) and by
   unversioned names (one version query per file and job);
-* seconds from a worker's SIGKILL to its job starting on another worker.
+* seconds from a worker's SIGKILL to its job starting on another worker;
+* groups/s and jobs/s end to end through sio-workersd (``sync_run_group``
+  from 4 clients at once, as OIOIOI's submissions come, two one-slot
+  workers) against the same jobs through ``sio.workers.runner.run`` in one
+  process, for ping jobs and tiny exec jobs.
 
 Targets: Filetracker exec within 1.5x of local-file exec (jobs/s);
 redelivery <= 2 s.
 """
 
 import argparse
+import concurrent.futures
+import json
 import os
 import signal
 import statistics
@@ -78,11 +84,59 @@ class Bench:
         return count / (time.perf_counter() - start)
 
 
+def workersd_rates(bench, work, broker_url, results_url, make_job, groups, size):
+    """(groups/s, jobs/s) through sio-workersd, and jobs/s of the same jobs
+    through runner.run in this process."""
+    import xmlrpc.client
+
+    from sio.workers.runner import run
+
+    port = servers.free_port()
+    log = open(os.path.join(work, 'workersd.log'), 'ab')
+    daemon = subprocess.Popen(
+        [os.path.join(BIN, 'sio-workersd'), '--port', str(port), '--broker', broker_url,
+         '--results', results_url, '--database', os.path.join(work, f'wd-{port}.db'),
+         '-l', 'WARNING'], env=bench.env, stdout=log, stderr=log, start_new_session=True)
+    log.close()
+    url = f'http://127.0.0.1:{port}/'
+
+    def answers():
+        try:
+            xmlrpc.client.ServerProxy(url).get_queue()
+            return True
+        except OSError:
+            return False
+
+    try:
+        servers.wait_until(answers, 30, 'sio-workersd', daemon)
+
+        def one_group(g):
+            ans = xmlrpc.client.ServerProxy(url, allow_none=True).sync_run_group(json.dumps(
+                {'workers_jobs': {f'j{i}': make_job(g * size + i) for i in range(size)}}))
+            if 'error' in ans:
+                sys.exit(f'a benchmark group failed: {ans["error"]}')
+
+        start = time.perf_counter()
+        with concurrent.futures.ThreadPoolExecutor(4) as pool:
+            list(pool.map(one_group, range(groups)))
+        seconds = time.perf_counter() - start
+    finally:
+        servers.stop(daemon)
+    start = time.perf_counter()
+    for i in range(groups * size):
+        env = run(make_job(i))
+        if env.get('result') != 'SUCCESS':
+            sys.exit(f'a benchmark job failed in process: {env}')
+    local = groups * size / (time.perf_counter() - start)
+    return groups / seconds, groups * size / seconds, local
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--jobs', type=int, default=120, help='jobs per round and kind')
     parser.add_argument('--rounds', type=int, default=3)
     parser.add_argument('--kills', type=int, default=5, help='SIGKILL trials')
+    parser.add_argument('--groups', type=int, default=20, help='groups through sio-workersd')
     args = parser.parse_args()
     work = tempfile.mkdtemp(prefix='sio-bench-fleet-')
     os.makedirs(os.path.join(work, 'ft'))
@@ -156,6 +210,11 @@ def main() -> int:
             job.get(timeout=60)
             bench.workers.pop(victim).wait()
             bench.start(victim, '--pool', 'solo')
+        daemon_rates = {}
+        for kind, make in (('ping', ping), ('exec, local files', local_exec)):
+            daemon_rates[kind] = workersd_rates(bench, work, broker.url,
+                                                redis.rsplit('/', 1)[0] + '/2', make,
+                                                args.groups, 10)
         for name in list(bench.workers):
             bench.stop(name)
         bench.app.close()
@@ -170,6 +229,11 @@ def main() -> int:
     print(f'\nFiletracker exec vs local-file exec: {ft_ratio:.2f}x (target <= 1.5x)')
     print(f'SIGKILL -> redelivery: median {statistics.median(delays):.3f} s, max '
           f'{max(delays):.3f} s over {len(delays)} kills (target <= 2 s)')
+    print(f'\nThrough sio-workersd ({args.groups} groups of 10 jobs, sync_run_group from 4 '
+          f'clients, two one-slot workers) vs runner.run in one process:')
+    print(table(['jobs', 'groups/s', 'jobs/s', 'in process jobs/s', 'ratio'],
+                [[k, f'{g:.2f}', f'{j:.1f}', f'{p:.1f}', f'{p / j:.2f}x']
+                 for k, (g, j, p) in daemon_rates.items()]))
     return 0 if ft_ratio <= 1.5 and max(delays) <= 2 else 1
 
 
