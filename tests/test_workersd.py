@@ -704,3 +704,35 @@ def test_return_url_is_retried_for_as_long_as_upstream_does():
     assert total >= GIVE_UP_AFTER > upstream
     assert [delay_after(a, 1.0) for a in (1, 2, 3, 13, 50)] == [1, 2, 4, 3600, 3600]
     assert attempts_allowed(0.3) > attempts_allowed(1.0) > 300
+
+
+def test_two_contests_of_equal_weight_progress_at_equal_rates(farm, tmp_path):
+    """Contest C (same priority and weight as A) submitted a second after
+    A's backlog: its groups are judged alongside A's, not after all of A."""
+    fleet, daemon = farm
+    receiver = ReturnServer()
+    server = daemon.client()
+    try:
+        def submit(contest, i):
+            server.run_group(json.dumps({
+                'workers_jobs': {f'j{k}': slow(tmp_path, 0.3, f'{contest}{i}.{k}')
+                                 for k in range(4)},
+                'oioioi_instance': 'site', 'contest_id': contest, 'contest_priority': 10,
+                'contest_weight': 1, 'return_url': receiver.url, 'name': f'{contest}{i}'}))
+
+        for i in range(16):  # 9.6 s of work for the two workers
+            submit('A', i)
+        time.sleep(1)
+        for i in range(12):
+            submit('C', i)
+        servers.wait_until(lambda: len(receiver.groups) == 28, 240, 'every group')
+        order = [g['name'][0] for g in receiver.groups]
+        # When C's sixth group is back, A has not had all its groups judged:
+        # the two shared the fleet (unfair: all 16 of A first).
+        a_before = order[:[i for i, c in enumerate(order) if c == 'C'][5]].count('A')
+        assert a_before <= 12, ''.join(order)
+        # And once both were queued, they alternated: no long run of one.
+        tail = ''.join(order[order.index('C'):])
+        assert 'AAAAAA' not in tail and 'CCCCCC' not in tail.rstrip('C'), ''.join(order)
+    finally:
+        receiver.close()
