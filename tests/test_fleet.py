@@ -313,3 +313,12 @@ def test_sio_judge_on_the_fleet_gives_the_local_table(fleet, filetracker_url, tm
                          capture_output=True, text=True, timeout=120)
     assert bad.returncode == 2 and 'Traceback' not in bad.stderr
     assert bad.stderr.startswith('sio-judge: --fleet: ') and len(bad.stderr.splitlines()) == 1
+
+
+def test_worker_says_at_start_what_does_not_answer(fleet):
+    """A Filetracker server that does not answer when a worker starts is a
+    line in its log (the jobs that need it would fail), not silence."""
+    fleet.start('w1', env={'FILETRACKER_URL': 'http://127.0.0.1:1'})
+    log = fleet.log('w1')
+    assert 'the Filetracker server http://127.0.0.1:1 does not answer' in log
+    assert 'the broker' not in log.split('abandoned job directories removed')[1][:200]

@@ -21,7 +21,7 @@ import os
 import sys
 from urllib.parse import urlsplit, urlunsplit
 
-from sio.celery.app import make_app
+from sio.celery.app import make_app, unanswered
 
 FILETRACKER_DEFAULT_PORT = 9999
 
@@ -155,6 +155,16 @@ def main(argv: list[str] | None = None) -> None:
         f'{without_password(str(app.conf.result_backend))}, Filetracker '
         f'{os.environ.get("FILETRACKER_URL", "(none: local files only)")}, '
         f'{len(removed)} abandoned job directories removed\n')
+    problem = unanswered(app, timeout=2.0)
+    if problem:
+        sys.stderr.write(f'sio-celery-worker: {problem}; jobs wait until it does\n')
+    ft_url = os.environ.get('FILETRACKER_URL')
+    if ft_url:
+        from sio.workers.ft import server_answers
+
+        if not server_answers(ft_url, timeout=2.0):
+            sys.stderr.write(f'sio-celery-worker: the Filetracker server {ft_url} does not '
+                             f'answer; jobs naming files there fail until it does\n')
     sys.stderr.flush()
     from celery.signals import worker_ready
 
