@@ -42,6 +42,36 @@ def filetracker_answers(url: str) -> bool:
         return False
 
 
+class FiletrackerNode:
+    """A filetracker-server that can be killed and started again on the
+    same port and store."""
+
+    def __init__(self, data_dir: str):
+        self.port = free_port()
+        self.url = f'http://127.0.0.1:{self.port}'
+        self.data_dir = data_dir
+        self.proc = None
+
+    def start(self) -> None:
+        log = open(os.path.join(self.data_dir, 'server.log'), 'ab')
+        self.proc = subprocess.Popen(
+            [os.path.join(os.path.dirname(sys.executable), 'filetracker-server'),
+             '-D', '-p', str(self.port), '-l', '127.0.0.1', '-d',
+             os.path.join(self.data_dir, 'store'), '--workers', '1'],
+            stdout=log, stderr=log, stdin=subprocess.DEVNULL, env=scripts_env(),
+            start_new_session=True)
+        log.close()
+        wait_until(lambda: filetracker_answers(self.url), 30, 'filetracker-server', self.proc)
+
+    def kill9(self) -> None:
+        os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.wait()
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            stop(self.proc)
+
+
 @contextlib.contextmanager
 def filetracker_server(data_dir: str):
     """A real filetracker-server (foreground, one worker) on a free port."""

@@ -322,3 +322,35 @@ def test_worker_says_at_start_what_does_not_answer(fleet):
     log = fleet.log('w1')
     assert 'the Filetracker server http://127.0.0.1:1 does not answer' in log
     assert 'the broker' not in log.split('abandoned job directories removed')[1][:200]
+
+
+def test_filetracker_outage_is_not_the_jobs_failure(fleet, tmp_path, programs):
+    """The Filetracker server killed while jobs need files from it, back
+    after 3 s: the jobs wait for it and succeed, none is a FAILURE."""
+    from filetracker.client import Client
+
+    node = servers.FiletrackerNode(str(tmp_path))
+    node.start()
+    try:
+        uploader = Client(remote_url=node.url, local_store=None)
+        hint = tmp_path / 'hint'
+        hint.write_text('5\n')
+        data = tmp_path / 'in'
+        data.write_text('2 3\n')
+        files = {key: uploader.put_file(f'/ft-outage/{key}', str(path), to_local_store=False)
+                 for key, path in (('exe', programs['hello']), ('in', data), ('hint', hint))}
+        fleet.env['FILETRACKER_DIR'] = str(tmp_path / 'ft-cache')
+        fleet.start('w1')
+        node.kill9()
+        pending = [submit({'job_type': 'exec', 'exe_file': files['exe'],
+                           'in_file': files['in'], 'hint_file': files['hint'],
+                           'check_output': True, 'filetracker_url': node.url,
+                           'tag': i}, app=fleet.app, wait=False) for i in range(3)]
+        time.sleep(3)
+        node.start()
+        answers = [p.get(timeout=120) for p in pending]
+    finally:
+        node.stop()
+    assert [(a['result'], a.get('result_code')) for a in answers] == [('SUCCESS', 'OK')] * 3, \
+        [a.get('exception') for a in answers]
+    assert 'Filetracker does not answer' in fleet.log('w1')

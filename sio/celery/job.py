@@ -1,5 +1,6 @@
 """The Celery task that runs sioworkers jobs."""
 
+import copy
 import logging
 import os
 import signal
@@ -8,7 +9,8 @@ import time
 from celery import shared_task
 from celery.utils.log import get_task_logger
 
-from sio.workers.runner import run_reporting_errors
+from sio.workers.ft import FiletrackerUnavailable
+from sio.workers.runner import record_failure, run_reporting_errors
 
 logger = get_task_logger(__name__)
 
@@ -51,11 +53,39 @@ def sioworkers_job(self, env: dict) -> dict:
         logger.info('job %s was already done; its result stands', task_id)
         return previous
     start = time.monotonic()
-    result = run_reporting_errors(env, stop_codes=STOPPED_BY_SIGNAL)
+    result = _run_through_outages(env)
     result['worker'] = worker_name(self)
     log_job(task_id, result, time.monotonic() - start)
     _wait_for_result_store(self)
     return result
+
+
+#: How long a job waits for a Filetracker server that does not answer
+#: before that is its result (s), and how often it asks.
+FILETRACKER_PATIENCE = 600.0
+FILETRACKER_RETRY_SECONDS = 2.0
+
+
+def _run_through_outages(env: dict) -> dict:
+    """Run the job; when the Filetracker server does not answer, wait for
+    it (one log line) and run the job again from its environ as it came,
+    for up to :data:`FILETRACKER_PATIENCE`: an outage of the server is not
+    the job's failure."""
+    original = copy.deepcopy(env)
+    deadline = None
+    while True:
+        try:
+            return run_reporting_errors(env, stop_codes=STOPPED_BY_SIGNAL,
+                                        passthrough=(FiletrackerUnavailable,))
+        except FiletrackerUnavailable as exc:
+            now = time.monotonic()
+            if deadline is None:
+                deadline = now + FILETRACKER_PATIENCE
+                logger.warning('Filetracker does not answer (%s); the job waits for it', exc)
+            if now >= deadline:
+                return record_failure(env, exc)
+            time.sleep(FILETRACKER_RETRY_SECONDS)
+            env = copy.deepcopy(original)
 
 
 #: How often a worker asks a result store that does not answer (s).

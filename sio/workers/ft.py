@@ -32,6 +32,7 @@ from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 from filetracker.client import Client, FiletrackerError
+from requests import RequestException
 
 from sio.workers import Failure, jobfiles
 from sio.workers.util import require, tempcwd
@@ -203,6 +204,14 @@ def _normalize_versioned(name: str) -> str:
     return f'{base}@{versions.split("@")[-1]}'
 
 
+class FiletrackerUnavailable(RuntimeError):
+    """The Filetracker server did not answer (not: the file is missing).
+    A fault of the fleet, not of the job: not a :class:`~sio.workers.Failure`
+    the job records, but an exception :func:`sio.workers.runner.run` lets
+    through (as upstream's Filetracker errors went); the Celery task waits
+    for the server and runs the job again (see :mod:`sio.celery.job`)."""
+
+
 def _is_missing(exc: FiletrackerError) -> bool:
     text = str(exc)
     return '404' in text or 'not available' in text.lower() or 'not found' in text.lower()
@@ -278,6 +287,9 @@ def download(environ: dict, key: str, dest: str | None = None,
         vname = client.get_file(wanted, dest, add_to_cache=add_to_cache, **kwargs)
         if add_to_cache:
             _stamp_version(dest, vname)
+    except RequestException as exc:  # the server does not answer at all
+        raise FiletrackerUnavailable(f'cannot download environ[{key!r}] ({ft_path}): '
+                                     f'{exc}') from exc
     except FiletrackerError as exc:
         if _is_missing(exc):
             hint = ''
@@ -287,7 +299,8 @@ def download(environ: dict, key: str, dest: str | None = None,
                         "'use_filetracker': false")
             raise Failure(f'file for environ[{key!r}] does not exist in Filetracker: '
                           f'{ft_path}{hint}') from exc
-        raise Failure(f'cannot download environ[{key!r}] ({ft_path}): {exc}') from exc
+        raise FiletrackerUnavailable(f'cannot download environ[{key!r}] ({ft_path}): '
+                                     f'{exc}') from exc
     if not os.path.exists(dest):
         raise Failure(f'file for environ[{key!r}] does not exist in Filetracker: {ft_path}')
     environ[key] = _normalize_versioned(vname)
@@ -373,8 +386,9 @@ def upload(environ: dict, key: str, source: str, dest: str | None = None, **kwar
     try:
         negotiate_quietly(client)
         environ[key] = client.put_file(dest, local_source, **kwargs)
-    except FiletrackerError as exc:
-        raise Failure(f'cannot upload environ[{key!r}] to {dest}: {exc}') from exc
+    except (FiletrackerError, RequestException) as exc:
+        raise FiletrackerUnavailable(f'cannot upload environ[{key!r}] to {dest}: '
+                                     f'{exc}') from exc
     return environ[key]
 
 

@@ -40,6 +40,11 @@ def _job_for(environ: dict):
     return job_type, get_job(job_type)
 
 
+def record_failure(environ: dict, exc: BaseException) -> dict:
+    """Record ``exc`` (being handled) in ``environ`` as the job's FAILURE."""
+    return _record_failure(environ, exc)
+
+
 def _record_failure(environ: dict, exc: BaseException) -> dict:
     logger.info('job failed: %s', exc, exc_info=logger.isEnabledFor(logging.DEBUG))
     environ['result'] = 'FAILURE'
@@ -133,12 +138,14 @@ def _working_in(path: str):
                 _cwd_taken = False
 
 
-def run_reporting_errors(environ, stop_codes: frozenset = frozenset()) -> dict:
+def run_reporting_errors(environ, stop_codes: frozenset = frozenset(),
+                         passthrough: tuple = ()) -> dict:
     """:func:`run`, with every exception recorded in the returned environ
     as a FAILURE (``exception``, ``traceback``): for callers across a
     process boundary, who must always get an environ back. A
     ``SystemExit`` whose code is in ``stop_codes`` (the process is being
-    stopped, not the job failing) goes through."""
+    stopped, not the job failing) and the exceptions of ``passthrough``
+    (faults the caller handles) go through."""
     if not isinstance(environ, dict):
         return {'result': 'FAILURE', 'worker': socket.gethostname(),
                 'exception': f'environ must be a dict, not {type(environ).__name__}',
@@ -146,7 +153,8 @@ def run_reporting_errors(environ, stop_codes: frozenset = frozenset()) -> dict:
     try:
         return jsonable(run(environ))
     except (Exception, SystemExit) as exc:
-        if isinstance(exc, SystemExit) and exc.code in stop_codes:
+        if (isinstance(exc, SystemExit) and exc.code in stop_codes) or \
+                isinstance(exc, passthrough):
             raise
         environ.setdefault('worker', socket.gethostname())
         return _record_failure(environ, exc)
