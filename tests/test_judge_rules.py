@@ -323,3 +323,21 @@ def test_readme_example_on_a_fresh_clone(tmp_path):
     assert not (path / 'in' / 'pai2a.in').exists()
     out = judge(path)
     assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_a_shell_generator_cannot_make_the_judge_read_host_files(tmp_path):
+    """A shell ingen that puts a link to a directory of the host's where
+    its in/ was (and links in it) gets nothing of the host's copied: the
+    tests are read through the directory made for it, never through links."""
+    secret_dir = tmp_path / 'secret'
+    secret_dir.mkdir(mode=0o700)
+    (secret_dir / 'hlp1a.in').write_text('root only\n')
+    (secret_dir / 'hlp1a.in').chmod(0o600)
+    path = copy('helpers', tmp_path)
+    (path / 'prog' / 'hlpingen.sh').write_text(
+        '#!/bin/bash\necho 4 > hlp2a.in\nln -s /etc/shadow hlp3a.in\n'
+        f'cd .. && mv in gone && ln -s {secret_dir} in\n')
+    out = judge('ingen', path)
+    assert out.returncode == 0, out.stderr
+    assert sorted(os.listdir(path / 'in')) == ['hlp2a.in']
+    assert (path / 'in' / 'hlp2a.in').read_text() == '4\n'

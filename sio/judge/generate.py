@@ -14,6 +14,7 @@ regular files with test names are taken, through descriptors.
 import logging
 import os
 import shutil
+import stat
 
 from sio.judge.package import Package, test_pattern
 from sio.workers import jobfiles
@@ -49,37 +50,59 @@ def run_ingen(package: Package, program: str, exec_info: dict) -> list[str]:
 
 
 def run_shell_ingen(package: Package) -> list[str]:
-    from sio.workers.executors import DetailedUnprotectedExecutor
-    from sio.workers.util import TemporaryCwd, decode_output, tempcwd
+    from sio.workers.util import TemporaryCwd, tempcwd
 
     script = os.path.basename(package.ingen)
     with TemporaryCwd():
         shutil.copytree(package.prog, tempcwd('prog'), symlinks=True)
         jobfiles.private_directory(tempcwd('in'))
-        renv = DetailedUnprotectedExecutor()(
-            ['/bin/sh', '-c', f'cd in && exec bash ../prog/{script}'],
-            capture_output=True, forward_stderr=True, ignore_errors=True,
-            time_limit=TIME_LIMIT_MS, real_time_limit=REAL_TIME_LIMIT_MS,
-            mem_limit=MEM_LIMIT_KIB)
-        said = decode_output(renv.get('stdout', b''))[-2000:]
-        if renv['result_code'] != 'OK':
-            raise GeneratorError(f'prog/{script} failed ({renv["result_code"]}: '
-                                 f'{renv.get("result_string", "")}):\n{said}')
-        return _take_tests(package, tempcwd('in'))
+        # Held before the script runs: whatever it puts at in/ afterwards
+        # (a link to a directory of the host's), the tests are read from
+        # the directory made here.
+        in_fd = os.open(tempcwd('in'), os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW |
+                        os.O_CLOEXEC)
+        try:
+            return _run_shell(package, script, in_fd)
+        finally:
+            os.close(in_fd)
 
 
-def _take_tests(package: Package, directory: str) -> list[str]:
+def _run_shell(package: Package, script: str, in_fd: int) -> list[str]:
+    from sio.workers.executors import DetailedUnprotectedExecutor
+    from sio.workers.util import decode_output
+
+    renv = DetailedUnprotectedExecutor()(
+        ['/bin/sh', '-c', f'cd in && exec bash ../prog/{script}'],
+        capture_output=True, forward_stderr=True, ignore_errors=True,
+        time_limit=TIME_LIMIT_MS, real_time_limit=REAL_TIME_LIMIT_MS,
+        mem_limit=MEM_LIMIT_KIB)
+    said = decode_output(renv.get('stdout', b''))[-2000:]
+    if renv['result_code'] != 'OK':
+        raise GeneratorError(f'prog/{script} failed ({renv["result_code"]}: '
+                             f'{renv.get("result_string", "")}):\n{said}')
+    return _take_tests(package, in_fd)
+
+
+def _take_tests(package: Package, directory_fd: int) -> list[str]:
+    """Copy the regular files with test names from the directory open as
+    ``directory_fd`` into in/: opened by name under that descriptor,
+    never through a link, never blocking on a FIFO."""
     pattern = test_pattern(package.task_id, 'in')
     in_dir = os.path.join(package.root, 'in')
     os.makedirs(in_dir, exist_ok=True)
     taken = []
-    for name in sorted(os.listdir(directory)):
+    for name in sorted(os.listdir(directory_fd)):
         if not pattern.match(name):
             continue
         try:
-            fd = jobfiles.open_regular(os.path.join(directory, name))
-        except jobfiles.NotRegularFile as exc:
-            logger.warning('generator output %s skipped: %s', name, exc)
+            fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC,
+                         dir_fd=directory_fd)
+        except OSError as exc:  # a link (ELOOP), gone: not a test
+            logger.warning('generator output %s skipped: %s', name, exc.strerror)
+            continue
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            os.close(fd)
+            logger.warning('generator output %s skipped: not a regular file', name)
             continue
         try:
             with open(os.path.join(in_dir, name), 'wb') as out:
