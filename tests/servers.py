@@ -6,6 +6,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import urllib.request
 
 from sio.celery.localnode import free_port, rabbitmq_node, wait_until
@@ -75,46 +76,20 @@ class FiletrackerNode:
 @contextlib.contextmanager
 def filetracker_server(data_dir: str):
     """A real filetracker-server (foreground, one worker) on a free port."""
-    port = free_port()
-    url = f'http://127.0.0.1:{port}'
-    log = open(os.path.join(data_dir, 'server.log'), 'ab')
-    proc = subprocess.Popen(
-        [os.path.join(os.path.dirname(sys.executable), 'filetracker-server'),
-         '-D', '-p', str(port), '-l', '127.0.0.1', '-d', os.path.join(data_dir, 'store'),
-         '--workers', '1'],
-        stdout=log, stderr=log, stdin=subprocess.DEVNULL, env=scripts_env(),
-        start_new_session=True)
+    node = FiletrackerNode(data_dir)
+    node.start()
     try:
-        wait_until(lambda: filetracker_answers(url), 30, 'filetracker-server', proc)
-        yield url
+        yield node.url
     finally:
-        stop(proc)
-        log.close()
+        node.stop()
 
 
 @contextlib.contextmanager
 def redis_server():
     """A real redis-server on 127.0.0.1, nothing persisted."""
-    port = free_port()
-    proc = subprocess.Popen(
-        ['redis-server', '--port', str(port), '--bind', '127.0.0.1', '--save', '',
-         '--appendonly', 'no', '--daemonize', 'no', '--loglevel', 'warning'],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL,
-        start_new_session=True)
-
-    def answers():
-        try:
-            with socket.create_connection(('127.0.0.1', port), timeout=0.5) as s:
-                s.sendall(b'PING\r\n')
-                return s.recv(16).startswith(b'+PONG')
-        except OSError:
-            return False
-
-    try:
-        wait_until(answers, 15, 'redis-server', proc)
-        yield f'redis://127.0.0.1:{port}/0'
-    finally:
-        stop(proc)
+    with tempfile.TemporaryDirectory(prefix='sio-redis-') as data_dir, \
+            redis_node(data_dir) as node:
+        yield node.url
 
 
 class RedisNode:
