@@ -49,7 +49,13 @@ class Fleet:
         return proc
 
     def answering(self, names) -> bool:
-        replies = self.app.control.ping(timeout=0.5) or []
+        try:
+            # A connection of its own each time: a pooled one may be to a
+            # broker that was killed and restarted since.
+            with self.app.connection_for_write() as connection:
+                replies = self.app.control.ping(timeout=0.5, connection=connection) or []
+        except OSError:
+            return False
         return set(names) <= {k for r in replies for k in r}
 
     def log(self, name) -> str:

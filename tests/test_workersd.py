@@ -655,17 +655,59 @@ def test_broker_killed_and_restarted_fails_no_group(fault_farm):
     assert _clean(outcome, 10), json.dumps(outcome)
 
 
-def test_broker_and_result_store_killed_together(fault_farm):
+def _kill_worker(farm):
+    os.killpg(farm.fleet.procs.pop('w1').pid, signal.SIGKILL)
+
+
+#: Each process a fault kills, how, and how it comes back; restarted in
+#: this order (the daemon and the workers need the servers to start).
+FAULTS = {
+    'result store': (lambda farm: farm.redis.kill9(), lambda farm: farm.redis.start()),
+    'broker': (lambda farm: farm.broker.kill9(), lambda farm: farm.broker.start()),
+    'daemon': (lambda farm: farm.daemon.kill9(), lambda farm: farm.daemon.start()),
+    'worker': (_kill_worker, lambda farm: farm.fleet.start('w1', '--concurrency', '1')),
+}
+
+
+@pytest.mark.parametrize('faults', [
+    ('worker',), ('daemon',),
+    ('broker', 'result store'), ('worker', 'daemon'), ('worker', 'broker'),
+    ('worker', 'result store'), ('daemon', 'broker'), ('daemon', 'result store'),
+], ids=' + '.join)
+def test_processes_killed_together_lose_fail_and_repeat_no_group(fault_farm, faults):
+    """The table's rows the other tests do not cover (a worker SIGKILLed,
+    the daemon kill -9), and every two of the processes killed at once
+    mid-load and restarted 3 s later: every group comes back once, with
+    the right results."""
     farm = fault_farm
-    farm.submit(groups=8, jobs=5, seconds=0.2)
+    farm.submit(groups=8, jobs=5, seconds=0.3)
     servers.wait_until(lambda: len(farm.done()) >= 8, 60, 'some jobs to be done')
-    farm.broker.kill9()
-    farm.redis.kill9()
+    for fault in faults:
+        FAULTS[fault][0](farm)
     time.sleep(3)
-    farm.redis.start()
-    farm.broker.start()
+    for fault, (_, restart) in FAULTS.items():
+        if fault in faults:
+            restart(farm)
     outcome = farm.outcome()
     assert _clean(outcome, 8), json.dumps(outcome)
+
+
+def test_result_store_restarted_while_the_daemon_was_down(fault_farm):
+    """The results the workers stored while the daemon was down are lost
+    with the result store: the daemon, started again, knows the store is
+    not the one it sent the jobs to, and sends those jobs again."""
+    farm = fault_farm
+    farm.submit(groups=6, jobs=5, seconds=0.2)
+    servers.wait_until(lambda: len(farm.done()) >= 5, 60, 'some jobs to be done')
+    farm.daemon.kill9()
+    done = len(farm.done())
+    servers.wait_until(lambda: len(farm.done()) >= done + 4, 60, 'jobs done unseen')
+    farm.redis.kill9()
+    farm.redis.start()
+    farm.daemon.start()
+    outcome = farm.outcome()
+    assert _clean(outcome, 6), json.dumps(outcome)
+    assert 'the result store restarted' in farm.daemon.log()
 
 
 def test_a_poison_job_fails_its_group_alone(fault_farm):

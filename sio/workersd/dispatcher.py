@@ -63,6 +63,8 @@ MAX_LOST_RUNS = 3
 #: How long a run that lost its worker waits for the broker to give the job
 #: out again before the dispatcher sends it itself.
 LOST_RUN_RESEND_SECONDS = 30.0
+#: The daemon's database fact: the result store's run_id when last seen.
+STORE_RUN_ID = 'result_store_run_id'
 #: Celery's exceptions for a run that lost its worker (not the job's doing:
 #: the task itself never raises, see sio.celery.job).
 LOST_RUN_EXCEPTIONS = frozenset({'WorkerLostError', 'Terminated', 'SystemExit',
@@ -90,7 +92,9 @@ class Dispatcher:
         self._lost: dict[str, dict] = {}  # task_id -> {'runs', 'seen', 'since'}
         self._broker_down_since: float | None = None
         self._store_down_since: float | None = None
-        self._store_run_id: str | None = None
+        # Which result store process the outstanding jobs' results went
+        # to: one restarted since (while this daemon was down too) lost them.
+        self._store_run_id: str | None = store.fact(STORE_RUN_ID) if store else None
         self._lock = threading.Lock()
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -364,7 +368,10 @@ class Dispatcher:
                            time.monotonic() - self._store_down_since)
             self._store_down_since = None
         restarted = self._store_run_id is not None and run_id != self._store_run_id
-        self._store_run_id = run_id
+        if run_id != self._store_run_id:
+            self._store_run_id = run_id
+            if self.store and run_id:
+                self.store.remember(STORE_RUN_ID, run_id)
         if not restarted:
             return
         with self._lock:

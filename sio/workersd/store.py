@@ -5,7 +5,9 @@ each of its jobs is marked when it goes to the fleet and when its result
 comes back; the group is marked when all are in, and removed once its
 result was delivered to ``return_url``. After a restart the daemon reads it
 back: results already in are kept, jobs already sent are awaited (they are
-in the broker), the rest are sent, undelivered results are delivered.
+in the broker), the rest are sent, undelivered results are delivered. It
+also keeps the id of the result store's process (Redis's ``run_id``), so
+that a result store restarted while the daemon was down too is noticed.
 """
 
 import json
@@ -29,6 +31,10 @@ CREATE TABLE IF NOT EXISTS jobs (
     result TEXT
 );
 CREATE INDEX IF NOT EXISTS jobs_by_group ON jobs(group_id);
+CREATE TABLE IF NOT EXISTS facts (
+    name TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
 '''
 
 
@@ -79,6 +85,16 @@ class Store:
     def forget_group(self, group_id: str) -> None:
         with self._lock:
             self._db.execute('DELETE FROM groups WHERE group_id = ?', (group_id,))
+
+    def fact(self, name: str) -> str | None:
+        """What :meth:`remember` last kept under ``name``, across restarts."""
+        with self._lock:
+            row = self._db.execute('SELECT value FROM facts WHERE name = ?', (name,)).fetchone()
+        return row[0] if row else None
+
+    def remember(self, name: str, value: str) -> None:
+        with self._lock:
+            self._db.execute('INSERT OR REPLACE INTO facts VALUES (?, ?)', (name, value))
 
     def unfinished(self) -> list[dict]:
         """Every stored group: ``{'env', 'status', 'retries', 'jobs':
