@@ -210,6 +210,13 @@ def main() -> int:
             job.get(timeout=60)
             bench.workers.pop(victim).wait()
             bench.start(victim, '--pool', 'solo')
+        # The daemon's workers run the default pool (prefork), one slot
+        # each: Celery's solo pool takes a job from the broker about every
+        # 2 s once its queue runs low (50 ping jobs/s here against 300).
+        for name in list(bench.workers):
+            bench.stop(name)
+        bench.start('d1', '--concurrency', '1')
+        bench.start('d2', '--concurrency', '1')
         daemon_rates = {}
         for kind, make in (('ping', ping), ('exec, local files', local_exec)):
             daemon_rates[kind] = workersd_rates(bench, work, broker.url,
