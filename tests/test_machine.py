@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from sio.workers import machine
+from sio.workers import Failure, machine
 from sio.workers.util import TemporaryCwd, remove_abandoned_job_dirs
 
 
@@ -71,10 +71,19 @@ def test_memory_budget(monkeypatch):
 
 
 def test_required_ram_as_upstream_reckons_it():
+    """From the limits as the job itself reads them (the same keys and
+    defaults, sio.workers.limits): a compilation may use the compiler's
+    1 GiB (upstream's daemon assumed 512 MiB), read from
+    ``compilation_mem_limit`` (it read ``compile_mem_limit``, a key no job
+    has)."""
     assert machine.required_ram_mib({'job_type': 'exec', 'exec_mem_limit': 65536}) == 64
     assert machine.required_ram_mib({'job_type': 'exec', 'exec_mem_limit': 1024,
                                      'check_output': True}) == 256
-    assert machine.required_ram_mib({'job_type': 'compile'}) == 512
+    assert machine.required_ram_mib({'job_type': 'compile'}) == 1024
+    assert machine.required_ram_mib({'job_type': 'compile',
+                                     'compilation_mem_limit': 300 << 10}) == 300
+    with pytest.raises(Failure, match=r"environ\['inwer_mem_limit'\]"):
+        machine.required_ram_mib({'job_type': 'inwer', 'inwer_mem_limit': 'lots'})
     assert machine.required_ram_mib({'job_type': 'ingen', 'ingen_mem_limit': 2048}) == 2
     assert machine.required_ram_mib({'job_type': 'ping'}) == 1
     assert machine.required_ram_mib({'required_ram_mib': 7}) == 7

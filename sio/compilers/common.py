@@ -41,16 +41,18 @@ import shlex
 import stat
 
 from sio.workers import Failure, ft
+from sio.workers import limits as run_limits
 from sio.workers.archives import ArchiveError, extract_zip
 from sio.workers.executors import DetailedUnprotectedExecutor
 from sio.workers.util import decode_output, require, tempcwd, truncate_bytes
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_TIME_LIMIT_MS = 30_000
-DEFAULT_REAL_TIME_LIMIT_MS = 60_000
-DEFAULT_MEM_LIMIT_KIB = 1 << 20
-DEFAULT_OUTPUT_LIMIT = 5 * 1024
+DEFAULT_TIME_LIMIT_MS = run_limits.DEFAULTS['compilation'].time_limit_ms
+DEFAULT_REAL_TIME_LIMIT_MS = run_limits.DEFAULTS['compilation'].real_time_limit_ms
+DEFAULT_MEM_LIMIT_KIB = run_limits.DEFAULTS['compilation'].mem_limit_kib
+#: How much of the compiler's messages is kept (``compilation_output_limit``).
+DEFAULT_OUTPUT_LIMIT = run_limits.DEFAULTS['compilation'].output_limit_bytes
 #: What the compiler may write to any one file without a result size limit.
 WRITE_CAP = 1 << 30
 RESULT_TOO_LARGE = 'Compiled file size limit exceeded.'
@@ -76,15 +78,6 @@ def lang_option(environ: dict, key: str, lang: str) -> list[str]:
         raise Failure(f'environ[{key!r}] must be a list, a string or a dict by '
                       f'language, not {value!r}')
     return [str(v) for v in value]
-
-
-def _limit(environ: dict, key: str, default: int) -> int:
-    value = environ.get(key, default)
-    if value is None:
-        return default
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-        raise Failure(f'environ[{key!r}] must be a non-negative number, not {value!r}')
-    return int(value)
 
 
 class Compiler:
@@ -144,20 +137,20 @@ class Compiler:
         source = self.fetch_source()
         sources = self._fetch_companions()
         extra_args = self._extra_args()
-        result_limit = _limit(environ, 'compilation_result_size_limit', 0) or None
-        output_limit = _limit(environ, 'compilation_output_limit', DEFAULT_OUTPUT_LIMIT)
-        mem_limit = _limit(environ, 'compilation_mem_limit', DEFAULT_MEM_LIMIT_KIB)
+        result_limit = run_limits.read_value(
+            environ, 'compilation_result_size_limit', 'output_limit_bytes', None) or None
+        limits = run_limits.read(environ, 'compilation')
+        output_limit = limits.output_limit_bytes  # of its messages
         renv = DetailedUnprotectedExecutor()(
             self.command(source, sources, extra_args),
             env=self.compiler_env(), capture_output=True, forward_stderr=True,
             ignore_errors=True,
-            time_limit=_limit(environ, 'compilation_time_limit', DEFAULT_TIME_LIMIT_MS),
-            real_time_limit=_limit(environ, 'compilation_real_time_limit',
-                                   DEFAULT_REAL_TIME_LIMIT_MS),
-            mem_limit=mem_limit if self.limit_address_space else None,
-            # Every file the compiler writes, the result included, is cut
-            # here; a bigger result is refused below anyway.
-            output_limit=(result_limit or WRITE_CAP) + output_limit + 65536)
+            **limits.replace(
+                mem_limit_kib=limits.mem_limit_kib if self.limit_address_space else None,
+                # Every file the compiler writes, the result included, is
+                # cut here; a bigger result is refused below anyway.
+                output_limit_bytes=(result_limit or WRITE_CAP) + output_limit + 65536,
+            ).executor_options())
         messages = renv.get('stdout', b'')
         environ['compiler_output'] = decode_output(truncate_bytes(messages, output_limit))
         code = renv['result_code']

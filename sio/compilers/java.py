@@ -6,6 +6,7 @@ import zipfile
 
 from sio.compilers.common import Compiler, compiler_job
 from sio.workers import ft, jobfiles
+from sio.workers import limits as run_limits
 from sio.workers.util import tempcwd
 
 _PUBLIC_CLASS = re.compile(rb'public\s+(?:final\s+|abstract\s+)*class\s+([A-Za-z_$][\w$]*)')
@@ -62,7 +63,7 @@ class JavaCompiler(Compiler):
                 'preferred_filename': f'{self.main_class}.jar'}
 
     def command(self, source, sources, extra_args):
-        heap_kib = int(self.environ.get('compilation_mem_limit') or (1 << 20))
+        heap_kib = run_limits.read(self.environ, 'compilation').mem_limit_kib
         # javac makes the directory itself, owned by whoever it runs as
         # (the run's own uid when the worker is root).
         return ['javac', f'-J-Xmx{max(heap_kib // 2, 65536)}k', '-J-XX:+UseSerialGC',

@@ -37,6 +37,7 @@ from fractions import Fraction
 
 from sio.compare import CompareError, compare_files
 from sio.workers import Failure, ft, jobfiles
+from sio.workers import limits as run_limits
 from sio.workers.executors import DetailedUnprotectedExecutor
 from sio.workers.util import decode_output, tempcwd, truncate_bytes
 
@@ -44,9 +45,9 @@ logger = logging.getLogger(__name__)
 
 RESULT_STRING_LENGTH_LIMIT = 1024
 DEFAULT_CHECKER_FORMAT = 'english_abbreviated'
-DEFAULT_CHECKER_MEM_LIMIT = 256 * 1024
-DEFAULT_CHECKER_TIME_LIMIT = 30_000
-DEFAULT_CHECKER_OUTPUT_LIMIT = 1024 * 1024
+DEFAULT_CHECKER_MEM_LIMIT = run_limits.DEFAULTS['checker'].mem_limit_kib
+DEFAULT_CHECKER_TIME_LIMIT = run_limits.DEFAULTS['checker'].time_limit_ms
+DEFAULT_CHECKER_OUTPUT_LIMIT = run_limits.DEFAULTS['checker'].output_limit_bytes
 
 
 class CheckerError(Failure, SystemError):
@@ -89,20 +90,17 @@ def run_checker(environ: dict, use_sandboxes: bool) -> list[bytes]:
     ft.download(environ, 'chk_file', 'chk', add_to_cache=True)
     jobfiles.chmod_regular(tempcwd('chk'), 0o555)
     executor = _checker_executor(environ, use_sandboxes)
+    limits = run_limits.read(environ, 'checker')
     with executor:
         renv = executor(
             [tempcwd('chk'), tempcwd('in'), tempcwd('out'), tempcwd('hint')],
             capture_output=True, split_lines=True, ignore_errors=True,
-            mem_limit=environ.get('checker_mem_limit', DEFAULT_CHECKER_MEM_LIMIT),
-            time_limit=environ.get('checker_time_limit', DEFAULT_CHECKER_TIME_LIMIT),
-            real_time_limit=environ.get('checker_real_time_limit'),
-            output_limit=environ.get('checker_output_limit', DEFAULT_CHECKER_OUTPUT_LIMIT))
+            **limits.executor_options())
     lines = renv.get('stdout') or []
     code = renv.get('result_code', 'OK')
     if code == 'OLE' and lines:
         # Its answer comes first; what follows is a comment cut anyway.
-        logger.warning('checker output cut at %s bytes', environ.get(
-            'checker_output_limit', DEFAULT_CHECKER_OUTPUT_LIMIT))
+        logger.warning('checker output cut at %s bytes', limits.output_limit_bytes)
         return lines
     if code not in ('OK', 'RE') or renv['return_code'] >= 2:
         shown = b'\n'.join(lines[:3]).decode('utf-8', errors='replace')
@@ -115,12 +113,11 @@ def run_diff(environ: dict) -> list[bytes]:
     """Upstream's comparison without sandboxes (``unsafe-exec``): ``diff -b
     -q out hint``, whose rules (amounts of white space ignored, lines kept)
     differ from the token comparator's; a wrong answer has no comment."""
+    limits = run_limits.read(environ, 'checker').replace(output_limit_bytes=None)
     with DetailedUnprotectedExecutor() as executor:
         renv = executor(
             ['diff', '-b', '-q', tempcwd('out'), tempcwd('hint')], ignore_errors=True,
-            mem_limit=environ.get('checker_mem_limit', DEFAULT_CHECKER_MEM_LIMIT),
-            time_limit=environ.get('checker_time_limit', DEFAULT_CHECKER_TIME_LIMIT),
-            real_time_limit=environ.get('checker_real_time_limit'))
+            **limits.executor_options())
     if renv['result_code'] in ('OK', 'RE') and renv['return_code'] in (0, 1):
         return [b'OK'] if renv['return_code'] == 0 else [b'WA']
     raise CheckerError(f'diff failed: {renv.get("result_string", "")} (exit status '

@@ -36,9 +36,10 @@ import zipfile
 
 from sio.executors import checker
 from sio.workers import Failure, ft, jobfiles
-from sio.workers.executors.base import check_limit
+from sio.workers import limits as run_limits
 from sio.workers.executors.native import check_fake_time
 from sio.workers.executors.sio2jail import jvm_executor_for, python_executor_for, runs_jvm
+from sio.workers.java import java_command as launch_java
 from sio.workers.util import require, tempcwd
 
 logger = logging.getLogger(__name__)
@@ -91,20 +92,11 @@ def exec_mode(environ: dict) -> dict:
     return info
 
 
-_LIMIT_KEYS = {'mem_limit': 'exec_mem_limit', 'time_limit': 'exec_time_limit',
-               'real_time_limit': 'exec_real_time_limit', 'output_limit': 'exec_out_limit'}
-
-
 def limits_of(environ: dict) -> dict:
-    """The executor limits of an exec-family job; a bad value is a Failure
-    naming its environ key."""
-    limits = {}
-    for name, key in _LIMIT_KEYS.items():
-        try:
-            limits[name] = check_limit(name, environ.get(key), f'environ[{key!r}]')
-        except ValueError as exc:
-            raise Failure(str(exc)) from None
-    return limits
+    """The executor options of an exec-family job's limits (absent ones
+    left to the executor); a bad value is a Failure naming its environ
+    key."""
+    return run_limits.given(environ, 'exec').executor_options()
 
 
 def open_output() -> int:
@@ -130,15 +122,20 @@ class Runner:
         if info.get('mode') == 'java':
             if not (self.allows_java or runs_jvm(self.executor(environ))):
                 raise Failure("exec_info mode 'java' cannot run under this executor")
-            return java_command(environ, info)
+            return java_command(environ, info)[0]
         if info.get('mode') == 'python':
             return python_command()
         return [tempcwd('exe')]
 
-    def run_program(self, environ: dict, command: list[str], limits: dict) -> dict:
+    def run_program(self, environ: dict, command: list[str], limits: dict,
+                    jvm_memory_kib: int | None = None) -> dict:
+        """Run ``command`` on the job's input; ``jvm_memory_kib``: what a
+        JVM it starts may hold (see :func:`sio.workers.java.java_command`)."""
         executor = self.executor(environ)
         if command[0] == 'java' and runs_jvm(executor):
             executor = jvm_executor_for(executor)
+            if jvm_memory_kib:
+                limits = dict(limits, cgroup_memory_limit=jvm_memory_kib)
         elif command[0] == PYTHON and runs_jvm(executor):
             executor = python_executor_for(executor)
         limits = dict(limits, **fake_time_of(environ, executor))
@@ -205,10 +202,11 @@ def python_command() -> list[str]:
     return [PYTHON, tempcwd('exe.py')]
 
 
-def java_command(environ: dict, info: dict) -> list[str]:
-    mem_kib = int(environ.get('exec_mem_limit') or 64 * 1024)
-    return ['java', f'-Xmx{mem_kib}k', f'-Xss{min(mem_kib, 64 * 1024)}k',
-            '-XX:+UseSerialGC', '-jar', tempcwd('exe.jar')]
+def java_command(environ: dict, info: dict) -> tuple[list[str], int]:
+    """The exec job's jar as :func:`sio.workers.java.java_command` starts
+    it (its heap: ``exec_mem_limit``), and what that JVM may hold."""
+    return launch_java(tempcwd('exe.jar'), run_limits.read(environ, 'exec').mem_limit_kib,
+                       info.get('main_class'))
 
 
 def run(environ: dict, executor, use_sandboxes: bool = True) -> dict:
@@ -242,7 +240,7 @@ def run(environ: dict, executor, use_sandboxes: bool = True) -> dict:
         limits = limits_of(environ)
         command = runner.command(environ, info)
         if info.get('mode') == 'java':
-            renv = run_java(environ, runner, command, limits)
+            renv = run_java(environ, runner, info, limits)
         elif info.get('mode') == 'python' and not runs_jvm(runner.executor(environ)):
             # An address-space limit would stop the interpreter's start-up;
             # the unprotected executors have no other memory bound.
@@ -311,12 +309,13 @@ def _take_output(environ: dict) -> dict:
             'num_syscalls': 0, 'return_code': 0, 'real_time_used': 0}
 
 
-def run_java(environ: dict, runner: Runner, command: list[str], limits: dict) -> dict:
+def run_java(environ: dict, runner: Runner, info: dict, limits: dict) -> dict:
     """The JVM reserves far more address space than it uses and its own
     footprint exceeds small limits, so, as upstream, the memory limit is
     the heap limit (-Xmx in the command): a program needing more heap dies
     with OutOfMemoryError (RE). ``mem_used`` is the JVM's peak RSS."""
-    return runner.run_program(environ, command, dict(limits, mem_limit=None))
+    command, jvm_memory_kib = java_command(environ, info)
+    return runner.run_program(environ, command, dict(limits, mem_limit=None), jvm_memory_kib)
 
 
 def upload_options(environ: dict) -> dict:

@@ -17,12 +17,13 @@ import os
 import re
 
 from sio.workers import Failure, ft, jobfiles
+from sio.workers import limits as run_limits
 from sio.workers.executors import DetailedUnprotectedExecutor
 from sio.workers.util import require, tempcwd
 
-DEFAULT_INGEN_TIME_LIMIT = 600 * 1000
-DEFAULT_INGEN_MEM_LIMIT = 256 * 1024
-DEFAULT_INGEN_OUTPUT_LIMIT = 10 * 1024
+DEFAULT_INGEN_TIME_LIMIT = run_limits.DEFAULTS['ingen'].time_limit_ms
+DEFAULT_INGEN_MEM_LIMIT = run_limits.DEFAULTS['ingen'].mem_limit_kib
+DEFAULT_INGEN_OUTPUT_LIMIT = run_limits.DEFAULTS['ingen'].output_limit_bytes
 
 GENERATOR = 'ingen'
 
@@ -56,15 +57,16 @@ def run(environ: dict) -> dict:
     upload_dir = require(environ, 'collected_files_path', 'ingen')
     ft.download(environ, 'exe_file', GENERATOR, add_to_cache=True)
     jobfiles.chmod_regular(tempcwd(GENERATOR), 0o555)
-    output_limit = int(environ.get('ingen_output_limit', DEFAULT_INGEN_OUTPUT_LIMIT))
+    limits = run_limits.read(environ, 'ingen')
+    # What it prints is cut to the output limit (the files it writes are
+    # what the limit does not bound).
+    output_limit = limits.output_limit_bytes
     executor = _executor(environ)
     with executor:
         renv = executor(
             [tempcwd(GENERATOR)], capture_output=True, forward_stderr=True,
             ignore_errors=True,
-            mem_limit=environ.get('ingen_mem_limit', DEFAULT_INGEN_MEM_LIMIT),
-            time_limit=environ.get('ingen_time_limit', DEFAULT_INGEN_TIME_LIMIT),
-            real_time_limit=environ.get('ingen_real_time_limit'))
+            **limits.replace(output_limit_bytes=None).executor_options())
     output = renv.get('stdout', b'')[:output_limit]
     # Lines of bytes, as upstream returns them in-process; the JSON fronts
     # (sio-batch, Celery) decode them (runner.run_reporting_errors).

@@ -37,6 +37,7 @@ import threading
 from sio.executors import common
 from sio.executors.checker import apply_verdict
 from sio.workers import Failure, ft, jobfiles
+from sio.workers import limits as run_limits
 from sio.workers.executors import (
     DetailedUnprotectedExecutor,
     Sio2JailExecutor,
@@ -48,7 +49,7 @@ from sio.workers.util import TemporaryCwd, require, tempcwd
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_INTERACTOR_MEM_LIMIT = 256 * 1024  # KiB
+DEFAULT_INTERACTOR_MEM_LIMIT = run_limits.DEFAULTS['interactor'].mem_limit_kib
 MAX_PROCESSES = 16
 
 
@@ -82,21 +83,14 @@ def _num_processes(environ: dict) -> int:
 
 
 def _interactor_limits(environ: dict, time_limit: int | None) -> dict:
-    cpu = environ.get('interactor_time_limit', 2 * time_limit if time_limit else None)
-    limits = {
-        'mem_limit': environ.get('interactor_mem_limit', DEFAULT_INTERACTOR_MEM_LIMIT),
-        'time_limit': cpu,
-        # As upstream: when both sides wait for each other, the interactor
-        # is stopped at twice its CPU limit of wall time.
-        'real_time_limit': environ.get('interactor_real_time_limit',
-                                       2 * cpu if isinstance(cpu, int) else None),
-    }
-    for name, value in limits.items():
-        try:
-            common.check_limit(name, value, f"environ['interactor_{name}']")
-        except ValueError as exc:
-            raise Failure(str(exc)) from None
-    return limits
+    """The interactor's executor options: its own limits, its CPU time
+    twice the solution's by default and, as upstream, its wall time twice
+    its CPU time (both sides may wait for each other)."""
+    cpu = run_limits.read_value(environ, 'interactor_time_limit', 'time_limit_ms',
+                                2 * time_limit if time_limit else None)
+    limits = run_limits.read(environ, 'interactor', run_limits.DEFAULTS['interactor'].replace(
+        time_limit_ms=cpu, real_time_limit_ms=2 * cpu if cpu else None))
+    return limits.replace(output_limit_bytes=None).executor_options()
 
 
 def run(environ: dict, executor_factory) -> dict:
@@ -140,6 +134,7 @@ def _interact(environ: dict, executor_factory, processes: int, limits: dict,
         interactor_fds = [fd for p in pipes for fd in (p[0], p[3])]
         args = [str(processes)] + [str(fd) for fd in interactor_fds]
 
+        interactor_limits = _interactor_limits(environ, limits.get('time_limit'))
         solution_threads = []
         for i, (_, sol_w, sol_r, _) in enumerate(pipes):
             executor = executor_factory()
@@ -148,7 +143,7 @@ def _interact(environ: dict, executor_factory, processes: int, limits: dict,
                 _run_solution, executor, tempcwd('exe'), i, sol_r, sol_w, solution_limits))
         interactor_thread = _in_thread(
             _run_interactor, tempcwd('interactor'), args, tempcwd('in'), out_fd,
-            interactor_fds, _interactor_limits(environ, limits.get('time_limit')))
+            interactor_fds, interactor_limits)
         # From here on every pipe end belongs to one run, which closes it
         # (executors close ``close_fds`` however the run ends); closing it
         # here too could close another thread's descriptor that took its

@@ -15,13 +15,14 @@ Writes ``result_code`` (OK when the verifier exited 0 within its limits),
 import os
 
 from sio.workers import ft, jobfiles
+from sio.workers import limits as run_limits
 from sio.workers.executors import DetailedUnprotectedExecutor
 from sio.workers.util import tempcwd
 
-DEFAULT_INWER_TIME_LIMIT = 300 * 1000
-DEFAULT_INWER_REAL_TIME_LIMIT = 900 * 1000
-DEFAULT_INWER_MEM_LIMIT = 256 * 1024
-DEFAULT_INWER_OUTPUT_LIMIT = 10 * 1024
+DEFAULT_INWER_TIME_LIMIT = run_limits.DEFAULTS['inwer'].time_limit_ms
+DEFAULT_INWER_REAL_TIME_LIMIT = run_limits.DEFAULTS['inwer'].real_time_limit_ms
+DEFAULT_INWER_MEM_LIMIT = run_limits.DEFAULTS['inwer'].mem_limit_kib
+DEFAULT_INWER_OUTPUT_LIMIT = run_limits.DEFAULTS['inwer'].output_limit_bytes
 
 
 def _executor(environ: dict):
@@ -40,19 +41,17 @@ def run(environ: dict) -> dict:
     ft.download(environ, 'in_file', 'in', add_to_cache=True)
     name = str(environ.get('in_file_name') or os.path.basename(
         environ['in_file'].split('@')[0]))
-    output_limit = int(environ.get('inwer_output_limit', DEFAULT_INWER_OUTPUT_LIMIT))
+    limits = run_limits.read(environ, 'inwer')
+    output_limit = limits.output_limit_bytes
     executor = _executor(environ)
     with executor, open(tempcwd('in'), 'rb') as stdin:
         renv = executor(
             [tempcwd('inwer'), name], stdin=stdin, capture_output=True,
             forward_stderr=True, ignore_errors=True,
-            mem_limit=environ.get('inwer_mem_limit', DEFAULT_INWER_MEM_LIMIT),
-            time_limit=environ.get('inwer_time_limit', DEFAULT_INWER_TIME_LIMIT),
-            real_time_limit=environ.get('inwer_real_time_limit',
-                                        DEFAULT_INWER_REAL_TIME_LIMIT),
             # As upstream: isolated, more output than the limit is OLE;
             # unprotected, it is cut.
-            output_limit=output_limit if environ.get('use_sandboxes') else None)
+            **limits.replace(output_limit_bytes=output_limit if environ.get('use_sandboxes')
+                             else None).executor_options())
     # Lines of bytes, as upstream returns them in-process (see ingen).
     environ['stdout'] = renv.get('stdout', b'')[:output_limit].splitlines()
     environ['return_code'] = renv['return_code']

@@ -23,6 +23,8 @@ from sio.workers.executors import (
     UnprotectedExecutor,
 )
 from sio.workers.executors.sio2jail import jvm_executor_for, runs_jvm
+from sio.workers.java import java_command
+from sio.workers.limits import check, read_value
 from sio.workers.util import RegisteredSubclassesBase
 
 
@@ -99,25 +101,23 @@ class Java(LanguageModeWrapper):
 
     def __call__(self, file, args, entry_point=None, **kwargs):
         environ = kwargs.get('environ') or {}
-        prefix = kwargs.get('environ_prefix', '')
-        mem_limit = environ.get(prefix + 'mem_limit', kwargs.get('mem_limit'))
-        options = []
-        if mem_limit:
-            options = [f'-Xmx{mem_limit}k', f'-Xss{min(mem_limit, 256 << 10)}k']
-            kwargs['mem_limit'] = None
-            if kwargs.get('environ'):
-                kwargs['environ'] = {k: v for k, v in environ.items()
-                                     if k != prefix + 'mem_limit'}
-        entry_point = entry_point or self.environ['exec_info'].get('main_class')
-        if entry_point:
-            command = ['java', *options, '-classpath', file, entry_point]
+        key = kwargs.get('environ_prefix', '') + 'mem_limit'
+        if key in environ:
+            mem_limit = read_value(environ, key, 'mem_limit_kib', None)
         else:
-            command = ['java', *options, '-jar', file]
+            mem_limit = check('mem_limit_kib', kwargs.get('mem_limit'), 'mem_limit')
+        # The limit is the heap's, in the command, not the JVM's address space.
+        kwargs['mem_limit'] = None
+        if key in environ:
+            kwargs['environ'] = {k: v for k, v in environ.items() if k != key}
+        command, jvm_memory_kib = java_command(
+            file, mem_limit, entry_point or self.environ['exec_info'].get('main_class'), args)
         executor = self.executor
         if runs_jvm(executor):
             # The checking executors run the JVM in the jail made for it.
             executor = jvm_executor_for(executor)
-        return executor([*command, *args], **kwargs)
+            kwargs.setdefault('cgroup_memory_limit', jvm_memory_kib)
+        return executor(command, **kwargs)
 
     def preferred_filename(self):
         main_class = self.environ['exec_info'].get('main_class', 'a')

@@ -28,14 +28,17 @@ import time
 import uuid
 from collections.abc import Iterator
 
+from sio.workers import limits
+
 logger = logging.getLogger(__name__)
 
 #: Jobs whose verdicts depend on the wall clock: they must run alone.
 WALL_CLOCK_JOBS = frozenset({'cpu-exec', 'cpu-interactive-exec'})
 
-# KiB, as upstream's sioworkersd assumes when an environ names no limit.
-_DEFAULT_RAM_KIB = {'ping': 1024, 'ingen': 256 << 10, 'inwer': 256 << 10,
-                    'compile': 512 << 10, 'exec': 64 << 10, 'checker': 256 << 10}
+#: The environ prefix of each job type's limits (see sio.workers.limits).
+_LIMITS_PREFIX = {'compile': 'compilation', 'ingen': 'ingen', 'inwer': 'inwer'}
+#: KiB, for jobs that run no program of their own (ping) or are unknown.
+_OTHER_RAM_KIB = {'ping': 1024}
 _FALLBACK_RAM_KIB = 256 << 10
 _POLL_SECONDS = 0.1
 
@@ -49,19 +52,24 @@ def required_ram_mib(environ: dict) -> int:
     """The memory a job may use, in MiB: ``required_ram_mib`` when the
     environ says it, else from its limits as upstream's sioworkersd
     reckons it (an exec job's memory limit, or its checker's if larger;
-    ``<job>_mem_limit`` of other jobs; per-job defaults)."""
+    the memory limit of other jobs' programs), each limit as the job reads
+    it (:mod:`sio.workers.limits`: the same keys and defaults)."""
     explicit = environ.get('required_ram_mib')
     if explicit is not None:
         return max(1, int(explicit))
     job_type = str(environ.get('job_type', ''))
+
+    def mem_kib(prefix: str) -> int:
+        return limits.read(environ, prefix).mem_limit_kib or _FALLBACK_RAM_KIB
+
     if job_type.endswith('exec'):
-        kib = int(environ.get('exec_mem_limit') or _DEFAULT_RAM_KIB['exec'])
+        kib = mem_kib('exec')
         if environ.get('check_output'):
-            kib = max(kib, int(environ.get('checker_mem_limit')
-                               or _DEFAULT_RAM_KIB['checker']))
+            kib = max(kib, mem_kib('checker'))
+    elif job_type in _LIMITS_PREFIX:
+        kib = mem_kib(_LIMITS_PREFIX[job_type])
     else:
-        kib = int(environ.get(f'{job_type}_mem_limit')
-                  or _DEFAULT_RAM_KIB.get(job_type, _FALLBACK_RAM_KIB))
+        kib = _OTHER_RAM_KIB.get(job_type, _FALLBACK_RAM_KIB)
     return max(1, -(-kib // 1024))
 
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import IO, Any
 
 from sio.workers.executors.command import to_shell
+from sio.workers.limits import EXECUTOR_OPTION, RunLimits, check
 from sio.workers.util import tempcwd
 
 logger = logging.getLogger(__name__)
@@ -38,58 +39,29 @@ def process_environ() -> dict[bytes, bytes]:
     env.setdefault(b'PATH', DEFAULT_PATH)
     return env
 
-_LIMIT_NAMES = ('mem_limit', 'time_limit', 'real_time_limit', 'output_limit')
-
 
 class ExecError(RuntimeError):
     """A command failed and the caller did not ask to ignore that."""
 
 
-@dataclass
-class Limits:
-    """Limits of one run; None means none. Memory in KiB, times in ms,
-    output in bytes."""
-
-    mem_limit: int | None = None
-    time_limit: int | None = None
-    real_time_limit: int | None = None
-    output_limit: int | None = None
-
-
-#: The largest limits accepted (KiB, ms, ms, bytes): beyond them the
-#: arithmetic of the limits (address space = limit + margin, times in ns)
-#: could wrap. The same bounds as the bundled sio2jail's.
-MAX_LIMITS = {
-    'mem_limit': 1 << 40,          # 1 PiB
-    'time_limit': 1 << 40,         # about 35 years
-    'real_time_limit': 1 << 40,
-    'output_limit': 1 << 62,
-}
-
-
-def check_limit(name: str, value: Any, source: str) -> int | None:
-    """``value`` as limit ``name`` (None: none), or ValueError naming
-    ``source`` when it is not a number in range."""
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0 \
-            or value != value:
-        raise ValueError(f'{source} must be a non-negative number, not {value!r}')
-    if value > MAX_LIMITS[name]:
-        raise ValueError(f'{source} is out of range: {value!r} (at most {MAX_LIMITS[name]})')
-    return int(value)
+#: The limits of one run (memory in KiB, times in ms, output in bytes;
+#: None: none), as :mod:`sio.workers.limits` describes them; an executor
+#: adjusts them (:meth:`BaseExecutor.default_limits`) and passes them whole.
+Limits = RunLimits
 
 
 def read_limits(explicit: dict[str, Any], environ: dict | None, prefix: str) -> Limits:
-    """Limits from keyword options, overridden by ``environ[prefix + name]``."""
+    """Limits from an executor's keyword options (upstream's names:
+    ``mem_limit``, …), overridden by ``environ[prefix + name]``; a bad
+    value is a ValueError naming the option or the environ key."""
     if environ is None and all(value is None for value in explicit.values()):
         return Limits()  # nothing to check
     values = {}
-    for name in _LIMIT_NAMES:
-        value, source = explicit.get(name), name
-        if environ is not None and prefix + name in environ:
-            value, source = environ[prefix + name], f'environ[{prefix + name!r}]'
-        values[name] = check_limit(name, value, source)
+    for limit, option in EXECUTOR_OPTION.items():
+        value, source = explicit.get(option), option
+        if environ is not None and prefix + option in environ:
+            value, source = environ[prefix + option], f'environ[{prefix + option!r}]'
+        values[limit] = check(limit, value, source)
     return Limits(**values)
 
 

@@ -13,6 +13,7 @@ from sio.workers.executors import native
 from sio.workers.executors.base import BaseExecutor, Invocation, Limits
 from sio.workers.executors.results import Outcome, system_error, to_renv
 from sio.workers.executors.supervised import checking_defaults
+from sio.workers.java import java_command
 
 logger = logging.getLogger(__name__)
 
@@ -165,19 +166,19 @@ class Sio2JailExecutor(BaseExecutor):
         return checking_defaults(limits)
 
     def _time_options(self, limits: Limits, use_perf: bool) -> list[str]:
-        real = limits.real_time_limit
+        real = limits.real_time_limit_ms
         if self.measure_real_time:
             # The time limit is a wall-clock limit here.
-            if limits.time_limit:
-                real = min(real, limits.time_limit) if real else limits.time_limit
+            if limits.time_limit_ms:
+                real = min(real, limits.time_limit_ms) if real else limits.time_limit_ms
             return ['--rtimelimit', f'{real}ms'] if real else []
         opts = []
-        if limits.time_limit:
+        if limits.time_limit_ms:
             if use_perf:
                 opts += ['--instruction-count-limit',
-                         str(supervise.ms_to_instructions(limits.time_limit))]
+                         str(supervise.ms_to_instructions(limits.time_limit_ms))]
             else:
-                opts += ['--utimelimit', f'{limits.time_limit}ms']
+                opts += ['--utimelimit', f'{limits.time_limit_ms}ms']
         if real:
             opts += ['--rtimelimit', f'{real}ms']
         return opts
@@ -200,11 +201,11 @@ class Sio2JailExecutor(BaseExecutor):
                '-o', 'oireal' if self.measure_real_time else 'oiaug']
         if not use_perf:
             cmd += ['--perf', 'off']
-        if limits.mem_limit:
-            cmd += ['-m', f'{limits.mem_limit}k']
+        if limits.mem_limit_kib:
+            cmd += ['-m', f'{limits.mem_limit_kib}k']
         cmd += self._time_options(limits, use_perf)
-        if limits.output_limit:
-            cmd += ['--output-limit', f'{limits.output_limit}b']
+        if limits.output_limit_bytes:
+            cmd += ['--output-limit', f'{limits.output_limit_bytes}b']
         if sandbox_path and os.path.isdir(os.path.join(sandbox_path, 'boxes', 'minimal')):
             cmd += ['-b', os.path.join(sandbox_path, 'boxes', 'minimal') + ':/:ro']
         for outside, inside, read_only in options.get('binds') or ():
@@ -261,7 +262,7 @@ class Sio2JailExecutor(BaseExecutor):
                                   jail_as_ids=leased and not bundled)
         if renv.get('result_code') != 'SE':
             renv['time_measure'] = measure
-            if call.limits.mem_limit:
+            if call.limits.mem_limit_kib:
                 # Only programs the static policy does not bound get one.
                 permissive = call.options.get('policy') == 'permissive'
                 version = supervise.memcg_version() if bundled and permissive else 0
@@ -279,8 +280,8 @@ class Sio2JailExecutor(BaseExecutor):
                 stderr=write_end,
                 # The jail enforces the limits; this only guards against a
                 # jail that hangs itself.
-                limits=Limits(real_time_limit=(call.limits.real_time_limit or 0) + 10_000
-                              if call.limits.real_time_limit else None),
+                limits=Limits(real_time_limit_ms=call.limits.real_time_limit_ms + 10_000
+                              if call.limits.real_time_limit_ms else None),
                 cwd=call.cwd,
                 options={'pass_fds': tuple(call.options.get('pass_fds') or ())
                          + ((net_fd,) if net_fd is not None else ()),
@@ -388,7 +389,8 @@ class JvmJail(_IsolatedJail):
 
     All the JVM holds (heap, threads, off-heap memory) is bounded by a
     memory cgroup: the heap and thread stack of the command plus
-    :data:`JVM_OVERHEAD_KIB`; past it the run is MLE.
+    :data:`~sio.workers.java.JVM_OVERHEAD_KIB` (the bound
+    :func:`~sio.workers.java.java_command` gives); past it the run is MLE.
 
     The launcher finds its libraries relative to itself (``$ORIGIN``),
     which a program started from a descriptor does not know, so the JVM is
@@ -401,9 +403,8 @@ class JvmJail(_IsolatedJail):
         self.measure_real_time = measure_real_time
 
     def default_limits(self, limits: Limits) -> Limits:
-        limits = super().default_limits(limits)
-        limits.mem_limit = None  # the heap limit (-Xmx) is in the command
-        return limits
+        # The heap limit (-Xmx) is in the command.
+        return super().default_limits(limits).replace(mem_limit_kib=None)
 
     def __call__(self, command, **kwargs):
         from shutil import which
@@ -423,28 +424,12 @@ class JvmJail(_IsolatedJail):
         kwargs.setdefault('binds', binds)
         kwargs.setdefault('procfs', True)
         kwargs['mem_limit'] = None
-        kwargs.setdefault('cgroup_memory_limit', jvm_memory_bound_kib(command))
+        # Callers pass what the JVM they start may hold (java_command's
+        # bound); a JVM without a heap limit may hold this much.
+        kwargs.setdefault('cgroup_memory_limit', java_command('', None)[1])
         if self.measure_real_time:
             kwargs['measure'] = None
         return super().__call__(command, **kwargs)
-
-
-#: What a JVM holds beyond its heap and main stack: its code, metaspace,
-#: GC structures and threads (KiB).
-JVM_OVERHEAD_KIB = 256 << 10
-_JVM_SIZE = re.compile(r'-X(mx|ss)(\d+)([kKmMgG]?)$')
-
-
-def jvm_memory_bound_kib(command) -> int:
-    """The memory a JVM started with ``command`` may hold: -Xmx (1 GiB
-    when absent) + -Xss + :data:`JVM_OVERHEAD_KIB`."""
-    sizes = {'mx': 1 << 20, 'ss': 8 << 10}
-    for arg in command if isinstance(command, (list, tuple)) else ():
-        match = _JVM_SIZE.match(str(arg))
-        if match:
-            scale = {'': 1 / 1024, 'k': 1, 'm': 1 << 10, 'g': 1 << 20}[match.group(3).lower()]
-            sizes[match.group(1)] = int(int(match.group(2)) * scale)
-    return sizes['mx'] + sizes['ss'] + JVM_OVERHEAD_KIB
 
 
 class PythonJail(_IsolatedJail):
@@ -462,9 +447,8 @@ class PythonJail(_IsolatedJail):
         self.measure_real_time = measure_real_time
 
     def default_limits(self, limits: Limits) -> Limits:
-        limits = super().default_limits(limits)
-        limits.mem_limit = None  # bounded by the memory cgroup instead
-        return limits
+        # Bounded by the memory cgroup instead.
+        return super().default_limits(limits).replace(mem_limit_kib=None)
 
     def __call__(self, command, **kwargs):
         from sio.workers.executors.supervised import DEFAULT_MEM_LIMIT_KIB

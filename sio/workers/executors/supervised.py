@@ -4,10 +4,11 @@ and a seccomp policy, in-process on the native supervisor."""
 from sio.workers.executors import native
 from sio.workers.executors.base import BaseExecutor, Invocation, Limits
 from sio.workers.executors.results import system_error, to_renv
+from sio.workers.limits import DEFAULTS
 
-DEFAULT_MEM_LIMIT_KIB = 64 * 1024
-DEFAULT_TIME_LIMIT_MS = 30_000
-DEFAULT_OUTPUT_LIMIT = 50 * 1024 * 1024
+DEFAULT_MEM_LIMIT_KIB = DEFAULTS['exec'].mem_limit_kib
+DEFAULT_TIME_LIMIT_MS = DEFAULTS['exec'].time_limit_ms
+DEFAULT_OUTPUT_LIMIT = DEFAULTS['exec'].output_limit_bytes
 MINIMAL_PATH = b'/usr/local/bin:/usr/bin:/bin'
 #: Descriptors a static program may hold (also bounds its pipe buffers).
 STATIC_OPEN_FILES = 64
@@ -16,13 +17,14 @@ STATIC_OPEN_FILES = 64
 def checking_defaults(limits: Limits) -> Limits:
     """Defaults of the checking executors: 64 MiB, 30 s, 50 MiB of output,
     real time 64 x time + 1 s (an explicit 0 means none)."""
-    mem = DEFAULT_MEM_LIMIT_KIB if limits.mem_limit is None else limits.mem_limit
-    time = DEFAULT_TIME_LIMIT_MS if limits.time_limit is None else limits.time_limit
-    out = DEFAULT_OUTPUT_LIMIT if limits.output_limit is None else limits.output_limit
-    real = limits.real_time_limit
+    mem = DEFAULT_MEM_LIMIT_KIB if limits.mem_limit_kib is None else limits.mem_limit_kib
+    time = DEFAULT_TIME_LIMIT_MS if limits.time_limit_ms is None else limits.time_limit_ms
+    out = DEFAULT_OUTPUT_LIMIT if limits.output_limit_bytes is None else limits.output_limit_bytes
+    real = limits.real_time_limit_ms
     if real is None:
         real = 64 * time + 1000 if time else 0
-    return Limits(mem_limit=mem, time_limit=time, real_time_limit=real, output_limit=out)
+    return Limits(mem_limit_kib=mem, time_limit_ms=time, real_time_limit_ms=real,
+                  output_limit_bytes=out)
 
 
 class SupervisedExecutor(BaseExecutor):
@@ -83,11 +85,11 @@ class SupervisedExecutor(BaseExecutor):
 
     def default_limits(self, limits: Limits) -> Limits:
         limits = checking_defaults(limits)
-        if self.measure_real_time and limits.time_limit:
+        if self.measure_real_time and limits.time_limit_ms:
             # The time limit is on the wall clock (the CPU can only be less).
-            real = limits.real_time_limit
-            limits.real_time_limit = min(real, limits.time_limit) if real \
-                else limits.time_limit
+            real = limits.real_time_limit_ms
+            limits = limits.replace(real_time_limit_ms=min(real, limits.time_limit_ms) if real
+                                    else limits.time_limit_ms)
         return limits
 
     def _execute(self, call: Invocation) -> dict:

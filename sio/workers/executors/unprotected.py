@@ -117,7 +117,7 @@ class DetailedUnprotectedExecutor(BaseExecutor):
         # limit becomes MLE). The observe policy's few refusals keep every
         # child traced and every signal at home; other syscalls run
         # untouched.
-        mem_limited = bool(call.limits.mem_limit)
+        mem_limited = bool(call.limits.mem_limit_kib)
         result = native.run(call, program, trace=True, follow_forks=True,
                             policy='observe', trace_memory=mem_limited,
                             confinement=self.confinement)
