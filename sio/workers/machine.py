@@ -28,7 +28,7 @@ import time
 import uuid
 from collections.abc import Iterator
 
-from sio.workers import limits
+from sio.workers import Failure, limits
 
 logger = logging.getLogger(__name__)
 
@@ -60,7 +60,9 @@ def required_ram_mib(environ: dict) -> int:
     job_type = str(environ.get('job_type', ''))
 
     def mem_kib(prefix: str) -> int:
-        return limits.read(environ, prefix).mem_limit_kib or _FALLBACK_RAM_KIB
+        key = limits.environ_key(prefix, 'mem_limit_kib')
+        return limits.read_value(environ, key, 'mem_limit_kib',
+                                 limits.DEFAULTS[prefix].mem_limit_kib) or _FALLBACK_RAM_KIB
 
     if job_type.endswith('exec'):
         kib = mem_kib('exec')
@@ -176,6 +178,11 @@ def admitted(environ: dict) -> Iterator[None]:
     """Hold the job's place on this machine while it runs (see the module
     docstring); waits until it may start."""
     base = machine_dir()
-    with _exclusivity(base, is_exclusive(environ)), \
-            _ram_reservation(base, required_ram_mib(environ)):
+    try:
+        need = required_ram_mib(environ)
+    except Failure:
+        # A bad limit is the job's failure, reported by the job (which
+        # reads it the same way) once it has its place.
+        need = -(-_FALLBACK_RAM_KIB // 1024)
+    with _exclusivity(base, is_exclusive(environ)), _ram_reservation(base, need):
         yield
