@@ -7,10 +7,18 @@ Two kinds of native artefacts come out of ``sio/_native``:
   supervisor), built by ``build_helpers`` into ``sio/_native/bin`` and
   shipped inside the package.
 
-Both link the same C sources: one implementation of each mechanism.
-Everything else about the package is declared in ``pyproject.toml``.
+Both link the same C sources: one implementation of each mechanism. The
+sources are laid out by part: ``core/`` (the supervisor, its child side,
+watchdog, rules, verdicts, /proc readings, seccomp policies, output guard,
+instruction counting), ``confine/`` (run ids, memory cgroups, network
+namespaces, Landlock: built on the core), ``jail/`` (the sio2jail-compatible
+jail), ``compare/`` (the comparator) and ``tools/`` (the command-line
+supervisor); a file includes another part's header by its path from
+``sio/_native``. Everything else about the package is declared in
+``pyproject.toml``.
 """
 
+import glob
 import os
 import shlex
 import subprocess
@@ -27,24 +35,28 @@ def native(*names):
     return [os.path.join(NATIVE, name) for name in names]
 
 
-# The supervision core shared by the binding and the helpers.
-CORE = native('supervisor.c', 'watchdog.c', 'seccomp.c', 'rules.c', 'procfs.c',
-              'verdict.c', 'perf.c', 'uidpool.c', 'memcg.c', 'confine.c',
-              'output_guard.c', 'netns.c', 'landlock.c')
-COMPARE = native('compare.c')
-JAIL = native('jail_main.c', 'jail_config.c', 'jail_ns.c', 'jail_check.c')
+# The supervision core and its confinement, shared by the binding and the
+# helpers.
+CORE = native(*(f'core/{name}.c' for name in (
+    'supervisor', 'child', 'watchdog', 'seccomp', 'rules', 'procfs', 'verdict', 'perf',
+    'output_guard')))
+CONFINE = native(*(f'confine/{name}.c' for name in (
+    'confine', 'uidpool', 'memcg', 'netns', 'landlock')))
+COMPARE = native('compare/compare.c')
+JAIL = native(*(f'jail/{name}.c' for name in ('jail_main', 'jail_config', 'jail_ns',
+                                              'jail_check')))
 
 # Helper executables: name -> (sources, libraries).
 HELPERS = {
-    'compare': (COMPARE + native('compare_main.c'), []),
-    'sio2jail': (CORE + JAIL, ['seccomp', 'pthread']),
-    'supervisor': (CORE + native('supervisor_main.c'), ['seccomp', 'pthread']),
+    'compare': (COMPARE + native('compare/compare_main.c'), []),
+    'sio2jail': (CORE + CONFINE + JAIL, ['seccomp', 'pthread']),
+    'supervisor': (CORE + CONFINE + native('tools/supervisor_main.c'), ['seccomp', 'pthread']),
 }
 # Helpers that start a seccomp filter at every run get every policy's
 # filter compiled at build time (by seccomp_gen): compiling the static
 # policy with libseccomp would cost a new process about a millisecond.
 PREBUILT_FILTERS = {'sio2jail', 'supervisor'}
-FILTER_GENERATOR = native('seccomp_gen.c')
+FILTER_GENERATOR = native('core/seccomp_gen.c')
 # Local sandbox recipes, shipped inside the package (sio/_native/sandboxes).
 RECIPES = 'sandboxes'
 
@@ -92,8 +104,7 @@ class build_helpers(Command):
 
     def run(self):
         cc = shlex.split(os.environ.get('CC', 'cc'))
-        headers = [os.path.join(NATIVE, f) for f in os.listdir(NATIVE)
-                   if f.endswith('.h')]
+        headers = glob.glob(os.path.join(NATIVE, '*', '*.h'))
         os.makedirs(self._out_dir(), exist_ok=True)
         filters = None
         for name, target in self._targets().items():
@@ -125,7 +136,8 @@ class build_helpers(Command):
         self.announce('building the seccomp filter table', level=2)
         # Linked like the helpers, with the same libseccomp.
         subprocess.check_call(cc + CFLAGS + ['-static', '-I', NATIVE, '-o', generator]
-                              + FILTER_GENERATOR + CORE + ['-lseccomp', '-lpthread'])
+                              + FILTER_GENERATOR + CORE + CONFINE
+                              + ['-lseccomp', '-lpthread'])
         with open(output, 'w') as out:
             subprocess.check_call([generator], stdout=out)
         return output
@@ -159,7 +171,7 @@ def extension(name, sources, libraries=()):
 
 
 extensions = [
-    extension('supervise', native('supervise.pyx') + CORE, ['seccomp']),
+    extension('supervise', native('supervise.pyx') + CORE + CONFINE, ['seccomp']),
     extension('compare_binding', native('compare_binding.pyx') + COMPARE),
 ]
 

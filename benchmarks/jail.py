@@ -22,7 +22,7 @@ from sio.workers.executors import (  # noqa: E402
     SupervisedExecutor,
     isolated_checker_executor,
 )
-from sio.workers.util import TemporaryCwd, tempcwd  # noqa: E402
+from sio.workers.jobdir import TemporaryCwd, tempcwd  # noqa: E402
 
 from common import build, interleaved, median, table, truncating, workdir  # noqa: E402
 

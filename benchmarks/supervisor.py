@@ -18,7 +18,7 @@ from sio._native import supervise  # noqa: E402
 from sio.workers.executors import DetailedUnprotectedExecutor, SupervisedExecutor  # noqa: E402
 from sio.workers.executors.base import LOCALE_ENV, process_environ  # noqa: E402
 from sio.workers.executors.unprotected import DETAILED_CONFINEMENT  # noqa: E402
-from sio.workers.util import TemporaryCwd, tempcwd  # noqa: E402
+from sio.workers.jobdir import TemporaryCwd, tempcwd  # noqa: E402
 
 from common import build, interleaved, median, table, truncating, workdir  # noqa: E402
 

@@ -5,19 +5,6 @@ insensitive token comparison of two files, streamed in constant memory."""
 from libc.string cimport memset
 
 
-cdef extern from "compare.h" nogil:
-    enum:
-        SIO_COMPARE_SAME
-        SIO_COMPARE_DIFFERENT
-        SIO_COMPARE_ERROR
-    struct sio_compare_format:
-        int kind
-        int language
-    int sio_compare_format_by_name(const char *name, sio_compare_format *fmt)
-    int sio_compare_files_fmt(const char *expected, const char *found,
-                              const sio_compare_format *fmt, char *msg,
-                              size_t msglen)
-
 #: The message forms of ``checker_format`` (as oicompare has them).
 CHECKER_FORMATS = ('english_abbreviated', 'english_full', 'english_terse',
                    'polish_abbreviated', 'polish_full', 'polish_terse')

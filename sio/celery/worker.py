@@ -143,7 +143,7 @@ def main(argv: list[str] | None = None) -> None:
         url = default_filetracker_url(broker)
         if url:
             os.environ['FILETRACKER_URL'] = url
-    from sio.workers.util import remove_abandoned_job_dirs
+    from sio.workers.jobdir import remove_abandoned_job_dirs
 
     removed = remove_abandoned_job_dirs()
     if not _has_option(args, '-n', '--hostname'):

@@ -43,8 +43,9 @@ import stat
 from sio.workers import Failure, ft
 from sio.workers import limits as run_limits
 from sio.workers.archives import ArchiveError, extract_zip
+from sio.workers.environ import decode_output, require, truncate_bytes
 from sio.workers.executors import DetailedUnprotectedExecutor
-from sio.workers.util import decode_output, require, tempcwd, truncate_bytes
+from sio.workers.jobdir import tempcwd
 
 logger = logging.getLogger(__name__)
 

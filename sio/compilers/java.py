@@ -7,7 +7,7 @@ import zipfile
 from sio.compilers.common import Compiler, compiler_job
 from sio.workers import ft, jobfiles
 from sio.workers import limits as run_limits
-from sio.workers.util import tempcwd
+from sio.workers.jobdir import tempcwd
 
 _PUBLIC_CLASS = re.compile(rb'public\s+(?:final\s+|abstract\s+)*class\s+([A-Za-z_$][\w$]*)')
 _ANY_CLASS = re.compile(rb'\bclass\s+([A-Za-z_$][\w$]*)')

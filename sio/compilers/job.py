@@ -12,8 +12,8 @@ import os
 import sys
 
 from sio.workers import Failure
+from sio.workers.environ import require
 from sio.workers.registry import UnknownEntryPoint, get_compiler
-from sio.workers.util import require
 
 
 def compiler_name(environ: dict) -> str:

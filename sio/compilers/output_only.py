@@ -1,7 +1,7 @@
 """Output-only tasks: the submitted "source" is the output itself."""
 
 from sio.workers import ft
-from sio.workers.util import require
+from sio.workers.environ import require
 
 
 def run(environ: dict) -> dict:

@@ -10,7 +10,7 @@ compilation error, as sinol-make and OIOIOI treat it); ``exec_info`` is
 from sio.compilers.common import Compiler, compiler_job
 from sio.executors.common import PYTHON
 from sio.workers import jobfiles
-from sio.workers.util import tempcwd
+from sio.workers.jobdir import tempcwd
 
 
 class PythonCompiler(Compiler):

@@ -14,7 +14,7 @@ import os
 import shutil
 
 from sio.compilers.common import Compiler, compiler_job
-from sio.workers.util import tempcwd
+from sio.workers.jobdir import tempcwd
 
 
 class FooCompiler(Compiler):

@@ -38,8 +38,9 @@ from fractions import Fraction
 from sio.compare import CompareError, compare_files
 from sio.workers import Failure, ft, jobfiles
 from sio.workers import limits as run_limits
+from sio.workers.environ import decode_output, truncate_bytes
 from sio.workers.executors import DetailedUnprotectedExecutor
-from sio.workers.util import decode_output, tempcwd, truncate_bytes
+from sio.workers.jobdir import tempcwd
 
 logger = logging.getLogger(__name__)
 

@@ -37,10 +37,11 @@ import zipfile
 from sio.executors import checker
 from sio.workers import Failure, ft, jobfiles
 from sio.workers import limits as run_limits
+from sio.workers.environ import require
 from sio.workers.executors.native import check_fake_time
 from sio.workers.executors.sio2jail import jvm_executor_for, python_executor_for, runs_jvm
 from sio.workers.java import java_command as launch_java
-from sio.workers.util import require, tempcwd
+from sio.workers.jobdir import tempcwd
 
 logger = logging.getLogger(__name__)
 

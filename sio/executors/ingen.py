@@ -18,8 +18,9 @@ import re
 
 from sio.workers import Failure, ft, jobfiles
 from sio.workers import limits as run_limits
+from sio.workers.environ import require
 from sio.workers.executors import DetailedUnprotectedExecutor
-from sio.workers.util import require, tempcwd
+from sio.workers.jobdir import tempcwd
 
 DEFAULT_INGEN_TIME_LIMIT = run_limits.DEFAULTS['ingen'].time_limit_ms
 DEFAULT_INGEN_MEM_LIMIT = run_limits.DEFAULTS['ingen'].mem_limit_kib

@@ -38,6 +38,7 @@ from sio.executors import common
 from sio.executors.checker import apply_verdict
 from sio.workers import Failure, ft, jobfiles
 from sio.workers import limits as run_limits
+from sio.workers.environ import require
 from sio.workers.executors import (
     DetailedUnprotectedExecutor,
     Sio2JailExecutor,
@@ -45,7 +46,7 @@ from sio.workers.executors import (
     isolated_checker_executor,
 )
 from sio.workers.executors.base import close_all
-from sio.workers.util import TemporaryCwd, require, tempcwd
+from sio.workers.jobdir import TemporaryCwd, tempcwd
 
 logger = logging.getLogger(__name__)
 

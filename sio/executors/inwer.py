@@ -17,7 +17,7 @@ import os
 from sio.workers import ft, jobfiles
 from sio.workers import limits as run_limits
 from sio.workers.executors import DetailedUnprotectedExecutor
-from sio.workers.util import tempcwd
+from sio.workers.jobdir import tempcwd
 
 DEFAULT_INWER_TIME_LIMIT = run_limits.DEFAULTS['inwer'].time_limit_ms
 DEFAULT_INWER_REAL_TIME_LIMIT = run_limits.DEFAULTS['inwer'].real_time_limit_ms

@@ -50,7 +50,7 @@ def run_ingen(package: Package, program: str, exec_info: dict) -> list[str]:
 
 
 def run_shell_ingen(package: Package) -> list[str]:
-    from sio.workers.util import TemporaryCwd, tempcwd
+    from sio.workers.jobdir import TemporaryCwd, tempcwd
 
     script = os.path.basename(package.ingen)
     with TemporaryCwd():
@@ -68,8 +68,8 @@ def run_shell_ingen(package: Package) -> list[str]:
 
 
 def _run_shell(package: Package, script: str, in_fd: int) -> list[str]:
+    from sio.workers.environ import decode_output
     from sio.workers.executors import DetailedUnprotectedExecutor
-    from sio.workers.util import decode_output
 
     renv = DetailedUnprotectedExecutor()(
         ['/bin/sh', '-c', f'cd in && exec bash ../prog/{script}'],

@@ -13,6 +13,7 @@ import os
 import shutil
 from typing import Any
 
+from sio.workers.compat import RegisteredSubclassesBase
 from sio.workers.executors import (
     BaseExecutor,
     DetailedUnprotectedExecutor,
@@ -25,7 +26,6 @@ from sio.workers.executors import (
 from sio.workers.executors.sio2jail import jvm_executor_for, runs_jvm
 from sio.workers.java import java_command
 from sio.workers.limits import check, read_value
-from sio.workers.util import RegisteredSubclassesBase
 
 
 class LanguageModeWrapper(RegisteredSubclassesBase):

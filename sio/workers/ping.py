@@ -1,6 +1,6 @@
 """The ``ping`` job: answers ``pong`` with whatever ``ping`` held."""
 
-from sio.workers.util import require
+from sio.workers.environ import require
 
 
 def run(environ: dict) -> dict:

@@ -8,8 +8,9 @@ import threading
 import traceback
 
 from sio.workers import Failure, ft, keys, machine
+from sio.workers.environ import jsonable
+from sio.workers.jobdir import TemporaryCwd, set_caller_cwd
 from sio.workers.registry import JOBS, get_filter, get_job, names
-from sio.workers.util import TemporaryCwd, jsonable, set_caller_cwd
 
 logger = logging.getLogger(__name__)
 

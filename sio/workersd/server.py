@@ -47,8 +47,8 @@ from xmlrpc.server import SimpleXMLRPCRequestHandler, SimpleXMLRPCServer
 
 from sio.celery.app import unanswered
 from sio.celery.default_config import MAX_PRIORITY
+from sio.workers.environ import map_leaves
 from sio.workers.machine import is_exclusive, required_ram_mib
-from sio.workers.util import map_leaves
 from sio.workersd.dispatcher import Dispatcher, error_env
 from sio.workersd.returner import Returner
 from sio.workersd.store import Store

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from typing import IO, Any
 
 from sio.workers.executors.command import to_shell
+from sio.workers.jobdir import tempcwd
 from sio.workers.limits import EXECUTOR_OPTION, RunLimits, check
-from sio.workers.util import tempcwd
 
 logger = logging.getLogger(__name__)
 

@@ -362,7 +362,7 @@ class _IsolatedJail(Sio2JailExecutor):
         self.writable = writable
 
     def __call__(self, command, **kwargs):
-        from sio.workers.util import tempcwd
+        from sio.workers.jobdir import tempcwd
 
         binds = [(p, p, True) for p in self.SYSTEM_DIRS if os.path.exists(p)]
         job = os.path.realpath(tempcwd())
@@ -379,7 +379,26 @@ class _IsolatedJail(Sio2JailExecutor):
 _LOADER = '/lib64/ld-linux-x86-64.so.2'
 
 
-class JvmJail(_IsolatedJail):
+class _InterpreterJail(_IsolatedJail):
+    """A language runtime in the jail, read-only, with a memory cgroup
+    instead of an address-space limit (a runtime reserves far more address
+    space than it uses); CPU time measured, or wall time with
+    ``measure_real_time``."""
+
+    def __init__(self, measure_real_time: bool = False):
+        super().__init__(writable=False)
+        self.measure_real_time = measure_real_time
+
+    def default_limits(self, limits: Limits) -> Limits:
+        return super().default_limits(limits).replace(mem_limit_kib=None)
+
+    def __call__(self, command, **kwargs):
+        if self.measure_real_time:
+            kwargs['measure'] = None
+        return super().__call__(command, **kwargs)
+
+
+class JvmJail(_InterpreterJail):
     """The JVM, for Java submissions under the checking executors
     (``SupervisedExecutor``, the jails): in the jail with the permissive
     policy, the host's system directories read-only, a /proc of its own,
@@ -398,14 +417,6 @@ class JvmJail(_IsolatedJail):
     descriptor limit (``-XX:-MaxFDLimit``), a forbidden syscall here.
     """
 
-    def __init__(self, measure_real_time: bool = False):
-        super().__init__(writable=False)
-        self.measure_real_time = measure_real_time
-
-    def default_limits(self, limits: Limits) -> Limits:
-        # The heap limit (-Xmx) is in the command.
-        return super().default_limits(limits).replace(mem_limit_kib=None)
-
     def __call__(self, command, **kwargs):
         from shutil import which
 
@@ -417,7 +428,7 @@ class JvmJail(_IsolatedJail):
             command = [_LOADER, os.path.realpath(java), '-XX:-MaxFDLimit', *command[1:]]
         binds = [(p, p, True) for p in self.SYSTEM_DIRS if os.path.exists(p)]
         binds += [(p, p, True) for p in sorted(glob.glob('/etc/java*'))]
-        from sio.workers.util import tempcwd
+        from sio.workers.jobdir import tempcwd
 
         job = os.path.realpath(tempcwd())
         binds.append((job, job, True))
@@ -427,12 +438,10 @@ class JvmJail(_IsolatedJail):
         # Callers pass what the JVM they start may hold (java_command's
         # bound); a JVM without a heap limit may hold this much.
         kwargs.setdefault('cgroup_memory_limit', java_command('', None)[1])
-        if self.measure_real_time:
-            kwargs['measure'] = None
         return super().__call__(command, **kwargs)
 
 
-class PythonJail(_IsolatedJail):
+class PythonJail(_InterpreterJail):
     """Python 3 programs under the checking executors (``SupervisedExecutor``,
     the jails): the interpreter in the jail with the permissive policy, the
     host's system directories and the job directory read-only (modules put
@@ -442,21 +451,11 @@ class PythonJail(_IsolatedJail):
     not its address space, which the interpreter's start-up alone takes
     tens of MiB of; past it the run is MLE."""
 
-    def __init__(self, measure_real_time: bool = False):
-        super().__init__(writable=False)
-        self.measure_real_time = measure_real_time
-
-    def default_limits(self, limits: Limits) -> Limits:
-        # Bounded by the memory cgroup instead.
-        return super().default_limits(limits).replace(mem_limit_kib=None)
-
     def __call__(self, command, **kwargs):
         from sio.workers.executors.supervised import DEFAULT_MEM_LIMIT_KIB
 
         mem_limit = kwargs.pop('mem_limit', None)
         kwargs.setdefault('cgroup_memory_limit', mem_limit or DEFAULT_MEM_LIMIT_KIB)
-        if self.measure_real_time:
-            kwargs['measure'] = None
         return super().__call__(command, **kwargs)
 
 

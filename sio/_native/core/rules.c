@@ -4,7 +4,7 @@
 #define _GNU_SOURCE
 #include "rules.h"
 #include "procfs.h"
-#include "supervisor.h"
+#include "sio_limits.h"
 
 #include <errno.h>
 #include <fcntl.h>

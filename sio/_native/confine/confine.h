@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 
 #include "memcg.h"
-#include "supervisor.h"
+#include "core/supervisor.h"
 #include "uidpool.h"
 
 struct sio_confinement {

@@ -27,6 +27,8 @@
 #include <sys/types.h>
 #include <linux/filter.h>
 
+#include "sio_limits.h"
+
 /* How the program is started. */
 enum sio_spawn_mode {
     /* clone(CLONE_VM|CLONE_VFORK): cheap in a big host; the tracer first
@@ -38,24 +40,7 @@ enum sio_spawn_mode {
     SIO_SPAWN_FORK_STOPPED = 1,
 };
 
-/* Why the supervisor killed the program (first reason wins). */
-enum sio_kill_reason {
-    SIO_KILL_NONE = 0,
-    SIO_KILL_CPU_TIME,
-    SIO_KILL_REAL_TIME,
-    SIO_KILL_MEMORY,
-    SIO_KILL_OUTPUT,
-    SIO_KILL_OPEN,          /* a file access forbidden by the policy */
-    SIO_KILL_SYSCALL,       /* a syscall forbidden by the policy */
-    SIO_KILL_INSTRUCTIONS,  /* instruction limit (jail with perf counters) */
-    SIO_KILL_SUPERVISOR,    /* supervision itself failed */
-};
 
-/* How file-access syscalls are decided (only with a filter that traces them). */
-enum sio_files_mode {
-    SIO_FILES_FORBID = 0,      /* any path access kills the program (RV) */
-    SIO_FILES_LOCAL_READONLY,  /* read-only inside local_root, else EPERM/EACCES */
-};
 
 struct sio_result;
 
@@ -188,12 +173,7 @@ struct sio_result {
     char detail[256];             /* forbidden syscall name or error text */
 };
 
-/* Extra address space granted above the memory limit, so that a program
- * that goes over it is seen doing so rather than failing inside malloc. */
-uint64_t sio_as_margin_kib(uint64_t mem_limit_kib);
 
-/* Smallest mmap/mremap length the memory rules trace (bytes). */
-#define SIO_TRACED_MAP_MIN (64 * 1024)
 
 /* The descriptor the program is executed through (execveat with
  * AT_EMPTY_PATH): the one exec the static policy allows. Above every

@@ -124,33 +124,37 @@ static int write_file(const char *path, const char *text)
     return got == (ssize_t)len ? 0 : -1;
 }
 
+/* /proc/CHILD/<file>: inside id 0 is the caller's id; with a pair of the
+ * run's own, inside id 1 is the run's. */
+static int write_id_map(pid_t child, const char *file, unsigned id, unsigned run_id,
+                        int own_pair, char *err, size_t errlen)
+{
+    char path[64], map[96];
+    snprintf(path, sizeof path, "/proc/%d/%s", (int)child, file);
+    if (own_pair)
+        snprintf(map, sizeof map, "0 %u 1\n1 %u 1\n", id, run_id);
+    else
+        snprintf(map, sizeof map, "0 %u 1\n", id);
+    if (write_file(path, map) < 0)
+        return fail(err, errlen, "cannot write %s", path);
+    return 0;
+}
+
 int jail_write_id_maps(pid_t child, uid_t uid, gid_t gid, uid_t run_uid,
                        gid_t run_gid, char *err, size_t errlen)
 {
-    char path[64], map[96];
+    char path[64];
     int own_pair = run_uid != (uid_t)-1;
     /* An unprivileged map needs setgroups denied; the privileged one
      * keeps setgroups so the program can drop its groups. */
     snprintf(path, sizeof path, "/proc/%d/setgroups", (int)child);
     if (!own_pair && write_file(path, "deny") < 0 && errno != ENOENT)
         return fail(err, errlen, "cannot write %s", path);
-    snprintf(path, sizeof path, "/proc/%d/gid_map", (int)child);
-    if (own_pair)
-        snprintf(map, sizeof map, "0 %u 1\n1 %u 1\n", (unsigned)gid,
-                 (unsigned)run_gid);
-    else
-        snprintf(map, sizeof map, "0 %u 1\n", (unsigned)gid);
-    if (write_file(path, map) < 0)
-        return fail(err, errlen, "cannot write %s", path);
-    snprintf(path, sizeof path, "/proc/%d/uid_map", (int)child);
-    if (own_pair)
-        snprintf(map, sizeof map, "0 %u 1\n1 %u 1\n", (unsigned)uid,
-                 (unsigned)run_uid);
-    else
-        snprintf(map, sizeof map, "0 %u 1\n", (unsigned)uid);
-    if (write_file(path, map) < 0)
-        return fail(err, errlen, "cannot write %s", path);
-    return 0;
+    if (write_id_map(child, "gid_map", (unsigned)gid, (unsigned)run_gid, own_pair,
+                     err, errlen) < 0)
+        return -1;
+    return write_id_map(child, "uid_map", (unsigned)uid, (unsigned)run_uid, own_pair,
+                        err, errlen);
 }
 
 static void fd_path(int fd, char *buf, size_t len)

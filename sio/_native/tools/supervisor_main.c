@@ -23,11 +23,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "confine.h"
-#include "seccomp_policy.h"
-#include "supervisor.h"
-#include "uidpool.h"
-#include "verdict.h"
+#include "confine/confine.h"
+#include "core/seccomp_policy.h"
+#include "core/supervisor.h"
+#include "confine/uidpool.h"
+#include "core/verdict.h"
 
 extern char **environ;
 

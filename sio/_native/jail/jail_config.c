@@ -3,8 +3,8 @@
  */
 #define _GNU_SOURCE
 #include "jail_config.h"
-#include "seccomp_policy.h"
-#include "supervisor.h"
+#include "core/seccomp_policy.h"
+#include "core/supervisor.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -160,68 +160,51 @@ static int scale(uint64_t value, uint64_t factor, uint64_t *out)
     return 0;
 }
 
-int jail_parse_size_bytes(const char *text, uint64_t *bytes)
+/* A unit a number may end with, and what it multiplies it by. */
+struct unit {
+    const char *name;  /* "": no unit */
+    uint64_t factor;
+};
+
+/* A number ending in one of the units (matched ignoring case or not). */
+static int parse_with_units(const char *text, const struct unit *units, int ignore_case,
+                            uint64_t *out)
 {
     uint64_t v;
     const char *unit;
     if (parse_number(text, &v, &unit) < 0)
         return -1;
-    uint64_t factor;
-    if (!*unit || !strcasecmp(unit, "k"))
-        factor = 1024;
-    else if (!strcasecmp(unit, "b"))
-        factor = 1;
-    else if (!strcasecmp(unit, "m"))
-        factor = 1024 * 1024;
-    else if (!strcasecmp(unit, "g"))
-        factor = 1024ULL * 1024 * 1024;
-    else
-        return -1;
-    return scale(v, factor, bytes);
+    for (const struct unit *u = units; u->name; u++)
+        if (ignore_case ? !strcasecmp(unit, u->name) : !strcmp(unit, u->name))
+            return scale(v, u->factor, out);
+    return -1;
+}
+
+static const struct unit size_units[] = {
+    {"", 1024}, {"k", 1024}, {"b", 1}, {"m", 1024 * 1024}, {"g", 1024ULL * 1024 * 1024},
+    {NULL, 0},
+};
+static const struct unit count_units[] = {
+    {"", 1}, {"k", 1000}, {"m", 1000000}, {"g", 1000000000}, {NULL, 0},
+};
+static const struct unit time_units[] = {
+    {"", 1}, {"u", 1}, {"us", 1}, {"ms", 1000}, {"s", 1000000}, {"m", 60ULL * 1000000},
+    {"h", 3600ULL * 1000000}, {"d", 86400ULL * 1000000}, {NULL, 0},
+};
+
+int jail_parse_size_bytes(const char *text, uint64_t *bytes)
+{
+    return parse_with_units(text, size_units, 1, bytes);
 }
 
 int jail_parse_count(const char *text, uint64_t *count)
 {
-    uint64_t v;
-    const char *unit;
-    if (parse_number(text, &v, &unit) < 0)
-        return -1;
-    uint64_t factor;
-    if (!*unit)
-        factor = 1;
-    else if (!strcasecmp(unit, "k"))
-        factor = 1000;
-    else if (!strcasecmp(unit, "m"))
-        factor = 1000000;
-    else if (!strcasecmp(unit, "g"))
-        factor = 1000000000;
-    else
-        return -1;
-    return scale(v, factor, count);
+    return parse_with_units(text, count_units, 1, count);
 }
 
 int jail_parse_time_us(const char *text, uint64_t *us)
 {
-    uint64_t v;
-    const char *unit;
-    if (parse_number(text, &v, &unit) < 0)
-        return -1;
-    uint64_t factor;
-    if (!*unit || !strcmp(unit, "u") || !strcmp(unit, "us"))
-        factor = 1;
-    else if (!strcmp(unit, "ms"))
-        factor = 1000;
-    else if (!strcmp(unit, "s"))
-        factor = 1000000;
-    else if (!strcmp(unit, "m"))
-        factor = 60ULL * 1000000;
-    else if (!strcmp(unit, "h"))
-        factor = 3600ULL * 1000000;
-    else if (!strcmp(unit, "d"))
-        factor = 86400ULL * 1000000;
-    else
-        return -1;
-    return scale(v, factor, us);
+    return parse_with_units(text, time_units, 0, us);
 }
 
 /* The option as the user would name it: "--seccomp", "-m". */

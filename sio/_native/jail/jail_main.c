@@ -29,14 +29,14 @@
 
 #include "jail_config.h"
 #include "jail_ns.h"
-#include "netns.h"
-#include "perf.h"
-#include "procfs.h"
-#include "seccomp_policy.h"
-#include "confine.h"
-#include "supervisor.h"
-#include "uidpool.h"
-#include "verdict.h"
+#include "confine/netns.h"
+#include "core/perf.h"
+#include "core/procfs.h"
+#include "core/seccomp_policy.h"
+#include "confine/confine.h"
+#include "core/supervisor.h"
+#include "confine/uidpool.h"
+#include "core/verdict.h"
 
 /* Tools check the start of this line for the stock version they support
  * (sinol-make: "SIO2jail v1.5.0 "). */

@@ -19,8 +19,8 @@
 
 #include "jail_config.h"
 #include "jail_ns.h"
-#include "perf.h"
-#include "seccomp_policy.h"
+#include "core/perf.h"
+#include "core/seccomp_policy.h"
 
 #define STACK_SIZE (256 * 1024)
 
