@@ -275,7 +275,7 @@ def test_concurrent_jobs_share_the_cache_safely(ft_client, job_dir, monkeypatch)
 
     def job(i):
         try:
-            from sio.workers.util import _stack
+            from sio.workers.jobdir import _stack
 
             _stack().append(cwd)
             path = ft.download({'in_file': '/cache-test/big'}, 'in_file', f'in{i}',
