@@ -20,7 +20,7 @@ import time
 
 import pytest
 
-from sio._native import supervise
+from sio._native import supervise, testhooks
 from sio.workers.executors import (
     DetailedUnprotectedExecutor,
     RealTimeSio2JailExecutor,
@@ -522,7 +522,7 @@ def test_concurrent_runs_get_distinct_ids():
     with supervise.lease_ids() as a, supervise.lease_ids() as b:
         assert a.leased and b.leased
         assert a.uid != b.uid
-    first, count = supervise._parse_uid_range('1900000000-1900000999')
+    first, count = testhooks.parse_uid_range('1900000000-1900000999')
     assert (first, count) == (1900000000, 1000)
 
 
@@ -555,7 +555,7 @@ def test_detailed_has_no_capabilities(tmp_path):
 @pytest.mark.parametrize('text', ['', '5', '10-5', '0-10', '60000-70000', 'a-b',
                                   '1-4294967295'])
 def test_bad_uid_ranges_are_refused(text):
-    assert supervise._parse_uid_range(text) is None
+    assert testhooks.parse_uid_range(text) is None
 
 
 @pytest.mark.skipif(not AS_ROOT, reason='only root leases ids')

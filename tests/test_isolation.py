@@ -367,16 +367,16 @@ def test_a_tool_that_needs_the_network_can_have_it(programs, local_server):
 # --- 4. Memory the kernel holds: page tables ----------------------------------
 
 def test_page_table_bound_counts_every_level():
-    from sio._native import supervise
+    from sio._native import testhooks
     gib = 1 << 30
     # One page: a table page at each of three levels.
-    assert supervise._table_bound_kib(gib, 4096) == 12
+    assert testhooks.table_bound_kib(gib, 4096) == 12
     # Pages side by side share their tables: 2 MiB needs one of each.
-    assert supervise._table_bound_kib(gib, 2 << 20) == 12
+    assert testhooks.table_bound_kib(gib, 2 << 20) == 12
     # Straddling a 2 MiB boundary needs two last-level tables.
-    assert supervise._table_bound_kib(gib + (2 << 20) - 4096, 8192) == 16
-    assert supervise._table_bound_kib(0, 0) == 0
-    assert supervise._table_bound_kib(2 ** 64 - 4096, 8192) == 0  # wraps: not a mapping
+    assert testhooks.table_bound_kib(gib + (2 << 20) - 4096, 8192) == 16
+    assert testhooks.table_bound_kib(0, 0) == 0
+    assert testhooks.table_bound_kib(2 ** 64 - 4096, 8192) == 0  # wraps: not a mapping
 
 
 def _page_tables_kib_without_a_sandbox(programs, count):

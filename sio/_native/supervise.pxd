@@ -105,7 +105,6 @@ cdef extern from "confine/uidpool.h" nogil:
     int sio_ids_available()
     int sio_ids_acquire(sio_ids *ids, char *err, size_t errlen)
     void sio_ids_release(sio_ids *ids)
-    int sio_ids_parse_range(const char *text, unsigned *first, unsigned *count)
 
 cdef extern from "confine/confine.h" nogil:
     struct sio_confinement:
@@ -127,7 +126,6 @@ cdef extern from "fcntl.h" nogil:
         AT_FDCWD
 
 cdef extern from "confine/memcg.h" nogil:
-    uint64_t sio_memcg_parse_counter(const char *text, const char *key)
     int sio_memcg_available()
 
 cdef extern from "core/seccomp_policy.h" nogil:
@@ -160,15 +158,6 @@ cdef extern from "core/verdict.h" nogil:
     const char *sio_code_name(int code)
     void sio_decide_verdict(const sio_result *res,
                             const sio_verdict_input *inp, sio_verdict *v)
-
-cdef extern from "core/rules.h" nogil:
-    int sio_path_is_local(const char *path, const char *local_root)
-    uint64_t sio_table_bound_kib(uint64_t addr, uint64_t length)
-
-cdef extern from "core/procfs.h" nogil:
-    int sio_parse_status_peaks(const char *text, uint64_t *vm_peak_kib,
-                               uint64_t *vm_hwm_kib)
-    uint64_t sio_parse_maps_overlap(const char *text, uint64_t start, uint64_t end)
 
 cdef extern from "core/output_guard.h" nogil:
     int sio_output_guard_kept_fd()

@@ -491,26 +491,10 @@ def policy_size(policy, files=None, bint trace_memory=False, bint own_uid=False,
     return _filter_for(policy, files, trace_memory, own_uid, no_output).len
 
 
-def _path_is_local(path, local_root):
-    """Unit-test hook for the local-open rule."""
-    cdef bytes p = _as_bytes(path, 'path')
-    cdef bytes r = _as_bytes(local_root, 'local_root')
-    return bool(sio_path_is_local(p, r))
-
-
 def _kept_output_file():
     """Unit-test hook: the descriptor of the file this thread's runs write
     instead of /dev/null (kept for its next run), or -1."""
     return sio_output_guard_kept_fd()
-
-
-def _parse_status_peaks(text):
-    """Unit-test hook: (VmPeak, VmHWM) in KiB parsed from a status text."""
-    cdef bytes t = _as_bytes(text, 'text')
-    cdef uint64_t peak = 0, hwm = 0
-    if sio_parse_status_peaks(t, &peak, &hwm) < 0:
-        return None
-    return peak, hwm
 
 
 def perf_probe():
@@ -563,33 +547,6 @@ def lease_ids():
 def ids_available():
     """Does this process run programs under uids of their own (is it root)?"""
     return bool(sio_ids_available())
-
-
-def _parse_uid_range(text):
-    """Unit-test hook: (first, count) of a SIO_RUN_UIDS value, or None."""
-    cdef bytes t = _as_bytes(text, 'text')
-    cdef unsigned first = 0, count = 0
-    if sio_ids_parse_range(t, &first, &count) < 0:
-        return None
-    return first, count
-
-
-def _parse_maps_overlap(text, unsigned long long start, unsigned long long end):
-    """Unit-test hook: bytes of [start, end) covered by a maps text."""
-    cdef bytes t = _as_bytes(text, 'text')
-    return sio_parse_maps_overlap(t, start, end)
-
-
-def _table_bound_kib(unsigned long long addr, unsigned long long length):
-    """Unit-test hook: page-table KiB a mapping can make the kernel hold."""
-    return sio_table_bound_kib(addr, length)
-
-
-def _memcg_counter(text, key):
-    """Unit-test hook: the counter ``key`` of a memory.events text."""
-    cdef bytes t = _as_bytes(text, 'text')
-    cdef bytes k = _as_bytes(key, 'key')
-    return sio_memcg_parse_counter(t, k)
 
 
 def memcg_limit_bytes(unsigned long long mem_limit_kib):
