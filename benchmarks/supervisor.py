@@ -19,6 +19,7 @@ from sio.workers.executors import DetailedUnprotectedExecutor, SupervisedExecuto
 from sio.workers.executors.base import LOCALE_ENV, process_environ  # noqa: E402
 from sio.workers.executors.unprotected import DETAILED_CONFINEMENT  # noqa: E402
 from sio.workers.jobdir import TemporaryCwd, tempcwd  # noqa: E402
+from sio.workers.limits import RunLimits  # noqa: E402
 
 from common import build, interleaved, median, table, truncating, workdir  # noqa: E402
 
@@ -59,9 +60,10 @@ def containment_costs(tiny: str, rounds: int):
     cwd = tempcwd()
     out = open(os.path.join(cwd, 'containment.out'), 'ab')
     static = dict(cwd=cwd, stdout=out.fileno(), trace=True, policy='static', files='forbid',
-                  trace_memory=True, single_threaded=True, mem_limit_kib=64 << 10,
-                  time_limit_ms=30_000, real_time_limit_ms=64 * 30_000 + 1000,
-                  output_limit_bytes=50 << 20)
+                  trace_memory=True, single_threaded=True,
+                  limits=RunLimits(mem_limit_kib=64 << 10, time_limit_ms=30_000,
+                                   real_time_limit_ms=64 * 30_000 + 1000,
+                                   output_limit_bytes=50 << 20))
     quotas = dict(confine_quotas=True, max_open_files=64, max_processes=1)
     detailed = dict(cwd=cwd, stdout=out.fileno(), trace=True, follow_forks=True)
     null_fd = os.open(os.devnull, os.O_WRONLY)

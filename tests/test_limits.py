@@ -100,3 +100,18 @@ def test_java_command_bounds_the_heap_and_the_jvm():
     argv, bound = java_command('A.jar', None)
     assert not any(a.startswith(('-Xmx', '-Xss')) for a in argv)
     assert bound > 1 << 20
+
+
+def test_the_supervisor_takes_the_limits_whole(programs, tmp_path):
+    """supervise.run gets the RunLimits the executor adjusted, not four
+    numbers copied out of it; None is no limit."""
+    from sio._native import supervise
+    spin = programs['infinite_loop']
+    result = supervise.run(spin, [spin], [], cwd=str(tmp_path),
+                           limits=RunLimits(time_limit_ms=200))
+    assert result.code == 'TLE', result.text
+    result = supervise.run(spin, [spin], [], cwd=str(tmp_path),
+                           limits=RunLimits(real_time_limit_ms=200, time_limit_ms=None))
+    assert result.code == 'TLE', result.text
+    with pytest.raises(OverflowError):
+        supervise.run(spin, [spin], [], limits=RunLimits(time_limit_ms=-1))

@@ -296,10 +296,7 @@ cdef size_t _fill_fds(int *out, object fds, str name) except? 0:
 
 
 def run(path, argv, env, *, cwd=None, int stdin=-1, int stdout=-1,
-        int stderr=-1, unsigned long long mem_limit_kib=0,
-        unsigned long long time_limit_ms=0,
-        unsigned long long real_time_limit_ms=0,
-        unsigned long long output_limit_bytes=0, bint trace=False,
+        int stderr=-1, limits=None, bint trace=False,
         bint follow_forks=False, policy=None, files=None,
         bint trace_memory=False, local_root=None,
         bint single_threaded=False, bint ignore_return=False,
@@ -314,8 +311,12 @@ def run(path, argv, env, *, cwd=None, int stdin=-1, int stdout=-1,
     ``path`` is what execve gets (relative paths are relative to ``cwd``);
     ``argv`` and ``env`` (``'NAME=value'`` items, or a dict of bytes to
     bytes) are passed as they are.
-    Descriptors -1 mean /dev/null. Limits of 0 mean none; the time limit is
-    on the precise CPU time (user + system) of every process of the run.
+    Descriptors -1 mean /dev/null. ``limits`` is the run's
+    :class:`sio.workers.limits.RunLimits` (any object with its four
+    attributes ``mem_limit_kib``, ``time_limit_ms``, ``real_time_limit_ms``,
+    ``output_limit_bytes``), taken whole: None or 0 means none; the time
+    limit is on the precise CPU time (user + system) of every process of
+    the run.
     ``trace`` follows the program with ptrace (needed for
     memory peaks, ``policy`` and ``follow_forks``); ``policy`` is a seccomp
     policy name (``'static'``, ``'permissive'``); ``files`` (``'forbid'`` or
@@ -352,6 +353,13 @@ def run(path, argv, env, *, cwd=None, int stdin=-1, int stdout=-1,
     cdef sio_verdict_input vin
     memset(&spec, 0, sizeof(spec))
     memset(&vin, 0, sizeof(vin))
+    cdef unsigned long long mem_limit_kib = 0, time_limit_ms = 0
+    cdef unsigned long long real_time_limit_ms = 0, output_limit_bytes = 0
+    if limits is not None:
+        mem_limit_kib = limits.mem_limit_kib or 0
+        time_limit_ms = limits.time_limit_ms or 0
+        real_time_limit_ms = limits.real_time_limit_ms or 0
+        output_limit_bytes = limits.output_limit_bytes or 0
 
     if policy is not None and not trace:
         raise SupervisionError('a seccomp policy needs trace=True')

@@ -136,7 +136,6 @@ def run(call: Invocation, program: Program, *, trace: bool, follow_forks: bool =
             opened.append(fds[fd])
         if program.stderr_to_stdout:
             fds[2] = fds[1]
-        limits = call.limits
         close_fds = tuple(call.options.get('close_fds') or ())
         pass_fds = tuple(call.options.get('pass_fds') or ())
         # From here the supervisor closes them, however the run ends.
@@ -150,10 +149,7 @@ def run(call: Invocation, program: Program, *, trace: bool, follow_forks: bool =
                     stdin=-1 if fds[0] is None else fds[0],
                     stdout=-1 if fds[1] is None else fds[1],
                     stderr=-1 if fds[2] is None else fds[2],
-                    mem_limit_kib=limits.mem_limit_kib or 0,
-                    time_limit_ms=limits.time_limit_ms or 0,
-                    real_time_limit_ms=limits.real_time_limit_ms or 0,
-                    output_limit_bytes=limits.output_limit_bytes or 0,
+                    limits=call.limits,
                     trace=trace, follow_forks=follow_forks, policy=policy, files=files,
                     trace_memory=trace_memory,
                     local_root=(os.path.realpath(call.cwd) if files == 'local-readonly'
