@@ -115,3 +115,20 @@ def test_the_supervisor_takes_the_limits_whole(programs, tmp_path):
     assert result.code == 'TLE', result.text
     with pytest.raises(OverflowError):
         supervise.run(spin, [spin], [], limits=RunLimits(time_limit_ms=-1))
+
+
+def test_executors_take_a_jobs_limits_whole_or_upstreams_keywords(programs):
+    """A job hands the executor the RunLimits it read (checked once);
+    upstream's keywords still work; both at once is a mistake, said so."""
+    from sio.workers.executors import SupervisedExecutor
+    from sio.workers.jobdir import TemporaryCwd
+
+    spin = programs['infinite_loop']
+    with TemporaryCwd():
+        executor = SupervisedExecutor()
+        renv = executor([spin], limits=RunLimits(time_limit_ms=100), ignore_errors=True)
+        assert renv['result_code'] == 'TLE'
+        renv = executor([spin], time_limit=100, ignore_errors=True)
+        assert renv['result_code'] == 'TLE'
+        with pytest.raises(TypeError, match='limits= is the whole'):
+            executor([spin], limits=RunLimits(time_limit_ms=100), time_limit=100)

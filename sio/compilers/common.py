@@ -146,12 +146,11 @@ class Compiler:
             self.command(source, sources, extra_args),
             env=self.compiler_env(), capture_output=True, forward_stderr=True,
             ignore_errors=True,
-            **limits.replace(
+            limits=limits.replace(
                 mem_limit_kib=limits.mem_limit_kib if self.limit_address_space else None,
                 # Every file the compiler writes, the result included, is
                 # cut here; a bigger result is refused below anyway.
-                output_limit_bytes=(result_limit or WRITE_CAP) + output_limit + 65536,
-            ).executor_options())
+                output_limit_bytes=(result_limit or WRITE_CAP) + output_limit + 65536))
         messages = renv.get('stdout', b'')
         environ['compiler_output'] = decode_output(truncate_bytes(messages, output_limit))
         code = renv['result_code']

@@ -96,7 +96,7 @@ def run_checker(environ: dict, use_sandboxes: bool) -> list[bytes]:
         renv = executor(
             [tempcwd('chk'), tempcwd('in'), tempcwd('out'), tempcwd('hint')],
             capture_output=True, split_lines=True, ignore_errors=True,
-            **limits.executor_options())
+            limits=limits)
     lines = renv.get('stdout') or []
     code = renv.get('result_code', 'OK')
     if code == 'OLE' and lines:
@@ -118,7 +118,7 @@ def run_diff(environ: dict) -> list[bytes]:
     with DetailedUnprotectedExecutor() as executor:
         renv = executor(
             ['diff', '-b', '-q', tempcwd('out'), tempcwd('hint')], ignore_errors=True,
-            **limits.executor_options())
+            limits=limits)
     if renv['result_code'] in ('OK', 'RE') and renv['return_code'] in (0, 1):
         return [b'OK'] if renv['return_code'] == 0 else [b'WA']
     raise CheckerError(f'diff failed: {renv.get("result_string", "")} (exit status '

@@ -93,11 +93,10 @@ def exec_mode(environ: dict) -> dict:
     return info
 
 
-def limits_of(environ: dict) -> dict:
-    """The executor options of an exec-family job's limits (absent ones
-    left to the executor); a bad value is a Failure naming its environ
-    key."""
-    return run_limits.given(environ, 'exec').executor_options()
+def limits_of(environ: dict) -> run_limits.RunLimits:
+    """An exec-family job's limits (absent ones left to the executor); a
+    bad value is a Failure naming its environ key."""
+    return run_limits.given(environ, 'exec')
 
 
 def open_output() -> int:
@@ -128,24 +127,25 @@ class Runner:
             return python_command()
         return [tempcwd('exe')]
 
-    def run_program(self, environ: dict, command: list[str], limits: dict,
+    def run_program(self, environ: dict, command: list[str], limits: run_limits.RunLimits,
                     jvm_memory_kib: int | None = None) -> dict:
         """Run ``command`` on the job's input; ``jvm_memory_kib``: what a
         JVM it starts may hold (see :func:`sio.workers.java.java_command`)."""
         executor = self.executor(environ)
+        options = {}
         if command[0] == 'java' and runs_jvm(executor):
             executor = jvm_executor_for(executor)
             if jvm_memory_kib:
-                limits = dict(limits, cgroup_memory_limit=jvm_memory_kib)
+                options['cgroup_memory_limit'] = jvm_memory_kib
         elif command[0] == PYTHON and runs_jvm(executor):
             executor = python_executor_for(executor)
-        limits = dict(limits, **fake_time_of(environ, executor))
+        options.update(fake_time_of(environ, executor))
         with open(tempcwd('in'), 'rb') as stdin:
             out = open_output()
             try:
                 with os.fdopen(out, 'wb', closefd=False) as stdout:
                     renv = executor(command, stdin=stdin, stdout=stdout,
-                                    ignore_errors=True, **limits)
+                                    ignore_errors=True, limits=limits, **options)
                 return keep_output(renv, out)
             finally:
                 os.close(out)
@@ -245,7 +245,7 @@ def run(environ: dict, executor, use_sandboxes: bool = True) -> dict:
         elif info.get('mode') == 'python' and not runs_jvm(runner.executor(environ)):
             # An address-space limit would stop the interpreter's start-up;
             # the unprotected executors have no other memory bound.
-            renv = runner.run_program(environ, command, dict(limits, mem_limit=None))
+            renv = runner.run_program(environ, command, limits.replace(mem_limit_kib=None))
         else:
             renv = runner.run_program(environ, command, limits)
     return _fill(environ, renv, use_sandboxes)
@@ -310,13 +310,15 @@ def _take_output(environ: dict) -> dict:
             'num_syscalls': 0, 'return_code': 0, 'real_time_used': 0}
 
 
-def run_java(environ: dict, runner: Runner, info: dict, limits: dict) -> dict:
+def run_java(environ: dict, runner: Runner, info: dict,
+             limits: run_limits.RunLimits) -> dict:
     """The JVM reserves far more address space than it uses and its own
     footprint exceeds small limits, so, as upstream, the memory limit is
     the heap limit (-Xmx in the command): a program needing more heap dies
     with OutOfMemoryError (RE). ``mem_used`` is the JVM's peak RSS."""
     command, jvm_memory_kib = java_command(environ, info)
-    return runner.run_program(environ, command, dict(limits, mem_limit=None), jvm_memory_kib)
+    return runner.run_program(environ, command, limits.replace(mem_limit_kib=None),
+                              jvm_memory_kib)
 
 
 def upload_options(environ: dict) -> dict:

@@ -67,7 +67,7 @@ def run(environ: dict) -> dict:
         renv = executor(
             [tempcwd(GENERATOR)], capture_output=True, forward_stderr=True,
             ignore_errors=True,
-            **limits.replace(output_limit_bytes=None).executor_options())
+            limits=limits.replace(output_limit_bytes=None))
     output = renv.get('stdout', b'')[:output_limit]
     # Lines of bytes, as upstream returns them in-process; the JSON fronts
     # (sio-batch, Celery) decode them (runner.run_reporting_errors).

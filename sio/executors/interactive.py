@@ -83,15 +83,15 @@ def _num_processes(environ: dict) -> int:
     return value
 
 
-def _interactor_limits(environ: dict, time_limit: int | None) -> dict:
-    """The interactor's executor options: its own limits, its CPU time
+def _interactor_limits(environ: dict, time_limit: int | None) -> run_limits.RunLimits:
+    """The interactor's limits: its own, its CPU time
     twice the solution's by default and, as upstream, its wall time twice
     its CPU time (both sides may wait for each other)."""
     cpu = run_limits.read_value(environ, 'interactor_time_limit', 'time_limit_ms',
                                 2 * time_limit if time_limit else None)
     limits = run_limits.read(environ, 'interactor', run_limits.DEFAULTS['interactor'].replace(
         time_limit_ms=cpu, real_time_limit_ms=2 * cpu if cpu else None))
-    return limits.replace(output_limit_bytes=None).executor_options()
+    return limits.replace(output_limit_bytes=None)
 
 
 def run(environ: dict, executor_factory) -> dict:
@@ -108,10 +108,9 @@ def run(environ: dict, executor_factory) -> dict:
     jobfiles.chmod_regular(tempcwd('exe'), 0o555)
     ft.download(environ, 'interactor_file', 'interactor', add_to_cache=True)
     jobfiles.chmod_regular(tempcwd('interactor'), 0o555)
-    limits = common.limits_of(environ)
     # The pipes are the solution's stdout: no output limit (the interactor
     # reads what it needs), and no relay in between.
-    limits['output_limit'] = 0
+    limits = common.limits_of(environ).replace(output_limit_bytes=0)
 
     # The interactor's verdict file, made before any program runs and read
     # back through this descriptor, never by its name.
@@ -122,7 +121,7 @@ def run(environ: dict, executor_factory) -> dict:
         os.close(out_fd)
 
 
-def _interact(environ: dict, executor_factory, processes: int, limits: dict,
+def _interact(environ: dict, executor_factory, processes: int, limits: run_limits.RunLimits,
               out_fd: int) -> dict:
     handed_over = False
     pipes = []  # per process: (interactor reads, solution writes, solution reads,
@@ -135,13 +134,13 @@ def _interact(environ: dict, executor_factory, processes: int, limits: dict,
         interactor_fds = [fd for p in pipes for fd in (p[0], p[3])]
         args = [str(processes)] + [str(fd) for fd in interactor_fds]
 
-        interactor_limits = _interactor_limits(environ, limits.get('time_limit'))
+        interactor_limits = _interactor_limits(environ, limits.time_limit_ms)
         solution_threads = []
         for i, (_, sol_w, sol_r, _) in enumerate(pipes):
             executor = executor_factory()
-            solution_limits = dict(limits, **common.fake_time_of(environ, executor))
             solution_threads.append(_in_thread(
-                _run_solution, executor, tempcwd('exe'), i, sol_r, sol_w, solution_limits))
+                _run_solution, executor, tempcwd('exe'), i, sol_r, sol_w, limits,
+                common.fake_time_of(environ, executor)))
         interactor_thread = _in_thread(
             _run_interactor, tempcwd('interactor'), args, tempcwd('in'), out_fd,
             interactor_fds, interactor_limits)
@@ -180,10 +179,11 @@ def _interact(environ: dict, executor_factory, processes: int, limits: dict,
     return environ
 
 
-def _run_solution(executor, exe, index, stdin_fd, stdout_fd, limits):
+def _run_solution(executor, exe, index, stdin_fd, stdout_fd, limits, options):
     with executor:
         return executor([exe, str(index)], stdin=stdin_fd, stdout=stdout_fd,
-                        ignore_errors=True, close_fds=(stdin_fd, stdout_fd), **limits)
+                        ignore_errors=True, close_fds=(stdin_fd, stdout_fd), limits=limits,
+                        **options)
 
 
 def _run_interactor(interactor, args, infile, outfile, fds, limits):
@@ -191,7 +191,7 @@ def _run_interactor(interactor, args, infile, outfile, fds, limits):
     with executor, open(infile, 'rb') as stdin, \
             os.fdopen(outfile, 'wb', closefd=False) as stdout:
         return executor([interactor, *args], stdin=stdin, stdout=stdout,
-                        ignore_errors=True, pass_fds=fds, close_fds=fds, **limits)
+                        ignore_errors=True, pass_fds=fds, close_fds=fds, limits=limits)
 
 
 def _solution_result(renvs: list) -> dict:

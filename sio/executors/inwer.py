@@ -50,8 +50,8 @@ def run(environ: dict) -> dict:
             forward_stderr=True, ignore_errors=True,
             # As upstream: isolated, more output than the limit is OLE;
             # unprotected, it is cut.
-            **limits.replace(output_limit_bytes=output_limit if environ.get('use_sandboxes')
-                             else None).executor_options())
+            limits=limits.replace(output_limit_bytes=output_limit
+                                  if environ.get('use_sandboxes') else None))
     # Lines of bytes, as upstream returns them in-process (see ingen).
     environ['stdout'] = renv.get('stdout', b'')[:output_limit].splitlines()
     environ['return_code'] = renv['return_code']

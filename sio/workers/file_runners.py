@@ -102,7 +102,10 @@ class Java(LanguageModeWrapper):
     def __call__(self, file, args, entry_point=None, **kwargs):
         environ = kwargs.get('environ') or {}
         key = kwargs.get('environ_prefix', '') + 'mem_limit'
-        if key in environ:
+        if kwargs.get('limits') is not None:
+            mem_limit = kwargs['limits'].mem_limit_kib
+            kwargs['limits'] = kwargs['limits'].replace(mem_limit_kib=None)
+        elif key in environ:
             mem_limit = read_value(environ, key, 'mem_limit_kib', None)
         else:
             mem_limit = check('mem_limit_kib', kwargs.get('mem_limit'), 'mem_limit')

@@ -124,6 +124,10 @@ class BaseExecutor:
         (ms of wall clock), ``output_limit`` (bytes);
     ``environ``, ``environ_prefix``
         read ``<prefix>mem_limit`` etc. from an environ (these win);
+    ``limits``
+        instead of the four and ``environ``: a
+        :class:`~sio.workers.limits.RunLimits` a job has read (and checked)
+        already, taken whole;
     ``ignore_errors``, ``extra_ignore_errors``
         do not raise :class:`ExecError` for a failed run (at all, or for
         these return codes / result codes).
@@ -158,17 +162,22 @@ class BaseExecutor:
                  mem_limit: int | None = None, time_limit: int | None = None,
                  real_time_limit: int | None = None, output_limit: int | None = None,
                  environ: dict | None = None, environ_prefix: str = '',
-                 **options: Any) -> dict:
+                 limits: RunLimits | None = None, **options: Any) -> dict:
         call = None
         try:
             unknown = sorted(set(options) - set(self.extra_options)) if options else ()
             if unknown:
                 raise TypeError(f'{type(self).__name__} got unknown option(s): '
                                 f'{", ".join(unknown)}')
-            limits = self.default_limits(read_limits(
-                {'mem_limit': mem_limit, 'time_limit': time_limit,
-                 'real_time_limit': real_time_limit, 'output_limit': output_limit},
-                environ, environ_prefix))
+            explicit = {'mem_limit': mem_limit, 'time_limit': time_limit,
+                        'real_time_limit': real_time_limit, 'output_limit': output_limit}
+            if limits is None:
+                limits = read_limits(explicit, environ, environ_prefix)
+            elif environ is not None or any(v is not None for v in explicit.values()):
+                raise TypeError('limits= is the whole of the run\'s limits: not with '
+                                'mem_limit, time_limit, real_time_limit, output_limit '
+                                'or environ')
+            limits = self.default_limits(limits)
             cwd = tempcwd()
             full_env = self.base_env()
             bcwd = cwd.encode()

@@ -455,6 +455,8 @@ class PythonJail(_InterpreterJail):
         from sio.workers.executors.supervised import DEFAULT_MEM_LIMIT_KIB
 
         mem_limit = kwargs.pop('mem_limit', None)
+        if kwargs.get('limits') is not None:
+            mem_limit = kwargs['limits'].mem_limit_kib
         kwargs.setdefault('cgroup_memory_limit', mem_limit or DEFAULT_MEM_LIMIT_KIB)
         return super().__call__(command, **kwargs)
 
