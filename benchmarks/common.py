@@ -51,6 +51,34 @@ def truncating(out, run):
     return call
 
 
+#: Limits for the syscall loops: generous, so that only the mechanism costs.
+LOOP_LIMITS = {'time_limit': 120_000, 'mem_limit': 64 * 1024, 'output_limit': 1 << 30}
+
+
+def syscall_loop_times(executor, write_loop: str, mmap_loop: str, writes: int, maps: int,
+                       rounds: int, out_path: str, extra: dict | None = None) -> dict:
+    """Median seconds of the write loop (allowed syscalls) and the mmap loop
+    (traced ones), each run directly and under ``executor``, interleaved:
+    keys ``write direct``, ``write run``, ``mmap direct``, ``mmap run``, and
+    ``extra``'s (name -> callable(out) run on the write loop's file). Writes
+    go to a regular file opened for appending, the exec job's case."""
+    out = open(out_path, 'ab')
+    write = [write_loop, str(writes)]
+    mmap = [mmap_loop, str(maps)]
+    variants = {
+        'write direct': truncating(out, lambda: subprocess.run(write, stdout=out)),
+        'write run': truncating(out, lambda: executor(write, stdout=out, **LOOP_LIMITS)),
+        'mmap direct': lambda: subprocess.run(mmap, stdout=out),
+        'mmap run': lambda: executor(mmap, stdout=out, **LOOP_LIMITS),
+    }
+    for name, run in (extra or {}).items():
+        variants[name] = truncating(out, lambda run=run: run(out))
+    times = interleaved(variants, rounds, warmup=1)
+    out.close()
+    os.unlink(out_path)
+    return {name: median(values) for name, values in times.items()}
+
+
 def median(values):
     return statistics.median(values)
 

@@ -24,7 +24,7 @@ from sio.workers.executors import (  # noqa: E402
 )
 from sio.workers.jobdir import TemporaryCwd, tempcwd  # noqa: E402
 
-from common import build, interleaved, median, table, truncating, workdir  # noqa: E402
+from common import build, interleaved, median, syscall_loop_times, table, workdir  # noqa: E402
 
 JAIL = helper_path('sio2jail')
 
@@ -61,30 +61,15 @@ def fixed_overhead(tiny, rounds):
 
 
 def syscall_costs(write_loop, mmap_loop, writes, maps, rounds):
-    # Writes go to a regular file opened for appending: the exec job's case.
-    out_path = tempcwd('writes.out')
-    out = open(out_path, 'ab')
-    jailed = Sio2JailExecutor()
-    limits = {'time_limit': 120_000, 'mem_limit': 64 * 1024, 'output_limit': 1 << 30}
-
-    variants = {
-        'write direct': truncating(
-            out, lambda: subprocess.run([write_loop, str(writes)], stdout=out)),
-        'write jail': truncating(
-            out, lambda: jailed([write_loop, str(writes)], stdout=out, **limits)),
-        'mmap direct': lambda: subprocess.run([mmap_loop, str(maps)], stdout=out),
-        'mmap jail': lambda: jailed([mmap_loop, str(maps)], stdout=out, **limits),
-    }
-    t = interleaved(variants, rounds, warmup=1)
-    out.close()
-    os.unlink(out_path)
-    ratio = median(t['write jail']) / median(t['write direct'])
-    per_map = (median(t['mmap jail']) - median(t['mmap direct'])) / maps
+    t = syscall_loop_times(Sio2JailExecutor(), write_loop, mmap_loop, writes, maps, rounds,
+                           tempcwd('writes.out'))
+    ratio = t['write run'] / t['write direct']
+    per_map = (t['mmap run'] - t['mmap direct']) / maps
     return table(['syscalls under the jail', 'direct ms', 'jail ms', 'cost'], [
-        [f'{writes:,} x write, allowed', f'{median(t["write direct"]) * 1e3:.1f}',
-         f'{median(t["write jail"]) * 1e3:.1f}', f'{ratio:.3f}x'],
-        [f'{maps:,} x 8 MiB mmap+munmap, traced', f'{median(t["mmap direct"]) * 1e3:.1f}',
-         f'{median(t["mmap jail"]) * 1e3:.1f}', f'{per_map * 1e6:.1f} us/stop'],
+        [f'{writes:,} x write, allowed', f'{t["write direct"] * 1e3:.1f}',
+         f'{t["write run"] * 1e3:.1f}', f'{ratio:.3f}x'],
+        [f'{maps:,} x 8 MiB mmap+munmap, traced', f'{t["mmap direct"] * 1e3:.1f}',
+         f'{t["mmap run"] * 1e3:.1f}', f'{per_map * 1e6:.1f} us/stop'],
     ])
 
 

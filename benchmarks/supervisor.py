@@ -21,7 +21,7 @@ from sio.workers.executors.unprotected import DETAILED_CONFINEMENT  # noqa: E402
 from sio.workers.jobdir import TemporaryCwd, tempcwd  # noqa: E402
 from sio.workers.limits import RunLimits  # noqa: E402
 
-from common import build, interleaved, median, table, truncating, workdir  # noqa: E402
+from common import build, interleaved, median, syscall_loop_times, table, workdir  # noqa: E402
 
 TARGETS = {
     'DetailedUnprotectedExecutor': 1.3,
@@ -189,47 +189,27 @@ def cpu_clock_read_us(reads: int = 20000) -> float:
 
 
 def syscall_costs(write_loop: str, mmap_loop: str, writes: int, maps: int, rounds: int):
-    # Writes go to a regular file opened for appending: the exec job's case.
-    out_path = tempcwd('writes.out')
-    out = open(out_path, 'ab')
-    supervised = SupervisedExecutor()
-    limits = {'time_limit': 120_000, 'mem_limit': 64 * 1024, 'output_limit': 1 << 30}
-
-    variants = {
-        'write direct': truncating(
-            out, lambda: subprocess.run([write_loop, str(writes)], stdout=out)),
-        # The kernel's own price of having a seccomp filter: the same loop
-        # under the small observe filter, which allows write at once.
-        'write seccomp floor': truncating(out, lambda: supervise.run(
-            write_loop, [write_loop, str(writes)], [], stdout=out.fileno(), trace=True,
-            policy='observe')),
-        'write supervised': truncating(
-            out, lambda: supervised([write_loop, str(writes)], stdout=out, **limits)),
-        'mmap direct': lambda: subprocess.run([mmap_loop, str(maps)], stdout=out),
-        'mmap supervised': lambda: supervised([mmap_loop, str(maps)], stdout=out,
-                                              **limits),
-    }
-    times = interleaved(variants, rounds, warmup=1)
-    w_ratio = median(times['write supervised']) / median(times['write direct'])
-    floor = median(times['write seccomp floor']) / median(times['write direct'])
-    per_write_ns = (median(times['write supervised']) - median(times['write direct'])) / writes
-    per_map = (median(times['mmap supervised']) - median(times['mmap direct'])) / maps
+    # The kernel's own price of having a seccomp filter: the same loop
+    # under the small observe filter, which allows write at once.
+    floor_run = {'write seccomp floor': lambda out: supervise.run(
+        write_loop, [write_loop, str(writes)], [], stdout=out.fileno(), trace=True,
+        policy='observe')}
+    t = syscall_loop_times(SupervisedExecutor(), write_loop, mmap_loop, writes, maps, rounds,
+                           tempcwd('writes.out'), extra=floor_run)
+    w_ratio = t['write run'] / t['write direct']
+    floor = t['write seccomp floor'] / t['write direct']
+    per_write_ns = (t['write run'] - t['write direct']) / writes
+    per_map = (t['mmap run'] - t['mmap direct']) / maps
     rows = [
-        [f'{writes:,} x write(1, "x", 1), allowed',
-         f'{median(times["write direct"]) * 1e3:.1f}',
-         f'{median(times["write supervised"]) * 1e3:.1f}',
-         f'{w_ratio:.3f}x ({per_write_ns * 1e9:.0f} ns each)', '<= 1.1x',
-         'ok' if w_ratio <= 1.1 else 'MISSED'],
-        ['  same under the observe filter (kernel floor)',
-         f'{median(times["write direct"]) * 1e3:.1f}',
-         f'{median(times["write seccomp floor"]) * 1e3:.1f}', f'{floor:.3f}x', '', ''],
-        [f'{maps:,} x 8 MiB mmap+munmap, traced',
-         f'{median(times["mmap direct"]) * 1e3:.1f}',
-         f'{median(times["mmap supervised"]) * 1e3:.1f}', f'{per_map * 1e6:.1f} us/stop',
-         '<= 25 us', 'ok' if per_map * 1e6 <= 25 else 'MISSED'],
+        [f'{writes:,} x write(1, "x", 1), allowed', f'{t["write direct"] * 1e3:.1f}',
+         f'{t["write run"] * 1e3:.1f}', f'{w_ratio:.3f}x ({per_write_ns * 1e9:.0f} ns each)',
+         '<= 1.1x', 'ok' if w_ratio <= 1.1 else 'MISSED'],
+        ['  same under the observe filter (kernel floor)', f'{t["write direct"] * 1e3:.1f}',
+         f'{t["write seccomp floor"] * 1e3:.1f}', f'{floor:.3f}x', '', ''],
+        [f'{maps:,} x 8 MiB mmap+munmap, traced', f'{t["mmap direct"] * 1e3:.1f}',
+         f'{t["mmap run"] * 1e3:.1f}', f'{per_map * 1e6:.1f} us/stop', '<= 25 us',
+         'ok' if per_map * 1e6 <= 25 else 'MISSED'],
     ]
-    out.close()
-    os.unlink(out_path)
     return table(['syscall cost', 'direct ms', 'supervised ms', 'cost', 'target', ''], rows)
 
 
