@@ -7,9 +7,9 @@ import socket
 import subprocess
 import sys
 import tempfile
-import urllib.request
 
 from sio.celery.localnode import free_port, rabbitmq_node, wait_until
+from sio.workers.ft_server import server_answers
 
 
 def stop(proc: subprocess.Popen, timeout: float = 10.0) -> None:
@@ -35,15 +35,22 @@ def scripts_env(**extra) -> dict:
     return env
 
 
-def filetracker_answers(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url + '/version/', timeout=0.5) as r:
-            return r.status == 200
-    except OSError:
-        return False
+class _Node:
+    """A server process of the tests' own (its own session), killed with
+    everything it started."""
+
+    proc: subprocess.Popen | None = None
+
+    def kill9(self) -> None:
+        os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.wait()
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            stop(self.proc)
 
 
-class FiletrackerNode:
+class FiletrackerNode(_Node):
     """A filetracker-server that can be killed and started again on the
     same port and store."""
 
@@ -62,15 +69,7 @@ class FiletrackerNode:
             stdout=log, stderr=log, stdin=subprocess.DEVNULL, env=scripts_env(),
             start_new_session=True)
         log.close()
-        wait_until(lambda: filetracker_answers(self.url), 30, 'filetracker-server', self.proc)
-
-    def kill9(self) -> None:
-        os.killpg(self.proc.pid, signal.SIGKILL)
-        self.proc.wait()
-
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            stop(self.proc)
+        wait_until(lambda: server_answers(self.url, 0.5), 30, 'filetracker-server', self.proc)
 
 
 @contextlib.contextmanager
@@ -92,7 +91,7 @@ def redis_server():
         yield node.url
 
 
-class RedisNode:
+class RedisNode(_Node):
     """A redis-server on 127.0.0.1 that can be killed (kill -9) and started
     again on the same port; nothing persisted unless ``appendonly``."""
 
@@ -120,14 +119,6 @@ class RedisNode:
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL,
             start_new_session=True)
         wait_until(self.answers, 15, 'redis-server', self.proc)
-
-    def kill9(self) -> None:
-        os.killpg(self.proc.pid, signal.SIGKILL)
-        self.proc.wait()
-
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            stop(self.proc)
 
 
 @contextlib.contextmanager

@@ -629,32 +629,6 @@ def test_result_store_killed_and_restarted_loses_no_group(tmp_path, appendonly):
         farm.close()
 
 
-def _result_store_killed(farm):
-    farm.submit(groups=12, jobs=5, seconds=0.2)
-    servers.wait_until(lambda: len(farm.done()) >= 10, 60, 'some jobs to be done')
-    farm.redis.kill9()
-    time.sleep(3)
-    farm.redis.start()
-    outcome = farm.outcome()
-    assert _clean(outcome, 12), json.dumps(outcome)
-    log = farm.daemon.log()
-    assert log.count('result store does not answer') <= 2, 'one line per outage'
-
-
-def test_broker_killed_and_restarted_fails_no_group(fault_farm):
-    """RabbitMQ kill -9 mid-load, back after 5 s: the jobs the workers were
-    running when the connection went are run again, never reported as a
-    failure (upstream's -241)."""
-    farm = fault_farm
-    farm.submit(groups=10, jobs=5, seconds=1.0)
-    servers.wait_until(lambda: len(farm.done()) >= 4, 60, 'some jobs to be done')
-    farm.broker.kill9()
-    time.sleep(5)
-    farm.broker.start()
-    outcome = farm.outcome()
-    assert _clean(outcome, 10), json.dumps(outcome)
-
-
 def _kill_worker(farm):
     os.killpg(farm.fleet.procs.pop('w1').pid, signal.SIGKILL)
 
@@ -669,6 +643,38 @@ FAULTS = {
 }
 
 
+def _killed_and_restarted(farm, faults, *, groups, jobs, seconds, done_first, down):
+    """Submit ``groups`` of slow jobs; once ``done_first`` jobs are done
+    kill the ``faults`` processes together, restart them ``down`` seconds
+    later; the returned/lost/twice/failed counts."""
+    farm.submit(groups=groups, jobs=jobs, seconds=seconds)
+    servers.wait_until(lambda: len(farm.done()) >= done_first, 60, 'some jobs to be done')
+    for fault in faults:
+        FAULTS[fault][0](farm)
+    time.sleep(down)
+    for fault, (_, restart) in FAULTS.items():
+        if fault in faults:
+            restart(farm)
+    return farm.outcome()
+
+
+def _result_store_killed(farm):
+    outcome = _killed_and_restarted(farm, ['result store'], groups=12, jobs=5, seconds=0.2,
+                                    done_first=10, down=3)
+    assert _clean(outcome, 12), json.dumps(outcome)
+    log = farm.daemon.log()
+    assert log.count('result store does not answer') <= 2, 'one line per outage'
+
+
+def test_broker_killed_and_restarted_fails_no_group(fault_farm):
+    """RabbitMQ kill -9 mid-load, back after 5 s: the jobs the workers were
+    running when the connection went are run again, never reported as a
+    failure (upstream's -241)."""
+    outcome = _killed_and_restarted(fault_farm, ['broker'], groups=10, jobs=5, seconds=1.0,
+                                    done_first=4, down=5)
+    assert _clean(outcome, 10), json.dumps(outcome)
+
+
 @pytest.mark.parametrize('faults', [
     ('worker',), ('daemon',),
     ('broker', 'result store'), ('worker', 'daemon'), ('worker', 'broker'),
@@ -679,16 +685,8 @@ def test_processes_killed_together_lose_fail_and_repeat_no_group(fault_farm, fau
     the daemon kill -9), and every two of the processes killed at once
     mid-load and restarted 3 s later: every group comes back once, with
     the right results."""
-    farm = fault_farm
-    farm.submit(groups=8, jobs=5, seconds=0.3)
-    servers.wait_until(lambda: len(farm.done()) >= 8, 60, 'some jobs to be done')
-    for fault in faults:
-        FAULTS[fault][0](farm)
-    time.sleep(3)
-    for fault, (_, restart) in FAULTS.items():
-        if fault in faults:
-            restart(farm)
-    outcome = farm.outcome()
+    outcome = _killed_and_restarted(fault_farm, faults, groups=8, jobs=5, seconds=0.3,
+                                    done_first=8, down=3)
     assert _clean(outcome, 8), json.dumps(outcome)
 
 

@@ -118,14 +118,20 @@ class Runner:
     def executor(self, environ: dict):
         raise NotImplementedError
 
-    def command(self, environ: dict, info: dict) -> list[str]:
+    def command(self, environ: dict, info: dict,
+                limits: run_limits.RunLimits) -> tuple[list[str], int | None]:
+        """The program's command and, for Java, what its JVM may hold (see
+        :func:`sio.workers.java.java_command`: the memory limit is its
+        heap's, in the command)."""
         if info.get('mode') == 'java':
             if not (self.allows_java or runs_jvm(self.executor(environ))):
                 raise Failure("exec_info mode 'java' cannot run under this executor")
-            return java_command(environ, info)[0]
+            return launch_java(tempcwd('exe.jar'),
+                               limits.mem_limit_kib or run_limits.DEFAULTS['exec'].mem_limit_kib,
+                               info.get('main_class'))
         if info.get('mode') == 'python':
-            return python_command()
-        return [tempcwd('exe')]
+            return python_command(), None
+        return [tempcwd('exe')], None
 
     def run_program(self, environ: dict, command: list[str], limits: run_limits.RunLimits,
                     jvm_memory_kib: int | None = None) -> dict:
@@ -203,13 +209,6 @@ def python_command() -> list[str]:
     return [PYTHON, tempcwd('exe.py')]
 
 
-def java_command(environ: dict, info: dict) -> tuple[list[str], int]:
-    """The exec job's jar as :func:`sio.workers.java.java_command` starts
-    it (its heap: ``exec_mem_limit``), and what that JVM may hold."""
-    return launch_java(tempcwd('exe.jar'), run_limits.read(environ, 'exec').mem_limit_kib,
-                       info.get('main_class'))
-
-
 def run(environ: dict, executor, use_sandboxes: bool = True) -> dict:
     """Run ``exe_file`` on ``in_file`` with ``executor`` (a :class:`Runner`,
     or, as upstream takes it, an executor instance) and fill the environ.
@@ -239,9 +238,13 @@ def run(environ: dict, executor, use_sandboxes: bool = True) -> dict:
                 return _fill(environ, refusal, use_sandboxes)
         fetch_extra_files(environ, runner.allows_extra_files or info.get('mode') == 'python')
         limits = limits_of(environ)
-        command = runner.command(environ, info)
+        command, jvm_memory_kib = runner.command(environ, info, limits)
         if info.get('mode') == 'java':
-            renv = run_java(environ, runner, info, limits)
+            # As upstream, the memory limit is the heap's (-Xmx in the
+            # command): a program needing more heap dies with
+            # OutOfMemoryError (RE); ``mem_used`` is the JVM's peak RSS.
+            renv = runner.run_program(environ, command, limits.replace(mem_limit_kib=None),
+                                      jvm_memory_kib)
         elif info.get('mode') == 'python' and not runs_jvm(runner.executor(environ)):
             # An address-space limit would stop the interpreter's start-up;
             # the unprotected executors have no other memory bound.
@@ -308,17 +311,6 @@ def _take_output(environ: dict) -> dict:
     environ.setdefault('out_file', environ['exe_file'])
     return {'result_code': 'OK', 'result_string': 'ok', 'time_used': 0, 'mem_used': 0,
             'num_syscalls': 0, 'return_code': 0, 'real_time_used': 0}
-
-
-def run_java(environ: dict, runner: Runner, info: dict,
-             limits: run_limits.RunLimits) -> dict:
-    """The JVM reserves far more address space than it uses and its own
-    footprint exceeds small limits, so, as upstream, the memory limit is
-    the heap limit (-Xmx in the command): a program needing more heap dies
-    with OutOfMemoryError (RE). ``mem_used`` is the JVM's peak RSS."""
-    command, jvm_memory_kib = java_command(environ, info)
-    return runner.run_program(environ, command, limits.replace(mem_limit_kib=None),
-                              jvm_memory_kib)
 
 
 def upload_options(environ: dict) -> dict:

@@ -84,13 +84,13 @@ def _num_processes(environ: dict) -> int:
 
 
 def _interactor_limits(environ: dict, time_limit: int | None) -> run_limits.RunLimits:
-    """The interactor's limits: its own, its CPU time
-    twice the solution's by default and, as upstream, its wall time twice
-    its CPU time (both sides may wait for each other)."""
-    cpu = run_limits.read_value(environ, 'interactor_time_limit', 'time_limit_ms',
-                                2 * time_limit if time_limit else None)
+    """The interactor's limits: its own, its CPU time twice the solution's
+    by default and, as upstream, its wall time twice its CPU time (both
+    sides may wait for each other)."""
     limits = run_limits.read(environ, 'interactor', run_limits.DEFAULTS['interactor'].replace(
-        time_limit_ms=cpu, real_time_limit_ms=2 * cpu if cpu else None))
+        time_limit_ms=2 * time_limit if time_limit else None))
+    if limits.real_time_limit_ms is None and limits.time_limit_ms:
+        limits = limits.replace(real_time_limit_ms=2 * limits.time_limit_ms)
     return limits.replace(output_limit_bytes=None)
 
 

@@ -9,16 +9,12 @@ heap bound :func:`java_command` returns; the jail bounds the run's memory
 cgroup by it.
 """
 
-from sio.workers.limits import DEFAULTS
-
 #: What a JVM holds beyond its heap and main stack (KiB).
 JVM_OVERHEAD_KIB = 256 << 10
 #: The largest thread stack given (KiB).
 MAX_STACK_KIB = 256 << 10
 #: The heap of a JVM started without a limit (KiB).
 UNLIMITED_HEAP_KIB = 1 << 20
-#: The heap of an exec job's program when the environ gives no limit.
-DEFAULT_HEAP_KIB = DEFAULTS['exec'].mem_limit_kib
 
 
 def java_command(jar: str, mem_limit_kib: int | None, main_class: str | None = None,

@@ -89,7 +89,7 @@ class Dispatcher:
         self._queue = FairQueue()
         self._groups: dict[str, Group] = {}
         self._outstanding: dict[str, tuple] = {}  # task_id -> (AsyncResult, group, sent_at)
-        self._lost: dict[str, dict] = {}  # task_id -> {'runs', 'seen', 'since'}
+        self._lost: dict[str, dict] = {}  # task_id -> {'starts', 'seen', 'since'}
         self._broker_down_since: float | None = None
         self._store_down_since: float | None = None
         # Which result store process the outstanding jobs' results went
@@ -244,10 +244,7 @@ class Dispatcher:
             try:
                 result = self._send(job)
             except Exception as exc:  # the broker is away: the job waits here
-                if self._broker_down_since is None:
-                    self._broker_down_since = time.monotonic()
-                    logger.warning('the broker does not answer (%s); jobs wait here until '
-                                   'it does', exc)
+                self._broker_down(exc)
                 with self._lock:
                     self._queue.push(job)
                 return
@@ -260,6 +257,12 @@ class Dispatcher:
     def _send(self, job: dict):
         return self.app.send_task(TASK_NAME, args=(job,), task_id=job['task_id'],
                                   queue='sioworkers', priority=priority_of(job))
+
+    def _broker_down(self, exc: Exception) -> None:
+        if self._broker_down_since is None:
+            self._broker_down_since = time.monotonic()
+            logger.warning('the broker does not answer (%s); jobs wait here until it does',
+                           exc)
 
     def _broker_back(self) -> None:
         if self._broker_down_since is not None:
@@ -399,9 +402,7 @@ class Dispatcher:
             try:
                 self._send(job)
             except Exception as exc:
-                if self._broker_down_since is None:
-                    self._broker_down_since = time.monotonic()
-                    logger.warning('the broker does not answer (%s)', exc)
+                self._broker_down(exc)
                 continue
             self._broker_back()
             logger.info('job %s sent again: %s', task_id, why)
