@@ -63,6 +63,8 @@ MAX_LOST_RUNS = 3
 #: How long a run that lost its worker waits for the broker to give the job
 #: out again before the dispatcher sends it itself.
 LOST_RUN_RESEND_SECONDS = 30.0
+#: How long jobs to send again wait after the broker refused them.
+RESEND_RETRY_SECONDS = 1.0
 #: The daemon's database fact: the result store's run_id when last seen.
 STORE_RUN_ID = 'result_store_run_id'
 #: Celery's exceptions for a run that lost its worker (not the job's doing:
@@ -90,6 +92,10 @@ class Dispatcher:
         self._groups: dict[str, Group] = {}
         self._outstanding: dict[str, tuple] = {}  # task_id -> (AsyncResult, group, sent_at)
         self._lost: dict[str, dict] = {}  # task_id -> {'starts', 'seen', 'since'}
+        # Jobs to send again (task_id -> why), kept until the broker takes
+        # them: one refused while the broker is away is tried again.
+        self._to_resend: dict[str, str] = {}
+        self._resend_after = 0.0
         self._broker_down_since: float | None = None
         self._store_down_since: float | None = None
         # Which result store process the outstanding jobs' results went
@@ -171,6 +177,8 @@ class Dispatcher:
         last_full_poll = 0.0
         while not self._stop.is_set():
             try:
+                if self._to_resend and time.monotonic() >= self._resend_after:
+                    self._send_again()
                 self._release()
                 if self._notices is None and time.monotonic() >= self._subscribe_at:
                     self._subscribe()
@@ -393,19 +401,26 @@ class Dispatcher:
 
     def _resend(self, task_ids: list, why: str) -> None:
         for task_id in task_ids:
+            self._to_resend.setdefault(task_id, why)
+        self._send_again()
+
+    def _send_again(self) -> None:
+        """Send the jobs :meth:`_resend` was given; those the broker does
+        not take now stay for the loop's next turn."""
+        for task_id, why in list(self._to_resend.items()):
             with self._lock:
                 entry = self._outstanding.get(task_id)
-            if entry is None:
-                continue
-            _, group, _ = entry
-            job = group.env['workers_jobs'][group.names[task_id]]
-            try:
-                self._send(job)
-            except Exception as exc:
-                self._broker_down(exc)
-                continue
-            self._broker_back()
-            logger.info('job %s sent again: %s', task_id, why)
+            if entry is not None:
+                _, group, _ = entry
+                try:
+                    self._send(group.env['workers_jobs'][group.names[task_id]])
+                except Exception as exc:
+                    self._broker_down(exc)
+                    self._resend_after = time.monotonic() + RESEND_RETRY_SECONDS
+                    return
+                self._broker_back()
+                logger.info('job %s sent again: %s', task_id, why)
+            del self._to_resend[task_id]
 
     def _job_done(self, task_id: str, env: dict, group: Group, seconds: float) -> None:
         name = group.names[task_id]
