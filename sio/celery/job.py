@@ -161,4 +161,25 @@ class _NoSuccessLineForFailures(logging.Filter):
         return True
 
 
+class _StoreRetriesLoggedOnce(logging.Filter):
+    """Celery logs every retry of a result-store operation, traceback and
+    all; one line a minute says it (the outage's start and end are the
+    job's log lines, see :func:`_wait_for_result_store`)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._last = float('-inf')
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not str(record.msg).startswith('Failed operation'):
+            return True
+        now = time.monotonic()
+        if now - self._last < 60:
+            return False
+        self._last = now
+        record.exc_info = record.exc_text = None
+        return True
+
+
 logging.getLogger('celery.app.trace').addFilter(_NoSuccessLineForFailures())
+logging.getLogger('celery.backends.base').addFilter(_StoreRetriesLoggedOnce())

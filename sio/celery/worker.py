@@ -139,6 +139,12 @@ def main(argv: list[str] | None = None) -> None:
         sys.stderr.write(f'sio-celery-worker: {exc}\n')
         sys.exit(2)
     app = make_app(broker)
+    # A result store away for a moment is waited for, never a job's
+    # failure: Celery's own reads and writes of results around a job (its
+    # STARTED state, the result) are retried, backing off to 2 s between
+    # tries, until it answers.
+    app.conf.result_backend_always_retry = True
+    app.conf.result_backend_max_sleep_between_retries_ms = 2000
     if broker and 'FILETRACKER_URL' not in os.environ:
         url = default_filetracker_url(broker)
         if url:
@@ -164,7 +170,7 @@ def main(argv: list[str] | None = None) -> None:
 
         if not server_answers(ft_url, timeout=2.0):
             sys.stderr.write(f'sio-celery-worker: the Filetracker server {ft_url} does not '
-                             f'answer; jobs naming files there fail until it does\n')
+                             f'answer; jobs that need files there wait for it (up to 10 minutes)\n')
     sys.stderr.flush()
     from celery.signals import worker_ready
 
