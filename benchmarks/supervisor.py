@@ -17,6 +17,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from sio._native import supervise  # noqa: E402
 from sio.workers.executors import DetailedUnprotectedExecutor, SupervisedExecutor  # noqa: E402
 from sio.workers.executors.base import LOCALE_ENV, process_environ  # noqa: E402
+from sio.workers.executors.native import Confinement  # noqa: E402
 from sio.workers.executors.unprotected import DETAILED_CONFINEMENT  # noqa: E402
 from sio.workers.jobdir import TemporaryCwd, tempcwd  # noqa: E402
 from sio.workers.limits import RunLimits  # noqa: E402
@@ -64,31 +65,35 @@ def containment_costs(tiny: str, rounds: int):
                   limits=RunLimits(mem_limit_kib=64 << 10, time_limit_ms=30_000,
                                    real_time_limit_ms=64 * 30_000 + 1000,
                                    output_limit_bytes=50 << 20))
-    quotas = dict(confine_quotas=True, max_open_files=64, max_processes=1)
+    own = Confinement(lease_ids=True)
+    quotas = Confinement(lease_ids=True, confine_quotas=True, max_open_files=64, max_processes=1)
+    cgroup = Confinement(lease_ids=True, confine_quotas=True, max_open_files=64, max_processes=1,
+                         memcg=True)
+    lent = Confinement(lease_ids=True, lend='rwx')
+    netns = Confinement(lease_ids=True, lend='rwx', own_network=True)
+    hidden = Confinement(lease_ids=True, lend='rwx', own_network=True, hide_processes=True)
+    landlock = Confinement(lease_ids=True, lend='rwx', own_network=True, hide_processes=True,
+                           write_only_cwd=True)
     detailed = dict(cwd=cwd, stdout=out.fileno(), trace=True, follow_forks=True)
     null_fd = os.open(os.devnull, os.O_WRONLY)
     variants = {
         'static': lambda: supervise.run(tiny, [tiny], [], **static),
-        '+ own uid/gid': lambda: supervise.run(tiny, [tiny], [], own_ids=True, **static),
-        '+ quotas': lambda: supervise.run(tiny, [tiny], [], own_ids=True, **quotas, **static),
-        '+ memory cgroup': lambda: supervise.run(tiny, [tiny], [], own_ids=True, memcg=True,
-                                                 **quotas, **static),
+        '+ own uid/gid': lambda: supervise.run(tiny, [tiny], [], confinement=own, **static),
+        '+ quotas': lambda: supervise.run(tiny, [tiny], [], confinement=quotas, **static),
+        '+ memory cgroup': lambda: supervise.run(tiny, [tiny], [], confinement=cgroup, **static),
         'static, stdout /dev/null (output guard file)': lambda: supervise.run(
             tiny, [tiny], [], **dict(static, stdout=null_fd)),
         'traced, no filter': lambda: supervise.run(tiny, [tiny], [], **detailed),
         '+ observe filter': lambda: supervise.run(tiny, [tiny], [], policy='observe',
                                                   **detailed),
         '+ own uid/gid, directory lent': lambda: supervise.run(
-            tiny, [tiny], [], policy='observe', own_ids=True, lend='rwx', **detailed),
+            tiny, [tiny], [], policy='observe', confinement=lent, **detailed),
         '+ empty network namespace': lambda: supervise.run(
-            tiny, [tiny], [], policy='observe', own_ids=True, lend='rwx', own_network=True,
-            **detailed),
+            tiny, [tiny], [], policy='observe', confinement=netns, **detailed),
         '+ hidepid mount namespace': lambda: supervise.run(
-            tiny, [tiny], [], policy='observe', own_ids=True, lend='rwx', own_network=True,
-            hide_processes=True, **detailed),
+            tiny, [tiny], [], policy='observe', confinement=hidden, **detailed),
         '+ Landlock write scope': lambda: supervise.run(
-            tiny, [tiny], [], policy='observe', own_ids=True, lend='rwx', own_network=True,
-            hide_processes=True, write_only_cwd=True, **detailed),
+            tiny, [tiny], [], policy='observe', confinement=landlock, **detailed),
     }
     times = interleaved(variants, rounds)
     m = {name: median(values) * 1e6 for name, values in times.items()}
@@ -150,7 +155,7 @@ def detailed_breakdown(tiny: str, rounds: int):
         '+ observe filter': lambda: supervise.run(tiny, [tiny], env, policy='observe',
                                                   **traced),
         '+ own uid/gid, quotas, job directory lent, namespaces, Landlock': lambda: supervise.run(
-            tiny, [tiny], env, policy='observe', **DETAILED_CONFINEMENT.supervisor_options,
+            tiny, [tiny], env, policy='observe', confinement=DETAILED_CONFINEMENT,
             **traced),
         'DetailedUnprotectedExecutor (+ its Python)': lambda: detailed([tiny], stdout=devnull),
         'subprocess.run (for comparison)': lambda: subprocess.run([tiny], stdout=devnull),

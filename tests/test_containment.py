@@ -141,7 +141,7 @@ def test_pipe_buffers_are_bounded(programs, kind):
     # Descriptors bound the pipes: 64 (static), 128 (checker), 256 (detailed)
     # descriptors, two a pipe, 64 KiB each.
     files = {'sup': 64, 'jail': 64, 'rt': 64, 'chk': 128,
-             'det': DETAILED_CONFINEMENT.open_files}[kind]
+             'det': DETAILED_CONFINEMENT.max_open_files}[kind]
     assert int(out) <= files // 2 * 64 // 1024 + 1, out
 
 

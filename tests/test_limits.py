@@ -1,6 +1,7 @@
 """One description of a run's limits (sio.workers.limits) and one Java
 launcher (sio.workers.java): every job reads its limits through them."""
 
+import os
 import shutil
 
 import pytest
@@ -115,6 +116,34 @@ def test_the_supervisor_takes_the_limits_whole(programs, tmp_path):
     assert result.code == 'TLE', result.text
     with pytest.raises(OverflowError):
         supervise.run(spin, [spin], [], limits=RunLimits(time_limit_ms=-1))
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason='only root can give programs ids of their own')
+def test_the_supervisor_takes_the_confinement_whole(tmp_path):
+    """supervise.run reads an executor's Confinement by the C structs'
+    names: the leased ids, the quotas; a bad field is refused by name;
+    ids given back are not used."""
+    from sio._native import supervise
+    from sio.workers.executors.native import Confinement
+    out = tmp_path / 'out'
+
+    def ids_and_files(confinement):
+        with open(out, 'wb') as f:
+            result = supervise.run('/bin/sh', ['sh', '-c', 'id -u; ulimit -n'], [],
+                                   cwd=str(tmp_path), stdout=f.fileno(),
+                                   confinement=confinement)
+        assert result.code == 'OK', result.text
+        return out.read_text().split()
+
+    uid, files = ids_and_files(Confinement(lease_ids=True, max_open_files=37))
+    assert uid != '0' and files == '37'
+    with supervise.lease_ids() as ids:
+        assert ids_and_files(Confinement(ids=ids))[0] == str(ids.uid)
+    with pytest.raises(supervise.SupervisionError, match='released already'):
+        ids_and_files(Confinement(ids=ids))
+    with pytest.raises(supervise.SupervisionError, match='lend must be one of'):
+        ids_and_files(Confinement(lease_ids=True, lend='w'))
+    assert ids_and_files(None)[0] == '0'
 
 
 def test_executors_take_a_jobs_limits_whole_or_upstreams_keywords(programs):

@@ -294,18 +294,44 @@ cdef size_t _fill_fds(int *out, object fds, str name) except? 0:
         n += 1
     return n
 
+cdef bint _read_confinement(object c, sio_confinement *conf,
+                            sio_spec *spec) except -1:
+    """Copy a Confinement (see :func:`run`) into conf and spec's confining
+    fields, by the same names; whether the run is confined at all."""
+    memset(conf, 0, sizeof(conf[0]))
+    conf.ids.slot = -1
+    spec.max_open_files = spec.max_processes = spec.confine_quotas = 0
+    if c is None:
+        return False
+    cdef Ids ids = c.ids
+    lend = c.lend
+    conf.lease_ids = c.lease_ids
+    conf.memcg = c.memcg
+    conf.keep_caller_ids = c.keep_caller_ids
+    conf.own_network = c.own_network
+    conf.hide_processes = c.hide_processes
+    conf.write_only_cwd = c.write_only_cwd
+    spec.max_open_files = c.max_open_files
+    spec.max_processes = c.max_processes
+    spec.confine_quotas = c.confine_quotas
+    if lend is not None:
+        if lend not in _LEND_BITS:
+            raise SupervisionError('lend must be one of %s, not %r'
+                                   % (sorted(_LEND_BITS), lend))
+        conf.lend_bits = _LEND_BITS[lend]
+    if ids is not None:
+        if not ids.active:
+            raise SupervisionError('the ids were released already')
+        conf.ids = ids._ids
+    return conf.lease_ids or ids is not None or conf.write_only_cwd
+
 
 def run(path, argv, env, *, cwd=None, int stdin=-1, int stdout=-1,
         int stderr=-1, limits=None, bint trace=False,
         bint follow_forks=False, policy=None, files=None,
         bint trace_memory=False, local_root=None,
         bint single_threaded=False, bint ignore_return=False,
-        Ids ids=None, bint own_ids=False, lend=None,
-        unsigned long long max_open_files=0,
-        unsigned long long max_processes=0, bint confine_quotas=False,
-        bint memcg=False, pass_fds=(), close_fds=(), bint keep_caller_ids=False,
-        bint own_network=False, bint hide_processes=False,
-        bint write_only_cwd=False, fake_time=None):
+        confinement=None, pass_fds=(), close_fds=(), fake_time=None):
     """Run one program under supervision and return its :class:`Result`.
 
     ``path`` is what execve gets (relative paths are relative to ``cwd``);
@@ -324,28 +350,22 @@ def run(path, argv, env, *, cwd=None, int stdin=-1, int stdout=-1,
     ``local_root`` for the latter; ``trace_memory`` makes brk and big
     mmap/mremap stop for memory accounting.
 
-    Confinement: ``own_ids`` runs the program as a uid/gid pair leased
-    for this run (see :func:`lease_ids`; nothing changes where this
-    process cannot switch ids), ``ids`` as a pair the caller leased; with
-    either, ``lend`` (``'x'``, ``'rx'``, ``'rwx'``) lends ``cwd`` to the
-    pair's group for the run. ``max_open_files`` and ``max_processes`` are
-    its RLIMIT_NOFILE and RLIMIT_NPROC (processes only with a pair of its
-    own); ``confine_quotas`` gives it small pending-signal, message-queue
-    and locked-memory quotas; ``memcg`` puts it in the memory cgroup of its
-    pair (when one can be made) limited to the memory limit plus a little
-    kernel memory; ``keep_caller_ids`` lends ``cwd`` to ``ids`` but runs the
-    program with this process's ids (a jail that applies them itself).
-    For a program that sees the host's files (an unprotected run), with a
-    pair of its own: ``own_network`` puts it in the pair's empty network
-    namespace (no network at all), ``hide_processes`` in a mount namespace
-    whose /proc shows it its own processes alone, and ``write_only_cwd``
-    lets it write nowhere but beneath ``cwd`` (Landlock, where the kernel
-    has it; without a pair too). ``fake_time`` (``'random'``, ``'zero'``;
-    None or ``'off'``: the real one), as sio2jail's ``--fake-time``: the
-    program reads no clock (the clock syscalls are EPERM, RDTSC/RDTSCP are
-    answered by the tracer with random numbers or 0); needs ``trace``. ``pass_fds`` are descriptors the program keeps at
-    their numbers (every other one but 0-2 is closed); ``close_fds`` are
-    closed in this process once the program has them (handed over).
+    ``confinement`` is the run's
+    :class:`sio.workers.executors.native.Confinement` (any object with its
+    attributes, the names of ``struct sio_confinement`` and of the
+    confining fields of ``struct sio_spec``: ``lease_ids``, ``ids``,
+    ``lend``, ``keep_caller_ids``, ``max_open_files``, ``max_processes``,
+    ``confine_quotas``, ``memcg``, ``own_network``, ``hide_processes``,
+    ``write_only_cwd``), taken whole; None: the program keeps this
+    process's ids and nothing more is confined.
+
+    ``fake_time`` (``'random'``, ``'zero'``; None or ``'off'``: the real
+    one), as sio2jail's ``--fake-time``: the program reads no clock (the
+    clock syscalls are EPERM, RDTSC/RDTSCP are answered by the tracer with
+    random numbers or 0); needs ``trace``. ``pass_fds`` are descriptors the
+    program keeps at their numbers (every other one but 0-2 is closed);
+    ``close_fds`` are closed in this process once the program has them
+    (handed over).
     """
     cdef sio_spec spec
     cdef sio_result res
@@ -393,13 +413,15 @@ def run(path, argv, env, *, cwd=None, int stdin=-1, int stdout=-1,
     spec.output_limit_bytes = output_limit_bytes
     spec.trace = trace
     spec.follow_forks = follow_forks
+    cdef sio_confinement conf
+    cdef bint confined = _read_confinement(confinement, &conf, &spec)
     # The observe policy leaves out what a run does not need: with a uid of
     # its own (leased in C below: root can always lease one, or the run
     # fails) signals cannot be routed to anyone else; without an output
     # limit there is no output to keep append-only.
     spec.filter = _filter_for(policy, files, trace_memory,
-                              (own_ids or (ids is not None and ids.leased))
-                              and sio_ids_available() and not keep_caller_ids,
+                              (conf.lease_ids or conf.ids.slot >= 0)
+                              and sio_ids_available() and not conf.keep_caller_ids,
                               output_limit_bytes == 0, fake != 0)
     spec.fake_time = fake
     # Measured unprotected programs are trusted to exec again (env, nice,
@@ -414,9 +436,6 @@ def run(path, argv, env, *, cwd=None, int stdin=-1, int stdout=-1,
     spec.spawn_mode = SIO_SPAWN_VFORK
     spec.single_threaded = single_threaded
     spec.hooks = NULL
-    spec.max_open_files = max_open_files
-    spec.max_processes = max_processes
-    spec.confine_quotas = confine_quotas
     spec.cgroup_procs_fd = -1
     cdef int keep[MAX_FDS]
     cdef int to_close[MAX_FDS]
@@ -424,25 +443,6 @@ def run(path, argv, env, *, cwd=None, int stdin=-1, int stdout=-1,
     spec.nkeep_fds = _fill_fds(keep, pass_fds, 'pass_fds')
     spec.close_fds = to_close
     spec.nclose_fds = _fill_fds(to_close, close_fds, 'close_fds')
-    cdef sio_confinement conf
-    memset(&conf, 0, sizeof(conf))
-    conf.ids.slot = -1
-    conf.lease_ids = own_ids
-    conf.memcg = memcg
-    conf.keep_caller_ids = keep_caller_ids
-    conf.own_network = own_network
-    conf.hide_processes = hide_processes
-    conf.write_only_cwd = write_only_cwd
-    if lend is not None:
-        if lend not in _LEND_BITS:
-            raise SupervisionError('lend must be one of %s, not %r'
-                                   % (sorted(_LEND_BITS), lend))
-        conf.lend_bits = _LEND_BITS[lend]
-    if ids is not None:
-        if not ids.active:
-            raise SupervisionError('the ids were released already')
-        conf.ids = ids._ids
-    cdef bint confined = own_ids or ids is not None or write_only_cwd
 
     with nogil:
         if confined:

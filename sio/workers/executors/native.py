@@ -6,7 +6,6 @@ import errno
 import os
 import time
 from dataclasses import dataclass
-from functools import cached_property
 
 from sio._native import supervise
 from sio.workers.executors.base import Invocation, close_all
@@ -45,41 +44,44 @@ def plan(call: Invocation, shell: str) -> Program:
 
 @dataclass(frozen=True)
 class Confinement:
-    """What a run may take beyond its limits: RLIMIT_NOFILE and RLIMIT_NPROC
-    (0: inherited; processes only count with ids of its own), the small
-    signal/message-queue/locked-memory quotas, its own memory cgroup, the
-    access to the job directory its ids get (``'x'``, ``'rx'``,
-    ``'rwx'``; None: none, the program is started through a descriptor
-    opened before the switch), and what of the host it sees."""
+    """What confines a run beyond its limits, taken whole by
+    :func:`sio._native.supervise.run` (the names are those of ``struct
+    sio_confinement`` and of ``struct sio_spec``'s confining fields; every
+    default is "not at all", as the zeroed structs are). Executors make one
+    and share it between their runs.
 
-    open_files: int = 0
-    processes: int = 0
-    quotas: bool = True
-    memcg: bool = True
-    directory_access: str | None = None
-    #: For programs that see the host (unprotected runs): whether they keep
-    #: the host's network (else an empty namespace of their ids'), see the
-    #: host's other processes in /proc, and may write outside the job
-    #: directory.
-    network: bool = True
-    see_processes: bool = True
-    write_anywhere: bool = True
+    ``lease_ids`` runs the program under a uid/gid pair leased for the run
+    (:func:`~sio._native.supervise.lease_ids`; nothing changes where this
+    process cannot switch ids), ``ids`` under a pair the caller leased;
+    with either, ``lend`` (``'x'``, ``'rx'``, ``'rwx'``) lends the job
+    directory to the pair's group for the run (None: not at all; the
+    program is started through a descriptor opened before the switch), and
+    ``keep_caller_ids`` lends it but runs the program with this process's
+    ids (a jail, which applies the pair itself). ``max_open_files`` and
+    ``max_processes`` are its RLIMIT_NOFILE and RLIMIT_NPROC (0: inherited;
+    processes only count with a pair of its own); ``confine_quotas`` gives
+    it small pending-signal, message-queue and locked-memory quotas;
+    ``memcg`` puts it, when it has a memory limit, in its pair's memory
+    cgroup limited to that plus a little kernel memory.
 
-    @cached_property
-    def supervisor_options(self) -> dict:
-        """The options of :func:`sio._native.supervise.run` this means
-        (made once: executors share their confinement)."""
-        return {
-            'own_ids': True,
-            'lend': self.directory_access,
-            'max_open_files': self.open_files,
-            'max_processes': self.processes,
-            'confine_quotas': self.quotas,
-            'memcg': self.memcg,
-            'own_network': not self.network,
-            'hide_processes': not self.see_processes,
-            'write_only_cwd': not self.write_anywhere,
-        }
+    For a program that sees the host's files (an unprotected run) with a
+    pair of its own: ``own_network`` puts it in the pair's empty network
+    namespace, ``hide_processes`` in a mount namespace whose /proc shows
+    its own processes alone, and ``write_only_cwd`` lets it write nowhere
+    but beneath the job directory (Landlock, where the kernel has it;
+    without a pair too)."""
+
+    lease_ids: bool = False
+    ids: supervise.Ids | None = None
+    lend: str | None = None
+    keep_caller_ids: bool = False
+    max_open_files: int = 0
+    max_processes: int = 0
+    confine_quotas: bool = False
+    memcg: bool = False
+    own_network: bool = False
+    hide_processes: bool = False
+    write_only_cwd: bool = False
 
 
 def check_fake_time(value) -> str:
@@ -99,32 +101,17 @@ NPROC_RETRY_SECONDS = 2.0
 def run(call: Invocation, program: Program, *, trace: bool, follow_forks: bool = False,
         policy: str | None = None, files: str | None = None, trace_memory: bool = False,
         single_threaded: bool = False, ignore_return: bool = False,
-        confinement: Confinement | None = None, lend_to=None,
-        lend_access: str | None = None, run_as_lent: bool = False):
+        confinement: Confinement | None = None):
     """Run ``program`` for ``call``; the native Result, or an SE
     :class:`Outcome` when the run could not even start.
 
-    With a ``confinement`` the program runs under a uid/gid pair of its own
-    when this process is root (leased for the run from ``SIO_RUN_UIDS``, see
-    :func:`sio._native.supervise.lease_ids`), with no capabilities, and the
-    job directory lent to the pair's group as the confinement says. With
-    ``lend_to`` (a leased :class:`~sio._native.supervise.Ids`) the job
-    directory is lent to that pair for ``lend_access`` while the program
-    (a jail, which applies the pair itself) keeps this process's ids, or,
-    with ``run_as_lent``, runs as that pair (a jail that cannot apply it).
-
-    A spawn refused with EAGAIN at exec is tried again for up to
-    :data:`NPROC_RETRY_SECONDS`: the processes of the previous run under
-    the same ids may be zombies for a moment (a killed pipeline's orphans
-    wait for init to reap them), and they still count against
-    RLIMIT_NPROC. Not a run that was handed descriptors (``close_fds``):
-    they went with the first try."""
-    if lend_to is not None:
-        options = {'ids': lend_to, 'lend': lend_access, 'keep_caller_ids': not run_as_lent}
-    elif confinement is not None:
-        options = confinement.supervisor_options
-    else:
-        options = {}
+    ``confinement`` goes whole to the supervisor (None: the program keeps
+    this process's ids). A spawn refused with EAGAIN at exec is tried
+    again for up to :data:`NPROC_RETRY_SECONDS`: the processes of the
+    previous run under the same ids may be zombies for a moment (a killed
+    pipeline's orphans wait for init to reap them), and they still count
+    against RLIMIT_NPROC. Not a run that was handed descriptors
+    (``close_fds``): they went with the first try."""
     fds = [call.stdin, call.stdout, call.stderr]
     opened = []
     try:
@@ -156,7 +143,7 @@ def run(call: Invocation, program: Program, *, trace: bool, follow_forks: bool =
                                 else None),
                     single_threaded=single_threaded, ignore_return=ignore_return,
                     pass_fds=pass_fds, fake_time=call.options.get('fake_time'),
-                    close_fds=close_fds, **options)
+                    close_fds=close_fds, confinement=confinement)
             except (supervise.SupervisionError, ValueError, TypeError) as exc:
                 close_all(close_fds)  # refused before the native call, which closes them
                 return system_error(f'supervisor error: {exc}')

@@ -291,9 +291,9 @@ class Sio2JailExecutor(BaseExecutor):
             # A jail running as the ids must reach the program in the job
             # directory itself.
             access = _job_dir_access(call) or ('x' if jail_as_ids else None)
-            result = native.run(jail_call, jail, trace=False,
-                                lend_to=ids if ids.leased else None,
-                                lend_access=access, run_as_lent=jail_as_ids)
+            lent = (native.Confinement(ids=ids, lend=access, keep_caller_ids=not jail_as_ids)
+                    if ids.leased else None)
+            result = native.run(jail_call, jail, trace=False, confinement=lent)
             os.close(write_end)
             write_end = -1
             with os.fdopen(read_end, 'rb') as report:

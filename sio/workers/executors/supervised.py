@@ -77,8 +77,8 @@ class SupervisedExecutor(BaseExecutor):
         # (no memfd, shared memory, tmpfs or processes; pipe buffers bounded
         # by the descriptors), and joining one would cost a tenth of a run.
         self.confinement = native.Confinement(
-            open_files=STATIC_OPEN_FILES, processes=1, memcg=False,
-            directory_access='rx' if allow_local_open else None)
+            lease_ids=True, lend='rx' if allow_local_open else None,
+            max_open_files=STATIC_OPEN_FILES, max_processes=1, confine_quotas=True)
 
     def base_env(self) -> dict[bytes, bytes]:
         return {b'PATH': MINIMAL_PATH}

@@ -33,16 +33,17 @@ class UnprotectedExecutor(BaseExecutor):
 #: under ids of its own: enough for compilers and the JVM. It sees the
 #: host's files but writes only in its job directory, sees no process but
 #: its own, and has no network.
-DETAILED_CONFINEMENT = native.Confinement(open_files=256, processes=512,
-                                          directory_access='rwx', network=False,
-                                          see_processes=False, write_anywhere=False)
+DETAILED_CONFINEMENT = native.Confinement(lease_ids=True, lend='rwx', max_open_files=256,
+                                          max_processes=512, confine_quotas=True,
+                                          memcg=True, own_network=True, hide_processes=True,
+                                          write_only_cwd=True)
 #: The private TMPDIR of a job directory's unprotected runs, kept for the
 #: job (making and removing a directory costs a quarter of a run on some
 #: file systems) and emptied after every run.
 PRIVATE_TMP = '.sio-tmp'
 
 #: The same, for a tool that needs the network (``network=True``).
-NETWORKED_CONFINEMENT = dataclasses.replace(DETAILED_CONFINEMENT, network=True)
+NETWORKED_CONFINEMENT = dataclasses.replace(DETAILED_CONFINEMENT, own_network=False)
 
 
 _warned_landlock = False
