@@ -13,6 +13,7 @@ import time
 
 import psutil
 import pytest
+from hostile_cases import DET, LOCAL, SUP, case_ids, cases
 
 from sio._native import supervise
 from sio.workers.executors import DetailedUnprotectedExecutor, SupervisedExecutor
@@ -22,85 +23,7 @@ from conftest import matches
 
 pytestmark = pytest.mark.usefixtures('job_dir', 'no_leaks')
 
-SUP, LOCAL, DET = 'supervised', 'supervised+local-open', 'detailed'
-
-FORBIDDEN = 'intercepted forbidden syscall {}'
-NO_OPEN = 'opening files is not allowed'
-
-# program, executor, limits, expected code, expected result string
-# (a str is matched exactly, a tuple of str as alternatives), expected stdout
-CASES = [
-    ('hello', SUP, {}, 'OK', 'ok', b'5\n'),
-    ('hello', DET, {}, 'OK', 'ok', b'5\n'),
-    ('fork_bomb', SUP, {}, 'RV', FORBIDDEN.format('clone'), None),
-    ('setsid_orphan', SUP, {}, 'RV', FORBIDDEN.format('clone'), None),
-    ('vfork_child', SUP, {}, 'RV', FORBIDDEN.format('vfork'), None),
-    ('clone3_raw', SUP, {}, 'RV', FORBIDDEN.format('clone3'), None),
-    ('threads', SUP, {}, 'RV', FORBIDDEN.format('clone3'), None),
-    ('threads', DET, {}, 'OK', 'ok', None),
-    ('exec_shell', SUP, {}, 'RV', FORBIDDEN.format('execve'), b''),
-    # Measured unprotected programs are trusted: a wrapper may exec (env,
-    # nice, a script's last command), under memory tracing too.
-    ('exec_shell', DET, {}, 'OK', 'ok', b'escaped\n'),
-    ('exec_shell', DET, {'mem_limit': 256 << 10}, 'OK', 'ok', b'escaped\n'),
-    ('socket_connect', SUP, {}, 'RV', FORBIDDEN.format('socket'), None),
-    ('open_passwd', SUP, {}, 'RV', NO_OPEN, b''),
-    ('open_passwd', LOCAL, {}, 'OK', 'ok', b'EACCES\n'),
-    ('open_write_cwd', SUP, {}, 'RV', NO_OPEN, None),
-    ('open_write_cwd', LOCAL, {}, 'OK', 'ok', b'EPERM\n'),
-    ('read_local', LOCAL, {}, 'OK', 'ok', b'DATA local contents\n'),
-    ('read_local', SUP, {}, 'RV', NO_OPEN, None),
-    ('stat_hint', SUP, {}, 'RV', NO_OPEN, None),
-    ('stat_hint', LOCAL, {}, 'OK', 'ok', b'NOSTAT\n'),
-    ('proc_self_maps', SUP, {}, 'RV', NO_OPEN, None),
-    ('proc_self_maps', LOCAL, {}, 'OK', 'ok', b'NOFILE\n'),
-    ('proc_self_maps', DET, {}, 'OK', 'ok', b'READ\n'),
-    ('int80', SUP, {}, 'RV', FORBIDDEN.format('getpid (i386 ABI)'), None),
-    ('x32_syscall', SUP, {}, 'RV', FORBIDDEN.format('getpid (x32 ABI)'), None),
-    ('ptrace_traceme', SUP, {}, 'RV', FORBIDDEN.format('ptrace'), None),
-    ('ptrace_attach', SUP, {}, 'RV', FORBIDDEN.format('ptrace'), None),
-    ('kill_everyone', SUP, {}, 'RV', FORBIDDEN.format('kill'), None),
-    ('kill_parent', SUP, {}, 'RV', FORBIDDEN.format('kill'), None),
-    ('raise_limits', SUP, {}, 'RV', FORBIDDEN.format('prlimit64'), None),
-    ('prctl_call', SUP, {}, 'RV', FORBIDDEN.format('prctl'), None),
-    ('personality_call', SUP, {}, 'RV', FORBIDDEN.format('personality'), None),
-    ('setsid_call', SUP, {}, 'RV', FORBIDDEN.format('setsid'), None),
-    ('chdir_root', SUP, {}, 'RV', FORBIDDEN.format('chdir'), None),
-    ('malloc_bomb', SUP, {}, 'MLE', 'memory limit exceeded', None),
-    ('malloc_bomb', DET, {'mem_limit': 64 << 10}, 'MLE', 'memory limit exceeded', None),
-    ('mmap_bomb', SUP, {}, 'MLE', 'memory limit exceeded', None),
-    ('brk_bomb', SUP, {}, 'MLE', 'memory limit exceeded', None),
-    ('mremap_grow', SUP, {}, 'MLE', 'memory limit exceeded', None),
-    ('bss_30m', SUP, {'mem_limit': 36 << 10}, 'OK', 'ok', None),
-    ('data_30m', SUP, {'mem_limit': 36 << 10}, 'OK', 'ok', None),
-    ('heap_30m', SUP, {'mem_limit': 36 << 10}, 'OK', 'ok', None),
-    ('stack_30m', SUP, {'mem_limit': 36 << 10}, 'OK', 'ok', None),
-    ('bss_30m', SUP, {'mem_limit': 27 << 10}, 'MLE', 'memory limit exceeded', None),
-    ('data_30m', SUP, {'mem_limit': 27 << 10}, 'MLE', 'memory limit exceeded', None),
-    ('heap_30m', SUP, {'mem_limit': 27 << 10}, 'MLE', 'memory limit exceeded', None),
-    ('stack_30m', SUP, {'mem_limit': 27 << 10}, ('MLE', 'RE'),
-     ('memory limit exceeded', 'process exited due to signal 11'), None),
-    ('heap_30m', DET, {'mem_limit': 27 << 10}, 'MLE', 'memory limit exceeded', None),
-    ('infinite_loop', SUP, {'time_limit': 1000}, 'TLE', 'time limit exceeded', None),
-    ('infinite_loop', DET, {'time_limit': 1000}, 'TLE', 'time limit exceeded', None),
-    ('sleep_forever', SUP, {'time_limit': 1000, 'real_time_limit': 1000}, 'TLE',
-     'real time limit exceeded', None),
-    ('sleep_forever', DET, {'real_time_limit': 800}, 'TLE', 'real time limit exceeded', None),
-    ('output_flood', SUP, {'output_limit': 1 << 20}, 'OLE', 'output limit exceeded', None),
-    ('output_flood', DET, {'output_limit': 1 << 20}, 'OLE', 'output limit exceeded', None),
-    ('output_flood_ignoring_xfsz', SUP, {'output_limit': 1 << 20}, 'OLE',
-     'output limit exceeded', None),
-    ('sigabrt', SUP, {}, 'RE', 'process exited due to signal 6', None),
-    ('sigabrt', DET, {}, 'RE', 'program exited due to signal 6', None),
-    ('sigfpe', SUP, {}, 'RE', 'process exited due to signal 8', None),
-    ('sigsegv', SUP, {}, 'RE', 'process exited due to signal 11', None),
-    ('sigsegv', DET, {}, 'RE', 'program exited due to signal 11', None),
-    ('exit42', SUP, {}, 'RE', 'runtime error 42', None),
-    ('exit42', DET, {}, 'RE', 'program exited with code 42', None),
-    ('close_stdio', SUP, {}, 'OK', 'ok', b''),
-    ('stop_self', SUP, {}, 'OK', 'ok', b'continued\n'),
-    ('stop_self', DET, {}, 'OK', 'ok', b'continued\n'),
-]
+CASES = cases(SUP, LOCAL, DET)
 
 
 def executor_for(kind):
@@ -121,8 +44,7 @@ def run_program(programs, name, kind, **limits):
         return renv, f.read()
 
 
-@pytest.mark.parametrize('name, kind, limits, code, text, stdout', CASES,
-                         ids=[f'{c[0]}-{c[1]}-{i}' for i, c in enumerate(CASES)])
+@pytest.mark.parametrize('name, kind, limits, code, text, stdout', CASES, ids=case_ids(CASES))
 def test_hostile_program(programs, name, kind, limits, code, text, stdout):
     renv, out = run_program(programs, name, kind, **limits)
     assert matches(renv['result_code'], code), renv

@@ -15,6 +15,7 @@ import time
 
 import psutil
 import pytest
+from hostile_cases import JAIL, RT, case_ids, cases
 
 from sio._native import helper_path, supervise
 from sio.workers.executors import (
@@ -27,61 +28,10 @@ from sio.workers.util import tempcwd
 
 from conftest import matches
 
-JAIL = helper_path('sio2jail')
+JAIL_BINARY = helper_path('sio2jail')
 PERF_WORKS, PERF_WHY = supervise.perf_probe()
 
-FORBIDDEN = 'intercepted forbidden syscall {}'
-J, RT = 'jail', 'realtime'
-
-# program, executor, limits, code, result string (str or tuple of alternatives), stdout
-CASES = [
-    ('hello', J, {}, 'OK', 'ok', b'5\n'),
-    ('hello', RT, {}, 'OK', 'ok', b'5\n'),
-    ('fork_bomb', J, {}, 'RV', FORBIDDEN.format('clone'), None),
-    ('setsid_orphan', J, {}, 'RV', FORBIDDEN.format('clone'), None),
-    ('vfork_child', J, {}, 'RV', FORBIDDEN.format('vfork'), None),
-    ('clone3_raw', J, {}, 'RV', FORBIDDEN.format('clone3'), None),
-    ('threads', J, {}, 'RV', FORBIDDEN.format('clone3'), None),
-    ('exec_shell', J, {}, 'RV', 'intercepted forbidden syscall execve', b''),
-    ('socket_connect', J, {}, 'RV', FORBIDDEN.format('socket'), None),
-    ('open_passwd', J, {}, 'OK', 'ok', b'ERR\n'),  # the host's file is not there
-    ('open_write_cwd', J, {}, 'OK', 'ok', b'EPERM\n'),
-    ('proc_self_maps', J, {}, 'OK', 'ok', b'NOFILE\n'),
-    ('int80', J, {}, 'RV', FORBIDDEN.format('getpid (i386 ABI)'), None),
-    ('x32_syscall', J, {}, 'RV', FORBIDDEN.format('getpid (x32 ABI)'), None),
-    ('ptrace_traceme', J, {}, 'RV', FORBIDDEN.format('ptrace'), None),
-    ('ptrace_attach', J, {}, 'RV', FORBIDDEN.format('ptrace'), None),
-    ('kill_everyone', J, {}, 'RV', FORBIDDEN.format('kill'), None),
-    ('kill_parent', J, {}, 'RV', FORBIDDEN.format('kill'), None),
-    ('raise_limits', J, {}, 'RV', FORBIDDEN.format('prlimit64'), None),
-    ('prctl_call', J, {}, 'RV', FORBIDDEN.format('prctl'), None),
-    ('personality_call', J, {}, 'RV', FORBIDDEN.format('personality'), None),
-    ('malloc_bomb', J, {}, 'MLE', 'memory limit exceeded', None),
-    ('mmap_bomb', J, {}, 'MLE', 'memory limit exceeded', None),
-    ('brk_bomb', J, {}, 'MLE', 'memory limit exceeded', None),
-    ('mremap_grow', J, {}, 'MLE', 'memory limit exceeded', None),
-    ('bss_30m', J, {'mem_limit': 36 << 10}, 'OK', 'ok', None),
-    ('data_30m', J, {'mem_limit': 36 << 10}, 'OK', 'ok', None),
-    ('heap_30m', J, {'mem_limit': 36 << 10}, 'OK', 'ok', None),
-    ('stack_30m', J, {'mem_limit': 36 << 10}, 'OK', 'ok', None),
-    ('bss_30m', J, {'mem_limit': 27 << 10}, 'MLE', 'memory limit exceeded', None),
-    ('heap_30m', J, {'mem_limit': 27 << 10}, 'MLE', 'memory limit exceeded', None),
-    ('stack_30m', J, {'mem_limit': 27 << 10}, ('MLE', 'RE'),
-     ('memory limit exceeded', 'process exited due to signal 11'), None),
-    ('infinite_loop', J, {'time_limit': 500}, 'TLE', 'time limit exceeded', None),
-    ('infinite_loop', RT, {'time_limit': 500}, 'TLE', 'real time limit exceeded', None),
-    ('sleep_forever', J, {'time_limit': 500, 'real_time_limit': 800}, 'TLE',
-     'real time limit exceeded', None),
-    ('sleep_forever', RT, {'time_limit': 500}, 'TLE', 'real time limit exceeded', None),
-    ('output_flood', J, {'output_limit': 1 << 20}, 'OLE', 'output limit exceeded', None),
-    ('sigabrt', J, {}, 'RE', 'process exited due to signal 6', None),
-    ('sigfpe', J, {}, 'RE', 'process exited due to signal 8', None),
-    ('sigsegv', J, {}, 'RE', 'process exited due to signal 11', None),
-    ('exit42', J, {}, 'RE', 'runtime error 42', None),
-    ('exit42', RT, {}, 'RE', 'runtime error 42', None),
-    ('close_stdio', J, {}, 'OK', 'ok', b''),
-    ('stop_self', J, {}, 'OK', 'ok', b'continued\n'),
-]
+CASES = cases(JAIL, RT)
 
 
 def run_in_jail(programs, name, kind, **options):
@@ -97,8 +47,7 @@ def run_in_jail(programs, name, kind, **options):
 
 
 @pytest.mark.usefixtures('job_dir', 'no_leaks')
-@pytest.mark.parametrize('name, kind, limits, code, text, stdout', CASES,
-                         ids=[f'{c[0]}-{c[1]}-{i}' for i, c in enumerate(CASES)])
+@pytest.mark.parametrize('name, kind, limits, code, text, stdout', CASES, ids=case_ids(CASES))
 def test_hostile_program_in_jail(programs, name, kind, limits, code, text, stdout):
     renv, out = run_in_jail(programs, name, kind, **limits)
     assert matches(renv['result_code'], code), renv
@@ -110,7 +59,7 @@ def test_hostile_program_in_jail(programs, name, kind, limits, code, text, stdou
 
 @pytest.mark.usefixtures('job_dir', 'no_leaks')
 def test_time_limits_in_both_modes(programs):
-    renv, _ = run_in_jail(programs, 'infinite_loop', J, time_limit=700)
+    renv, _ = run_in_jail(programs, 'infinite_loop', JAIL, time_limit=700)
     assert renv['result_code'] == 'TLE'
     assert 700 <= renv['time_used'] <= 700 * 1.05 + 20
     renv, _ = run_in_jail(programs, 'infinite_loop', RT, time_limit=700)
@@ -123,7 +72,7 @@ def test_time_limits_in_both_modes(programs):
 
 @pytest.mark.usefixtures('job_dir', 'no_leaks')
 def test_memory_measured_as_peak_virtual_memory(programs):
-    renv, _ = run_in_jail(programs, 'bss_30m', J, mem_limit=36 << 10)
+    renv, _ = run_in_jail(programs, 'bss_30m', JAIL, mem_limit=36 << 10)
     assert 30 << 10 <= renv['mem_used'] <= 36 << 10
 
 
@@ -147,7 +96,7 @@ def test_socket_cannot_reach_the_hosts_loopback(programs):
 
 @pytest.mark.usefixtures('job_dir', 'no_leaks')
 def test_forked_processes_die_with_the_jail(programs):
-    renv, out = run_in_jail(programs, 'setsid_orphan', J, policy='permissive')
+    renv, out = run_in_jail(programs, 'setsid_orphan', JAIL, policy='permissive')
     assert renv['result_code'] == 'OK'
     # The orphan's pid is one of the jail's; nothing of it may survive.
     deadline = time.monotonic() + 2
@@ -166,11 +115,11 @@ def test_fallback_to_cpu_time_is_reported(programs, monkeypatch, caplog):
     monkeypatch.setattr(jail_module, '_perf_state', None)
     monkeypatch.setattr(supervise, 'perf_probe', lambda: (False, 'no PMU here'))
     with caplog.at_level(logging.WARNING):
-        renv, _ = run_in_jail(programs, 'hello', J)
+        renv, _ = run_in_jail(programs, 'hello', JAIL)
     assert renv['result_code'] == 'OK' and renv['time_measure'] == 'cpu'
     assert 'no PMU here' in caplog.text
     monkeypatch.setenv('SIO2JAIL_REQUIRE_PERF', '1')
-    renv, _ = run_in_jail(programs, 'hello', J)
+    renv, _ = run_in_jail(programs, 'hello', JAIL)
     assert renv['result_code'] == 'SE'
     assert 'SIO2JAIL_REQUIRE_PERF' in renv['result_string']
 
@@ -178,11 +127,11 @@ def test_fallback_to_cpu_time_is_reported(programs, monkeypatch, caplog):
 @pytest.mark.skipif(not PERF_WORKS, reason=f'no hardware instruction counters: {PERF_WHY}')
 @pytest.mark.usefixtures('job_dir')
 def test_instruction_counting(programs):
-    renv, _ = run_in_jail(programs, 'cpu_and_print', J)
+    renv, _ = run_in_jail(programs, 'cpu_and_print', JAIL)
     assert renv['time_measure'] == 'instructions' and renv['result_code'] == 'OK'
-    again, _ = run_in_jail(programs, 'cpu_and_print', J)
+    again, _ = run_in_jail(programs, 'cpu_and_print', JAIL)
     assert abs(again['time_used'] - renv['time_used']) <= 1  # reproducible
-    renv, _ = run_in_jail(programs, 'infinite_loop', J, time_limit=300)
+    renv, _ = run_in_jail(programs, 'infinite_loop', JAIL, time_limit=300)
     assert renv['result_code'] == 'TLE' and 300 <= renv['time_used'] <= 320
 
 
@@ -219,7 +168,7 @@ def test_instruction_arithmetic():
 
 
 def show_config(*args):
-    proc = subprocess.run([JAIL, '--show-config', *args], capture_output=True, text=True)
+    proc = subprocess.run([JAIL_BINARY, '--show-config', *args], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     config = {}
     for line in proc.stdout.splitlines():
@@ -260,12 +209,12 @@ def test_every_stock_option_is_accepted():
                     '--user-namespace', 'no', '--mount-namespace', '1', '-l', '-',
                     '-b', '/box:/:ro,dev', '-b', '/d:/d:rw,dev', 'prog')
     assert c['bind'] == ['/box:/:ro', '/d:/d:rw'] and c['user_namespace'] == '0'
-    proc = subprocess.run([JAIL, '--ptrace', 'off', 'p'], capture_output=True, text=True)
+    proc = subprocess.run([JAIL_BINARY, '--ptrace', 'off', 'p'], capture_output=True, text=True)
     assert proc.returncode == 1 and '--ptrace off is not supported' in proc.stderr
 
 
 def test_version_is_what_tools_check():
-    out = subprocess.run([JAIL, '--version'], capture_output=True, text=True).stdout
+    out = subprocess.run([JAIL_BINARY, '--version'], capture_output=True, text=True).stdout
     assert out.startswith('SIO2jail v1.5.0 ')  # sinol-make's check
 
 
@@ -281,7 +230,7 @@ def test_stock_command_line_with_a_box(programs, tmp_path):
     perf = [] if PERF_WORKS else ['--perf', 'off']
     count = ['--instruction-count-limit', '60000000000'] if PERF_WORKS else []
     proc = subprocess.run(
-        [JAIL, *perf, '-b', f'{box}:/:ro', '--memory-limit', '65536K', *count,
+        [JAIL_BINARY, *perf, '-b', f'{box}:/:ro', '--memory-limit', '65536K', *count,
          '--rtimelimit', '481000ms', '--output-limit', '51200K', '--procfs', 'on',
          '-l', str(tmp_path / 'log'), '--', './exe'],
         input=b'2 3\n', capture_output=True, cwd=work, timeout=60)
@@ -306,25 +255,25 @@ def test_stock_command_line_with_a_box(programs, tmp_path):
      '--net-namespace-fd needs --net-namespace on'),
 ])
 def test_bad_arguments_exit_1(args, fragment):
-    proc = subprocess.run([JAIL, *args], capture_output=True, text=True)
+    proc = subprocess.run([JAIL_BINARY, *args], capture_output=True, text=True)
     assert proc.returncode == 1
     assert fragment in proc.stderr and len(proc.stderr.splitlines()) == 1
 
 
 def test_fatal_errors_exit_2(tmp_path):
-    proc = subprocess.run([JAIL, str(tmp_path / 'missing')], capture_output=True, text=True)
+    proc = subprocess.run([JAIL_BINARY, str(tmp_path / 'missing')], capture_output=True, text=True)
     assert proc.returncode == 2 and 'cannot find the program' in proc.stderr
-    proc = subprocess.run([JAIL, '-b', f'{tmp_path}/nope:/x', '/bin/true'],
+    proc = subprocess.run([JAIL_BINARY, '-b', f'{tmp_path}/nope:/x', '/bin/true'],
                           capture_output=True, text=True)
     assert proc.returncode == 2 and 'bind source' in proc.stderr
 
 
 def test_help_version_check():
-    assert subprocess.run([JAIL, '--help'], capture_output=True, text=True).stdout.startswith(
-        'usage: sio2jail')
-    assert 'sio2jail' in subprocess.run([JAIL, '--version'], capture_output=True,
+    usage = subprocess.run([JAIL_BINARY, '--help'], capture_output=True, text=True).stdout
+    assert usage.startswith('usage: sio2jail')
+    assert 'sio2jail' in subprocess.run([JAIL_BINARY, '--version'], capture_output=True,
                                         text=True).stdout.lower()
-    check = subprocess.run([JAIL, '--check'], capture_output=True, text=True)
+    check = subprocess.run([JAIL_BINARY, '--check'], capture_output=True, text=True)
     assert check.returncode == 0, check.stdout
     for mechanism in ('user namespace', 'mount namespace', 'pid namespace', 'net namespace',
                       'seccomp', 'ptrace', 'perf instructions'):
@@ -336,7 +285,7 @@ def test_help_version_check():
     if not PERF_WORKS:
         assert 'unavailable' in check.stdout and 'fix' not in check.stdout.split(
             'perf instructions')[0]
-        required = subprocess.run([JAIL, '--check'], capture_output=True, text=True,
+        required = subprocess.run([JAIL_BINARY, '--check'], capture_output=True, text=True,
                                   env=dict(os.environ, SIO2JAIL_REQUIRE_PERF='1'))
         assert required.returncode == 2 and 'FAILED' in required.stdout
 
@@ -348,7 +297,7 @@ def test_help_version_check():
 def test_report_formats(programs, tmp_path, fmt, first_line):
     import re
 
-    proc = subprocess.run([JAIL, '--perf', 'off', '-o', fmt, '-f', '1', programs['tiny']],
+    proc = subprocess.run([JAIL_BINARY, '--perf', 'off', '-o', fmt, '-f', '1', programs['tiny']],
                           capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.splitlines()
@@ -358,7 +307,7 @@ def test_report_formats(programs, tmp_path, fmt, first_line):
 
 
 def test_human_report(programs):
-    proc = subprocess.run([JAIL, '--perf', 'off', '-o', 'human', programs['exit42']],
+    proc = subprocess.run([JAIL_BINARY, '--perf', 'off', '-o', 'human', programs['exit42']],
                           capture_output=True, text=True)
     assert 'Verdict: RE (runtime error 42)' in proc.stderr
     assert 'Memory:' in proc.stderr and 'Syscalls:' in proc.stderr
@@ -376,7 +325,7 @@ def test_runs_as_an_unprivileged_user(programs):
         shutil.copy(programs['hello'], prog)
         os.chmod(prog, 0o755)
         proc = subprocess.run(['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups',
-                               JAIL, '--perf', 'off', '-f', '2', '-m', '64m', prog],
+                               JAIL_BINARY, '--perf', 'off', '-f', '2', '-m', '64m', prog],
                               input=b'20 22\n', capture_output=True, timeout=30)
     finally:
         shutil.rmtree(shared)
@@ -387,13 +336,13 @@ def test_runs_as_an_unprivileged_user(programs):
 
 def test_stock_binary_can_be_swapped_in(programs, tmp_path, monkeypatch, job_dir):
     other = tmp_path / 'other-sio2jail'
-    shutil.copy(JAIL, other)
+    shutil.copy(JAIL_BINARY, other)
     calls = tmp_path / 'calls'
     wrapper = tmp_path / 'wrapper'
     wrapper.write_text(f'#!/bin/sh\necho "$@" >> {calls}\nexec {other} "$@"\n')
     os.chmod(wrapper, 0o755)
     monkeypatch.setenv('SIO2JAIL_PATH', str(wrapper))
-    renv, out = run_in_jail(programs, 'hello', J)
+    renv, out = run_in_jail(programs, 'hello', JAIL)
     assert renv['result_code'] == 'OK' and out == b'5\n'
     assert '-o oiaug' in calls.read_text()
 
@@ -408,7 +357,7 @@ def test_stock_jail_runs_under_ids_of_its_own(programs, monkeypatch, job_dir):
     try:
         os.chmod(place, 0o755)
         jail = place / 'jail-binary'
-        shutil.copy(JAIL, jail)
+        shutil.copy(JAIL_BINARY, jail)
         calls = place / 'calls'
         calls.touch()
         os.chmod(calls, 0o666)
@@ -424,7 +373,7 @@ exec {jail} "$@"
 """)
         os.chmod(stock, 0o755)
         monkeypatch.setenv('SIO2JAIL_PATH', str(stock))
-        renv, out = run_in_jail(programs, 'hello', J)
+        renv, out = run_in_jail(programs, 'hello', JAIL)
         assert renv['result_code'] == 'OK' and out == b'5\n', renv
         uid = int(calls.read_text().split()[0].split('=')[1])
         # The package's own jails (checkers, generators, the JVM) need the
@@ -467,7 +416,7 @@ def test_concurrent_jails(programs):
         try:
             for _ in range(10):
                 with TemporaryCwd():
-                    renv, out = run_in_jail(programs, 'hello', J)
+                    renv, out = run_in_jail(programs, 'hello', JAIL)
                     if renv['result_code'] != 'OK' or out != b'5\n':
                         errors.append(renv)
         except Exception as exc:
@@ -489,7 +438,7 @@ def test_net_namespace_fd_must_be_another_network_namespace(programs, tmp_path):
     try:
         for fd, fragment in ((own, "not a network namespace other than the jail's own"),
                              (not_ns, 'not a namespace')):
-            proc = subprocess.run([JAIL, '--perf', 'off', '--net-namespace-fd', str(fd),
+            proc = subprocess.run([JAIL_BINARY, '--perf', 'off', '--net-namespace-fd', str(fd),
                                    programs['tiny']], pass_fds=[fd], capture_output=True,
                                   text=True)
             assert proc.returncode == 1 and fragment in proc.stderr, proc.stderr
