@@ -12,7 +12,8 @@ batches. Each executor is compared through its ratio to the
 ``subprocess.run`` of its own process; the jail through its fixed overhead
 (ms over ``subprocess.run``).
 
-    .venv/bin/python benchmarks/before_after.py [--before REV] [--batches N] [--rounds K]
+    .venv/bin/python benchmarks/before_after.py [--before REV] [--batches N]
+        [--rounds K] [--max-loss PCT]
 
 The default revision is the last one before the containment work (issue 8):
 the executors' benchmark as it was before they ran programs under ids of
@@ -35,7 +36,8 @@ from common import HERE, ROOT, build, table, workdir  # noqa: E402
 
 #: The last commit before the containment work.
 BEFORE_CONTAINMENT = 'ad57163'
-#: "No executor may lose more than 10% of its benchmark."
+#: "No executor may lose more than 10% of its benchmark" (the containment
+#: issue; the run-description refactoring allowed 5%: ``--max-loss 5``).
 MAX_LOSS = 1.10
 EXECUTORS = ('DetailedUnprotectedExecutor', 'SupervisedExecutor')
 JAIL = 'Sio2JailExecutor'
@@ -65,6 +67,23 @@ def check_out(revision: str) -> str:
             raise SystemExit(f'{revision} built no helpers, see {log}')
         shutil.copytree(built[0], native_bin)
     return tree
+
+
+def refresh_helpers(tree: str) -> None:
+    """Write the tree's helper executables anew (same bytes, replaced
+    atomically). How a file came into the page cache changes how fast it
+    is exec'd: the jail binary as the linker wrote it ran 60-130 us
+    (5-6% of the jail's fixed overhead) slower than a copy of it, which
+    is what the other side runs (``check_out`` copies its helpers), and
+    that was taken for a regression of the code."""
+    native_bin = os.path.join(tree, 'sio', '_native', 'bin')
+    for name in os.listdir(native_bin):
+        path = os.path.join(native_bin, name)
+        if not os.path.isfile(path) or os.path.islink(path):
+            continue
+        fresh = path + '.fresh'
+        shutil.copy2(path, fresh)
+        os.replace(fresh, path)
 
 
 def remove(tree: str) -> None:
@@ -102,7 +121,7 @@ def measure(trees: dict[str, str], tiny: str, batches: int, rounds: int) -> dict
     return times
 
 
-def report(times: dict, before: str, now: str) -> str:
+def report(times: dict, before: str, now: str, max_loss: float = MAX_LOSS) -> str:
     med = {side: {name: statistics.median(values) for name, values in variants.items()}
            for side, variants in times.items()}
     rows = []
@@ -118,12 +137,12 @@ def report(times: dict, before: str, now: str) -> str:
         new = med[now][name] / med[now]['subprocess.run']
         change = new / old
         rows.append([name, f'{old:.2f}x', f'{new:.2f}x', f'{(change - 1) * 100:+.1f}%',
-                     'ok' if change <= MAX_LOSS else 'MISSED'])
+                     'ok' if change <= max_loss else 'MISSED'])
     old = (med[before][JAIL] - med[before]['subprocess.run']) * 1e3
     new = (med[now][JAIL] - med[now]['subprocess.run']) * 1e3
     rows.append([f'{JAIL} (fixed overhead)', f'{old:+.2f} ms', f'{new:+.2f} ms',
-                 f'{(new / old - 1) * 100:+.1f}%', 'ok' if new <= old * MAX_LOSS else 'MISSED'])
-    out.append(table(['executor', 'before', 'now', 'change', f'<= +{MAX_LOSS - 1:.0%}'], rows))
+                 f'{(new / old - 1) * 100:+.1f}%', 'ok' if new <= old * max_loss else 'MISSED'])
+    out.append(table(['executor', 'before', 'now', 'change', f'<= +{max_loss - 1:.0%}'], rows))
     return '\n'.join(out)
 
 
@@ -134,15 +153,19 @@ def main() -> None:
                         help='the earlier revision (default: %(default)s, before containment)')
     parser.add_argument('--batches', type=int, default=30)
     parser.add_argument('--rounds', type=int, default=20, help='rounds per batch')
+    parser.add_argument('--max-loss', type=float, default=(MAX_LOSS - 1) * 100,
+                        help='the most an executor may lose, in %% (default: %(default).0f)')
     args = parser.parse_args()
     tiny = build('tiny', workdir())
     tree = check_out(args.before)
+    refresh_helpers(tree)
+    refresh_helpers(ROOT)
     try:
         before = f'before ({args.before})'
         times = measure({before: tree, 'now': ROOT}, tiny, args.batches, args.rounds)
     finally:
         remove(tree)
-    print(report(times, before, 'now'))
+    print(report(times, before, 'now', 1 + args.max_loss / 100))
 
 
 if __name__ == '__main__':
