@@ -19,7 +19,7 @@ import re
 from sio.workers import Failure, ft, jobfiles
 from sio.workers import limits as run_limits
 from sio.workers.environ import require
-from sio.workers.executors import DetailedUnprotectedExecutor
+from sio.workers.executors import task_program_executor
 from sio.workers.jobdir import tempcwd
 
 DEFAULT_INGEN_TIME_LIMIT = run_limits.DEFAULTS['ingen'].time_limit_ms
@@ -27,16 +27,6 @@ DEFAULT_INGEN_MEM_LIMIT = run_limits.DEFAULTS['ingen'].mem_limit_kib
 DEFAULT_INGEN_OUTPUT_LIMIT = run_limits.DEFAULTS['ingen'].output_limit_bytes
 
 GENERATOR = 'ingen'
-
-
-def _executor(environ: dict):
-    if environ.get('use_sandboxes', False):
-        # Upstream runs it under PRoot in null-sandbox; the jail isolates
-        # it for real (and under ids of its own).
-        from sio.workers.executors import isolated_program_executor
-
-        return isolated_program_executor()
-    return DetailedUnprotectedExecutor()
 
 
 def _collect(environ: dict, pattern: re.Pattern, upload_dir: str) -> dict:
@@ -62,7 +52,7 @@ def run(environ: dict) -> dict:
     # What it prints is cut to the output limit (the files it writes are
     # what the limit does not bound).
     output_limit = limits.output_limit_bytes
-    executor = _executor(environ)
+    executor = task_program_executor(bool(environ.get('use_sandboxes', False)))
     with executor:
         renv = executor(
             [tempcwd(GENERATOR)], capture_output=True, forward_stderr=True,

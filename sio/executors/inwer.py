@@ -16,23 +16,13 @@ import os
 
 from sio.workers import ft, jobfiles
 from sio.workers import limits as run_limits
-from sio.workers.executors import DetailedUnprotectedExecutor
+from sio.workers.executors import task_program_executor
 from sio.workers.jobdir import tempcwd
 
 DEFAULT_INWER_TIME_LIMIT = run_limits.DEFAULTS['inwer'].time_limit_ms
 DEFAULT_INWER_REAL_TIME_LIMIT = run_limits.DEFAULTS['inwer'].real_time_limit_ms
 DEFAULT_INWER_MEM_LIMIT = run_limits.DEFAULTS['inwer'].mem_limit_kib
 DEFAULT_INWER_OUTPUT_LIMIT = run_limits.DEFAULTS['inwer'].output_limit_bytes
-
-
-def _executor(environ: dict):
-    if environ.get('use_sandboxes', False):
-        # Upstream runs it under PRoot in null-sandbox; the jail isolates
-        # it for real (and under ids of its own).
-        from sio.workers.executors import isolated_program_executor
-
-        return isolated_program_executor()
-    return DetailedUnprotectedExecutor()
 
 
 def run(environ: dict) -> dict:
@@ -43,7 +33,7 @@ def run(environ: dict) -> dict:
         environ['in_file'].split('@')[0]))
     limits = run_limits.read(environ, 'inwer')
     output_limit = limits.output_limit_bytes
-    executor = _executor(environ)
+    executor = task_program_executor(bool(environ.get('use_sandboxes', False)))
     with executor, open(tempcwd('in'), 'rb') as stdin:
         renv = executor(
             [tempcwd('inwer'), name], stdin=stdin, capture_output=True,

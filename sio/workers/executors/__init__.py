@@ -24,6 +24,7 @@ from sio.workers.executors.sio2jail import (
     Sio2JailExecutor,
     isolated_checker_executor,
     isolated_program_executor,
+    task_program_executor,
 )
 from sio.workers.executors.supervised import SupervisedExecutor, _SIOSupervisedExecutor
 from sio.workers.executors.unprotected import (
@@ -49,5 +50,6 @@ __all__ = [
     'PythonJail',
     'isolated_checker_executor',
     'isolated_program_executor',
+    'task_program_executor',
     'noquote',
 ]

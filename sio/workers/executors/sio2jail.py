@@ -350,6 +350,19 @@ def isolated_program_executor() -> Sio2JailExecutor:
     return _IsolatedJail(writable=True)
 
 
+def task_program_executor(use_sandboxes: bool) -> BaseExecutor:
+    """How a task's own programs (the ingen job's generator, the inwer
+    job's verifier) run: in the jail as :func:`isolated_program_executor`
+    makes it when the job asks for sandboxes (upstream used PRoot in
+    null-sandbox; the jail isolates for real, under ids of its own),
+    measured unprotected otherwise."""
+    if use_sandboxes:
+        return isolated_program_executor()
+    from sio.workers.executors.unprotected import DetailedUnprotectedExecutor
+
+    return DetailedUnprotectedExecutor()
+
+
 class _IsolatedJail(Sio2JailExecutor):
     SYSTEM_DIRS = ('/usr', '/lib', '/lib64', '/lib32', '/bin', '/sbin', '/etc/ld.so.cache',
                    '/etc/alternatives')
