@@ -8,9 +8,11 @@ import subprocess
 import sys
 import tarfile
 import threading
+import time
 
 import pytest
 
+from sio._native import supervise
 from sio.workers.executors import PRootExecutor, SandboxExecutor
 from sio.workers.sandbox import SandboxError, extract_archive, get_sandbox
 from sio.workers.util import tempcwd
@@ -95,6 +97,25 @@ def test_exec_sandbox_tools_work(basedir, programs, job_dir):
     with open(tempcwd('result')) as f:
         lines = f.read().splitlines()
     assert lines[0].startswith('RV ') and lines[1] == 'intercepted forbidden syscall clone'
+
+
+def test_command_line_supervisor_has_the_executors_wall_clock_rule(programs):
+    """exec-sandbox's supervisor without HARD_LIMIT and SupervisedExecutor
+    without a real-time limit both stop a sleeper after 64 x the CPU
+    limit + 1 s: one rule, in the native core."""
+    assert supervise.default_real_time_limit_ms(10) == 1640
+    assert supervise.default_real_time_limit_ms(0) == 0  # no CPU limit: none
+    assert supervise.default_real_time_limit_ms(2**64 - 1) == 2**64 - 1  # saturates
+    shutil.copy(programs['sleep_forever'], tempcwd('exe'))
+    with get_sandbox('exec-sandbox') as sandbox:
+        supervisor = os.path.join(sandbox.path, 'bin', 'supervisor')
+        start = time.monotonic()
+        subprocess.run(f'{supervisor} -f 3 ./exe 3> result', shell=True, cwd=tempcwd(),
+                       env=dict(os.environ, TIME_LIMIT='10'), check=True)
+        elapsed_ms = (time.monotonic() - start) * 1000
+    with open(tempcwd('result')) as f:
+        assert f.read().splitlines()[1] == 'real time limit exceeded'
+    assert 1640 - 20 <= elapsed_ms <= 1640 + 400
 
 
 def test_download_from_filetracker(basedir, filetracker_url, tmp_path, monkeypatch):

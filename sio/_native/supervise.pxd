@@ -91,6 +91,7 @@ cdef extern from "core/supervisor.h" nogil:
         uint64_t memcg_peak_kib
 
     uint64_t sio_as_margin_kib(uint64_t mem_limit_kib)
+    uint64_t sio_default_real_time_ms(uint64_t time_limit_ms)
     int sio_supervise(const sio_spec *spec, sio_result *res)
     enum:
         SIO_QUOTA_SIGPENDING

@@ -61,6 +61,12 @@ _FILES_MODES = {
 def as_margin_kib(uint64_t mem_limit_kib):
     return sio_as_margin_kib(mem_limit_kib)
 
+def default_real_time_limit_ms(uint64_t time_limit_ms):
+    """The wall-clock limit (ms) of a run given a CPU-time limit alone: 64
+    times it and a second; 0 (none) for none. The one rule, in C, that the
+    checking executors and the command-line supervisor apply."""
+    return sio_default_real_time_ms(time_limit_ms)
+
 #: mmap/mremap calls at least this long (bytes) stop for memory accounting.
 TRACED_MAP_MIN = SIO_TRACED_MAP_MIN
 

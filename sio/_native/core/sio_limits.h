@@ -36,6 +36,21 @@ static inline uint64_t sio_as_margin_kib(uint64_t mem_limit_kib)
     return 1024;
 }
 
+/* The wall-clock limit of a run given a CPU-time limit alone: 64 times
+ * the CPU time and a second (the checking executors' default and
+ * exec-sandbox's supervisor's HARD_LIMIT); none (0) without a CPU limit.
+ * Saturates instead of wrapping. */
+#define SIO_REAL_TIME_FACTOR 64
+#define SIO_REAL_TIME_SLACK_MS 1000
+static inline uint64_t sio_default_real_time_ms(uint64_t time_limit_ms)
+{
+    if (!time_limit_ms)
+        return 0;
+    if (time_limit_ms > (UINT64_MAX - SIO_REAL_TIME_SLACK_MS) / SIO_REAL_TIME_FACTOR)
+        return UINT64_MAX;
+    return SIO_REAL_TIME_FACTOR * time_limit_ms + SIO_REAL_TIME_SLACK_MS;
+}
+
 /* Smallest mmap/mremap length the memory rules trace (bytes). */
 #define SIO_TRACED_MAP_MIN (64 * 1024)
 

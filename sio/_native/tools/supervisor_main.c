@@ -76,7 +76,7 @@ int main(int argc, char **argv)
     uint64_t mem, time, hard, out;
     if (env_limit("MEM_LIMIT", 64 * 1024, &mem) < 0 ||
         env_limit("TIME_LIMIT", 30000, &time) < 0 ||
-        env_limit("HARD_LIMIT", 64 * time + 1000, &hard) < 0 ||
+        env_limit("HARD_LIMIT", sio_default_real_time_ms(time), &hard) < 0 ||
         env_limit("OUT_LIMIT", 50 * 1024 * 1024, &out) < 0)
         return 1;
     char err[256], cwd[PATH_MAX];

@@ -1,6 +1,7 @@
 """SupervisedExecutor: statically linked contest solutions under ptrace
 and a seccomp policy, in-process on the native supervisor."""
 
+from sio._native import supervise
 from sio.workers.executors import native
 from sio.workers.executors.base import BaseExecutor, Invocation, Limits
 from sio.workers.executors.results import system_error, to_renv
@@ -16,13 +17,15 @@ STATIC_OPEN_FILES = 64
 
 def checking_defaults(limits: Limits) -> Limits:
     """Defaults of the checking executors: 64 MiB, 30 s, 50 MiB of output,
-    real time 64 x time + 1 s (an explicit 0 means none)."""
+    real time 64 x time + 1 s (the native core's rule,
+    :func:`~sio._native.supervise.default_real_time_limit_ms`); an
+    explicit 0 means none."""
     mem = DEFAULT_MEM_LIMIT_KIB if limits.mem_limit_kib is None else limits.mem_limit_kib
     time = DEFAULT_TIME_LIMIT_MS if limits.time_limit_ms is None else limits.time_limit_ms
     out = DEFAULT_OUTPUT_LIMIT if limits.output_limit_bytes is None else limits.output_limit_bytes
     real = limits.real_time_limit_ms
     if real is None:
-        real = 64 * time + 1000 if time else 0
+        real = supervise.default_real_time_limit_ms(time)
     return Limits(mem_limit_kib=mem, time_limit_ms=time, real_time_limit_ms=real,
                   output_limit_bytes=out)
 
