@@ -77,6 +77,8 @@ def refresh_helpers(tree: str) -> None:
     is what the other side runs (``check_out`` copies its helpers), and
     that was taken for a regression of the code."""
     native_bin = os.path.join(tree, 'sio', '_native', 'bin')
+    if not os.path.isdir(native_bin):
+        return  # helpers not built in place: the package's own are used
     for name in os.listdir(native_bin):
         path = os.path.join(native_bin, name)
         if not os.path.isfile(path) or os.path.islink(path):
