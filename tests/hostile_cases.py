@@ -9,6 +9,8 @@ each group of executors, what it must get: ``(code, result string)`` or
 any of its alternatives, and a stdout of None is not checked.
 """
 
+from conftest import matches
+
 #: The executors: the in-process supervisor (static policy; with
 #: ``allow_local_open``), DetailedUnprotectedExecutor, the bundled jail and
 #: its real-time variant.
@@ -118,6 +120,14 @@ def cases(*executors: str) -> list[tuple]:
             out.extend((program, executor, limits, code, text, stdout)
                        for executor in group if executor in executors)
     return out
+
+
+def check(renv: dict, out: bytes, code, text, stdout) -> None:
+    """Assert that a run got a row's verdict (and its stdout, when given)."""
+    assert matches(renv['result_code'], code), renv
+    assert matches(renv['result_string'], text), renv
+    if stdout is not None:
+        assert out == stdout
 
 
 def case_ids(table: list[tuple]) -> list[str]:

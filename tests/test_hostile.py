@@ -13,13 +13,11 @@ import time
 
 import psutil
 import pytest
-from hostile_cases import DET, LOCAL, SUP, case_ids, cases
+from hostile_cases import DET, LOCAL, SUP, case_ids, cases, check
 
 from sio._native import supervise
 from sio.workers.executors import DetailedUnprotectedExecutor, SupervisedExecutor
 from sio.workers.util import TemporaryCwd, tempcwd
-
-from conftest import matches
 
 pytestmark = pytest.mark.usefixtures('job_dir', 'no_leaks')
 
@@ -47,10 +45,7 @@ def run_program(programs, name, kind, **limits):
 @pytest.mark.parametrize('name, kind, limits, code, text, stdout', CASES, ids=case_ids(CASES))
 def test_hostile_program(programs, name, kind, limits, code, text, stdout):
     renv, out = run_program(programs, name, kind, **limits)
-    assert matches(renv['result_code'], code), renv
-    assert matches(renv['result_string'], text), renv
-    if stdout is not None:
-        assert out == stdout
+    check(renv, out, code, text, stdout)
     for key in ('time_used', 'mem_used', 'num_syscalls', 'return_code', 'real_time_used'):
         assert isinstance(renv[key], int) and renv[key] >= 0, (key, renv)
     if renv['result_code'] == 'RE' and renv['result_string'].startswith('process exited'):

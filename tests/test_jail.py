@@ -15,7 +15,7 @@ import time
 
 import psutil
 import pytest
-from hostile_cases import JAIL, RT, case_ids, cases
+from hostile_cases import JAIL, RT, case_ids, cases, check
 
 from sio._native import helper_path, supervise
 from sio.workers.executors import (
@@ -25,8 +25,6 @@ from sio.workers.executors import (
 )
 from sio.workers.executors import sio2jail as jail_module
 from sio.workers.util import tempcwd
-
-from conftest import matches
 
 JAIL_BINARY = helper_path('sio2jail')
 PERF_WORKS, PERF_WHY = supervise.perf_probe()
@@ -50,10 +48,7 @@ def run_in_jail(programs, name, kind, **options):
 @pytest.mark.parametrize('name, kind, limits, code, text, stdout', CASES, ids=case_ids(CASES))
 def test_hostile_program_in_jail(programs, name, kind, limits, code, text, stdout):
     renv, out = run_in_jail(programs, name, kind, **limits)
-    assert matches(renv['result_code'], code), renv
-    assert matches(renv['result_string'], text), renv
-    if stdout is not None:
-        assert out == stdout
+    check(renv, out, code, text, stdout)
     assert renv['time_measure'] in ('instructions', 'cpu', 'real')
 
 
