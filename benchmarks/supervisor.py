@@ -30,9 +30,32 @@ TARGETS = {
 }
 
 
+def native_call_of(executor, tiny: str, devnull) -> tuple:
+    """The arguments ``executor`` gives :func:`supervise.run` for the tiny
+    program (taken from one real call), so that the native call can be
+    timed alone, exactly as the executor makes it."""
+    calls = []
+    real = supervise.run
+
+    def recording(*args, **kwargs):
+        calls.append((args, kwargs))
+        return real(*args, **kwargs)
+
+    supervise.run = recording
+    try:
+        executor([tiny], stdout=devnull)
+    finally:
+        supervise.run = real
+    (args, kwargs), = calls
+    return args, kwargs
+
+
 def fixed_overhead(tiny: str, rounds: int):
     devnull = open(os.devnull, 'wb')
     detailed, supervised = DetailedUnprotectedExecutor(), SupervisedExecutor()
+    # The executors' native calls alone: what is left of a row is its Python.
+    det_args, det_kwargs = native_call_of(detailed, tiny, devnull)
+    sup_args, sup_kwargs = native_call_of(supervised, tiny, devnull)
     # What the original sioworkers did for every run.
     old_shell = (f"ulimit -v {64 * 1024} && ulimit -t 31 && ulimit -f {100 * 1024} && "
                  f"bash -c 'time {tiny}' 2> /dev/null")
@@ -40,6 +63,8 @@ def fixed_overhead(tiny: str, rounds: int):
         'subprocess.run': lambda: subprocess.run([tiny], stdout=devnull),
         'DetailedUnprotectedExecutor': lambda: detailed([tiny], stdout=devnull),
         'SupervisedExecutor': lambda: supervised([tiny], stdout=devnull),
+        '  its native call alone (Detailed)': lambda: supervise.run(*det_args, **det_kwargs),
+        '  its native call alone (Supervised)': lambda: supervise.run(*sup_args, **sup_kwargs),
         'old shell path (ulimit + bash time)':
             lambda: subprocess.run(['/bin/sh', '-c', old_shell], stdout=devnull),
     }
