@@ -303,10 +303,10 @@ cdef size_t _fill_fds(int *out, object fds, str name) except? 0:
 cdef bint _read_confinement(object c, sio_confinement *conf,
                             sio_spec *spec) except -1:
     """Copy a Confinement (see :func:`run`) into conf and spec's confining
-    fields, by the same names; whether the run is confined at all."""
+    fields (spec zeroed by the caller), by the same names; whether the run
+    is confined at all."""
     memset(conf, 0, sizeof(conf[0]))
     conf.ids.slot = -1
-    spec.max_open_files = spec.max_processes = spec.confine_quotas = 0
     if c is None:
         return False
     cdef Ids ids = c.ids
