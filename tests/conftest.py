@@ -52,6 +52,19 @@ def pytest_unconfigure(config):
     shutil.rmtree(MACHINE_STATE, ignore_errors=True)
 
 
+@pytest.fixture(autouse=True, scope='session')
+def _nothing_written_where_the_tests_start():
+    """A test that writes a job's files without a job directory
+    (``job_dir``, :class:`TemporaryCwd`) writes them where pytest was
+    started, the repository: a binary once got committed that way."""
+    where = os.getcwd()
+    before = set(os.listdir(where))
+    yield
+    left = sorted(name for name in set(os.listdir(where)) - before
+                  if not name.startswith('.') and name != '__pycache__')
+    assert not left, f'tests left files in {where}: {left}'
+
+
 @pytest.fixture(autouse=True)
 def _fresh_registry():
     registry._cache.clear()

@@ -99,7 +99,7 @@ def test_exec_sandbox_tools_work(basedir, programs, job_dir):
     assert lines[0].startswith('RV ') and lines[1] == 'intercepted forbidden syscall clone'
 
 
-def test_command_line_supervisor_has_the_executors_wall_clock_rule(programs):
+def test_command_line_supervisor_has_the_executors_wall_clock_rule(programs, job_dir):
     """exec-sandbox's supervisor without HARD_LIMIT and SupervisedExecutor
     without a real-time limit both stop a sleeper after 64 x the CPU
     limit + 1 s: one rule, in the native core."""
