@@ -80,6 +80,9 @@ TABLE = [
     ('mmap_bomb', {}, {STATIC: MLE}),
     ('brk_bomb', {}, {STATIC: MLE}),
     ('mremap_grow', {}, {STATIC: MLE}),
+    # Grown without a stop (break, small mappings), then one traced leap.
+    ('creep_then_leap', {}, {STATIC: MLE}),
+    ('creep_then_leap', {'mem_limit': 64 * MIB}, {DET: MLE}),
     # 30 MiB in each kind of memory: fits 36 MiB, not 27.
     ('bss_30m', {'mem_limit': 36 * MIB}, {STATIC: OK}),
     ('data_30m', {'mem_limit': 36 * MIB}, {STATIC: OK}),

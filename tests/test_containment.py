@@ -435,7 +435,7 @@ def test_impossible_syscall_is_named_plainly(programs):
 
 def test_traced_syscalls_cost_the_worker_at_most_the_time_limit(programs):
     before = time.thread_time()
-    renv, _ = run(programs, 'sup', 'brk_storm', time_limit=1000)
+    renv, _ = run(programs, 'sup', 'map_storm', time_limit=1000)
     spent = time.thread_time() - before
     assert (renv['result_code'], renv['result_string']) == \
         ('TLE', 'time limit exceeded'), renv

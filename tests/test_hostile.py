@@ -90,8 +90,9 @@ def test_memory_is_measured(programs):
 
 def test_supervised_counts_inspected_syscalls(programs):
     renv, _ = run_program(programs, 'hello', SUP)
-    # At least the fstat of stdin/stdout (newfstatat) and a brk stop.
-    assert renv['num_syscalls'] >= 3
+    # At least the fstat of stdout (newfstatat, a file rule's stop); the
+    # break moves without a stop.
+    assert renv['num_syscalls'] >= 1
     det, _ = run_program(programs, 'hello', DET)
     assert det['num_syscalls'] == 0
 

@@ -353,8 +353,10 @@ def run(path, argv, env, *, cwd=None, int stdin=-1, int stdout=-1,
     memory peaks, ``policy`` and ``follow_forks``); ``policy`` is a seccomp
     policy name (``'static'``, ``'permissive'``); ``files`` (``'forbid'`` or
     ``'local-readonly'``) makes path syscalls stop for a decision, inside
-    ``local_root`` for the latter; ``trace_memory`` makes brk and big
-    mmap/mremap stop for memory accounting.
+    ``local_root`` for the latter; ``trace_memory`` makes big or placed
+    mmap/mremap stop for memory accounting (the break, small mappings and
+    the stack grow without a stop, under the address-space limit; the
+    size is read at every stop).
 
     ``confinement`` is the run's
     :class:`sio.workers.executors.native.Confinement` (any object with its

@@ -122,43 +122,6 @@ int sio_proc_statm_size_kib(int statm_fd, uint64_t *size_kib)
     return 0;
 }
 
-int sio_proc_start_brk(int proc_dirfd, pid_t pid, uint64_t *start_brk)
-{
-    char buf[2048];
-    int fd = sio_proc_open(proc_dirfd, pid, "stat");
-    if (fd < 0)
-        return -1;
-    ssize_t got = read_small(fd, buf, sizeof buf);
-    close(fd);
-    if (got <= 0)
-        return -1;
-    /* The command name (field 2) may hold spaces and parentheses; fields
-     * after it start past the last ')'. */
-    char *p = strrchr(buf, ')');
-    if (!p)
-        return -1;
-    p++;
-    /* We are now before field 3; skip to field 48. */
-    for (int field = 3; field <= 48; field++) {
-        while (*p == ' ')
-            p++;
-        if (!*p)
-            return -1;
-        if (field == 48) {
-            char *end;
-            errno = 0;
-            unsigned long long v = strtoull(p, &end, 10);
-            if (errno || end == p)
-                return -1;
-            *start_brk = v;
-            return 0;
-        }
-        while (*p && *p != ' ')
-            p++;
-    }
-    return -1;
-}
-
 int sio_proc_fd_flags(int proc_dirfd, pid_t pid, int fd, int *flags)
 {
     char name[32], buf[512];

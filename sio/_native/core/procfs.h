@@ -24,9 +24,6 @@ int sio_proc_page_tables_kib(int proc_dirfd, pid_t pid, uint64_t *kib);
 /* Current virtual size in KiB from an open /proc/PID/statm. */
 int sio_proc_statm_size_kib(int statm_fd, uint64_t *size_kib);
 
-/* start_brk of a process (field 48 of /proc/PID/stat). */
-int sio_proc_start_brk(int proc_dirfd, pid_t pid, uint64_t *start_brk);
-
 /* Open-file flags of descriptor fd of a process (the "flags:" line of
  * /proc/PID/fdinfo/FD). */
 int sio_proc_fd_flags(int proc_dirfd, pid_t pid, int fd, int *flags);

@@ -185,9 +185,9 @@ static uint64_t page_align(uint64_t bytes)
 /* What a MAP_FIXED mapping adds: its length less what it replaces. Only
  * read from /proc when the whole length would not fit. */
 static uint64_t fixed_map_growth(pid_t pid, const struct sio_memory_limits *lim,
-                                 uint64_t addr, uint64_t len, uint64_t estimate_kib)
+                                 uint64_t addr, uint64_t len, uint64_t size_kib)
 {
-    if (estimate_kib + len / 1024 <= lim->mem_limit_kib)
+    if (size_kib + len / 1024 <= lim->mem_limit_kib)
         return len;
     uint64_t mapped;
     if (addr + len < addr ||
@@ -238,15 +238,6 @@ void sio_rule_memory(pid_t pid, const struct sio_syscall *sc,
         if ((int)a[3] & MREMAP_FIXED)
             tables_kib = sio_table_bound_kib(a[4], page_align(a[2]));
         break;
-    case SYS_brk:
-        if (!st->brk_known &&
-            sio_proc_start_brk(lim->proc_dirfd, pid, &st->brk) == 0)
-            st->brk_known = 1;
-        if (st->brk_known && a[0] > st->brk)
-            growth = a[0] - st->brk;
-        if (a[0])
-            st->brk = a[0], st->brk_known = 1;
-        break;
     default:
         break;
     }
@@ -255,32 +246,30 @@ void sio_rule_memory(pid_t pid, const struct sio_syscall *sc,
         allow(d);
         return;
     }
-    /* Read the real sizes only when the bounds say the limit is near:
-     * most allocations are decided without touching /proc. */
-    if (!st->estimate_known || st->estimate_kib + st->tables_kib + tables_kib +
-                                       page_align(growth) / 1024 > lim->mem_limit_kib) {
-        uint64_t current_kib = 0;
-        if (st->statm_fd < 0)
-            st->statm_fd = sio_proc_open(lim->proc_dirfd, pid, "statm");
-        if (st->statm_fd >= 0 &&
-            sio_proc_statm_size_kib(st->statm_fd, &current_kib) == 0) {
-            st->estimate_kib = current_kib;
-            st->estimate_known = 1;
-            if (current_kib > *peak_vm_kib)
-                *peak_vm_kib = current_kib;
-        }
-        /* Page tables count once the program has placed mappings itself
-         * (what it has now, however it got them: munmap may have freed
-         * some). */
-        uint64_t held_kib;
-        if ((st->tables_kib || tables_kib) &&
-            sio_proc_page_tables_kib(lim->proc_dirfd, pid, &held_kib) == 0)
-            st->tables_kib = held_kib;
+    /* The size now: what the program grew without a stop since the last
+     * one (the break, small mappings, its stack) counts. A pread of statm,
+     * kept open. */
+    if (st->statm_fd < 0)
+        st->statm_fd = sio_proc_open(lim->proc_dirfd, pid, "statm");
+    uint64_t current_kib;
+    if (st->statm_fd >= 0 && sio_proc_statm_size_kib(st->statm_fd, &current_kib) == 0) {
+        st->size_kib = current_kib;
+        if (current_kib > *peak_vm_kib)
+            *peak_vm_kib = current_kib;
     }
+    /* Page tables count once the program has placed mappings itself: what
+     * it holds now (munmap may have freed some), read only when the bound
+     * says the limit is near (a read of /proc/PID/status). */
+    uint64_t held_kib;
+    if ((st->tables_kib || tables_kib) &&
+        st->size_kib + st->tables_kib + tables_kib + page_align(growth) / 1024 >
+            lim->mem_limit_kib &&
+        sio_proc_page_tables_kib(lim->proc_dirfd, pid, &held_kib) == 0)
+        st->tables_kib = held_kib;
     if (fixed)
-        growth = fixed_map_growth(pid, lim, a[0], growth, st->estimate_kib);
+        growth = fixed_map_growth(pid, lim, a[0], growth, st->size_kib);
     const uint64_t growth_kib = page_align(growth) / 1024;
-    uint64_t after_kib = st->estimate_kib + growth_kib;
+    uint64_t after_kib = st->size_kib + growth_kib;
     if (st->tables_kib + tables_kib &&
         after_kib + st->tables_kib + tables_kib > lim->mem_limit_kib) {
         /* Its pages fit, the tables the kernel would hold for them do not. */
@@ -302,7 +291,7 @@ void sio_rule_memory(pid_t pid, const struct sio_syscall *sc,
         kill_for(d, SIO_KILL_MEMORY);
         return;
     }
-    st->estimate_kib = after_kib;
+    st->size_kib = after_kib;
     allow(d);
 }
 

@@ -29,12 +29,8 @@ struct sio_syscall {
 /* What the memory rule keeps per process. */
 struct sio_memory_state {
     int statm_fd;          /* /proc/PID/statm, opened on first use; -1 */
-    int brk_known;
-    uint64_t brk;          /* last break the program asked for */
-    int estimate_known;
-    uint64_t estimate_kib; /* upper bound of the current size: the last
-                              reading plus growth allowed since (munmap is
-                              not traced, so it never shrinks) */
+    uint64_t size_kib;     /* its size at the last traced allocation,
+                              plus what that allocation was allowed */
     uint64_t tables_kib;   /* upper bound of the page tables that mappings
                               the program placed itself may cost: the last
                               VmPTE reading plus bounds allowed since */
@@ -50,7 +46,7 @@ struct sio_memory_limits {
 void sio_rule_file(pid_t pid, const struct sio_syscall *sc, int files_mode,
                    const char *local_root, struct sio_decision *d);
 
-/* mmap/mremap/brk growth. Updates *peak_vm_kib with what the process will
+/* mmap/mremap growth. Updates *peak_vm_kib with what the process will
  * have after the call and kills when that is over the memory limit. */
 void sio_rule_memory(pid_t pid, const struct sio_syscall *sc,
                      const struct sio_memory_limits *lim,

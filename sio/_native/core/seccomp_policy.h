@@ -47,7 +47,7 @@ enum sio_policy {
 #define SIO_PF_TRACE_FILES  0x1u  /* path syscalls go to the tracer; without
                                      it read-only opens are allowed by the
                                      filter and writing opens get EPERM */
-#define SIO_PF_TRACE_MEMORY 0x2u  /* brk, big mmap/mremap go to the tracer */
+#define SIO_PF_TRACE_MEMORY 0x2u  /* big or placed mmap/mremap go to the tracer */
 /* For the observe policy, which runs at every compiler and checker start:
  * leave out rules a run does not need (a filter costs its load time). */
 #define SIO_PF_OWN_UID      0x4u  /* the program has a uid of its own: the

@@ -600,11 +600,9 @@ static void on_stop(struct run *r, pid_t pid, int status)
                 return;
             }
             /* A new image (a trusted wrapper's exec, a forked child's
-             * first): its break and size are not the old image's. (The
-             * old image's own peak RSS is not kept: VmHWM is the new mm's
+             * first): its tables are not the old image's. (The old
+             * image's own peak RSS is not kept: VmHWM is the new mm's
              * from here on.) */
-            t->mem.brk_known = 0;
-            t->mem.estimate_known = 0;
             t->mem.tables_kib = 0;
             break;
         case PTRACE_EVENT_FORK:
