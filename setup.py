@@ -41,7 +41,7 @@ CORE = native(*(f'core/{name}.c' for name in (
     'supervisor', 'child', 'watchdog', 'seccomp', 'rules', 'procfs', 'verdict', 'perf',
     'output_guard')))
 CONFINE = native(*(f'confine/{name}.c' for name in (
-    'confine', 'uidpool', 'memcg', 'netns', 'landlock')))
+    'confine', 'uidpool', 'memcg', 'netns', 'landlock', 'scratch')))
 COMPARE = native('compare/compare.c')
 JAIL = native(*(f'jail/{name}.c' for name in ('jail_main', 'jail_config', 'jail_ns',
                                               'jail_check')))

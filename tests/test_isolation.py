@@ -339,6 +339,58 @@ def test_a_killed_compiler_leaves_no_temporary_files(tmp_path):
     assert not {n for n in set(os.listdir('/tmp')) - shared_tmp if n.startswith('cc')}
 
 
+def test_the_private_tmpdir_state_is_read_through_a_descriptor(tmp_path):
+    from sio._native import supervise
+    path = str(tmp_path / 'scratch')
+    assert supervise.scratch_state(path) == 'missing'
+    os.mkdir(path)
+    assert supervise.scratch_state(path) == 'foreign'  # not mode 01777
+    os.chmod(path, 0o1777)
+    assert supervise.scratch_state(path) == 'empty'
+    with open(os.path.join(path, 'left'), 'w') as f:
+        f.write('x')
+    assert supervise.scratch_state(path) == 'used'
+    assert supervise.scratch_state(path, look_inside=False) == 'used'
+    (tmp_path / 'link').symlink_to(path)
+    os.mkfifo(tmp_path / 'fifo')
+    (tmp_path / 'file').write_text('x')
+    for name in ('link', 'fifo', 'file'):
+        for look_inside in (True, False):
+            assert supervise.scratch_state(str(tmp_path / name), look_inside) == 'foreign'
+    if os.geteuid() == 0:
+        os.chown(path, 12345, -1)
+        assert supervise.scratch_state(path) == 'foreign'  # not ours
+
+
+@pytest.mark.parametrize('replacement', [
+    'ln -s "$VICTIM" "$TMPDIR"',        # a link to a directory of the host's
+    'mkfifo "$TMPDIR"',                 # a FIFO, which would block a reader
+    'echo x > "$TMPDIR"',               # a file
+    'mkdir "$TMPDIR" && echo x > "$TMPDIR/left"',  # a directory of its own
+])
+def test_a_replaced_private_tmpdir_is_never_followed(tmp_path, replacement):
+    """A program that puts something else where its TMPDIR was: the worker
+    removes that thing, never what a link points to, never blocks, and the
+    next run gets a private TMPDIR of the worker's, empty."""
+    from sio.workers.executors import DetailedUnprotectedExecutor
+    from sio.workers.util import tempcwd
+    # Empty, mode 01777 and ours: followed, it would pass for the private
+    # TMPDIR, and the next run would get the link.
+    victim = tmp_path / 'victim'
+    victim.mkdir()
+    victim.chmod(0o1777)
+    with DetailedUnprotectedExecutor() as ex:
+        renv = ex(['sh', '-c', f'rm -rf "$TMPDIR" && {replacement}'],
+                  env={'VICTIM': str(victim)}, ignore_errors=True)
+        assert renv['result_code'] == 'OK', renv
+        assert not os.path.lexists(tempcwd('.sio-tmp')) or \
+            os.path.isdir(tempcwd('.sio-tmp')) and not os.path.islink(tempcwd('.sio-tmp'))
+        renv = ex(['sh', '-c', 'test -d "$TMPDIR" && test ! -L "$TMPDIR" && ls -A "$TMPDIR"'
+                   ' && stat -c %a "$TMPDIR"'], capture_output=True)
+    assert renv['stdout'] == b'1777\n', renv
+    assert victim.is_dir() and os.listdir(victim) == []
+
+
 # --- 6. No network for trusted tools by default ------------------------------
 
 @pytest.fixture

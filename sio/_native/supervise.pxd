@@ -179,6 +179,10 @@ cdef extern from "confine/netns.h" nogil:
     int sio_netns_for_uid(unsigned uid, char *err, size_t errlen)
     size_t sio_netns_kept(int *fds, size_t max)
 
+cdef extern from "confine/scratch.h" nogil:
+    int sio_scratch_state(const char *path)
+    int sio_scratch_kind(const char *path)
+
 cdef extern from "confine/landlock.h" nogil:
     int sio_landlock_abi()
     size_t sio_landlock_kept(int *fds, size_t max)

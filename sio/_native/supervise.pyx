@@ -12,7 +12,7 @@ uses are in ``supervise.pxd``.
 from libc.stdint cimport uint32_t, uint64_t
 from libc.stdlib cimport free, malloc
 from libc.errno cimport errno as c_errno
-from libc.string cimport memcpy, memset
+from libc.string cimport memcpy, memset, strerror
 
 
 def let_others_execute(path):
@@ -581,6 +581,30 @@ def landlock_abi():
     whether unprotected runs can be kept from writing outside their job
     directory."""
     return sio_landlock_abi()
+
+
+#: What :func:`scratch_state` says, by ``enum sio_scratch_state``.
+SCRATCH_STATES = ('empty', 'used', 'missing', 'foreign')
+
+
+def scratch_state(path, bint look_inside=True):
+    """Whether the directory at ``path`` (a job directory's private
+    TMPDIR) is one this process made and what is in it: ``'empty'`` or
+    ``'used'`` (a directory of this euid, mode 01777), ``'missing'``, or
+    ``'foreign'`` (a link, a FIFO, a file, a directory of another owner or
+    mode). Read through a descriptor, never following a link nor blocking;
+    OSError when it cannot be told. ``look_inside=False`` (one lstat,
+    before a run) says ``'used'`` for any directory of ours."""
+    cdef bytes bpath = _as_bytes(path, 'path')
+    cdef const char *cpath = bpath
+    cdef int state, err = 0
+    with nogil:
+        state = sio_scratch_state(cpath) if look_inside else sio_scratch_kind(cpath)
+        if state < 0:
+            err = c_errno
+    if state < 0:
+        raise OSError(err, strerror(err).decode(), path)
+    return SCRATCH_STATES[state]
 
 
 def net_namespace_for(unsigned uid):

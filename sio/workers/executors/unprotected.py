@@ -61,6 +61,16 @@ def _say_once_what_is_missing() -> None:
                            'their job directory')
 
 
+def _scratch_is(path: str, states: tuple[str, ...], look_inside: bool = True) -> bool:
+    """Whether the private TMPDIR at ``path`` is in one of ``states``
+    (:func:`~sio._native.supervise.scratch_state`); False when that
+    cannot be told, which sends the caller the careful way."""
+    try:
+        return supervise.scratch_state(path, look_inside) in states
+    except OSError:
+        return False
+
+
 class DetailedUnprotectedExecutor(BaseExecutor):
     """Runs the command without a sandbox but measured like a submission:
     directly (no shell) unless the command needs shell syntax, with the
@@ -102,12 +112,16 @@ class DetailedUnprotectedExecutor(BaseExecutor):
         if call.env.get(b'TMPDIR') == call.cwd.encode():
             # Temporary files of its own, gone when the run is, however it
             # ends (a killed compiler's .o of a gigabyte included).
-            private_tmp = jobfiles.private_directory(os.path.join(call.cwd, PRIVATE_TMP))
+            private_tmp = os.path.join(call.cwd, PRIVATE_TMP)
+            if not _scratch_is(private_tmp, ('used',), look_inside=False):
+                jobfiles.private_directory(private_tmp)
             call.env[b'TMPDIR'] = private_tmp.encode()
         try:
             return self._run(call, program)
         finally:
-            if private_tmp is not None:
+            # The quick look (one descriptor) first; what it cannot call
+            # ours and empty is removed the careful way.
+            if private_tmp is not None and not _scratch_is(private_tmp, ('empty', 'missing')):
                 jobfiles.empty_directory(private_tmp)
 
     def _run(self, call: Invocation, program: native.Program) -> dict:
