@@ -35,7 +35,11 @@ def process_environ() -> dict[bytes, bytes]:
     """The part of this process's environment a program inherits
     (:data:`INHERITED_ENV`), as bytes."""
     environ = os.environb
-    env = {name: environ[name] for name in INHERITED_ENV if name in environ}
+    env = {}
+    for name in INHERITED_ENV:
+        value = environ.get(name)
+        if value is not None:
+            env[name] = value
     env.setdefault(b'PATH', DEFAULT_PATH)
     return env
 
@@ -50,12 +54,16 @@ class ExecError(RuntimeError):
 Limits = RunLimits
 
 
+#: A run without limits of its own (the executor's defaults apply).
+NO_LIMITS = Limits()
+
+
 def read_limits(explicit: dict[str, Any], environ: dict | None, prefix: str) -> Limits:
     """Limits from an executor's keyword options (upstream's names:
     ``mem_limit``, …), overridden by ``environ[prefix + name]``; a bad
     value is a ValueError naming the option or the environ key."""
     if environ is None and all(value is None for value in explicit.values()):
-        return Limits()  # nothing to check
+        return NO_LIMITS  # nothing to check
     values = {}
     for limit, option in EXECUTOR_OPTION.items():
         value, source = explicit.get(option), option
@@ -169,11 +177,14 @@ class BaseExecutor:
             if unknown:
                 raise TypeError(f'{type(self).__name__} got unknown option(s): '
                                 f'{", ".join(unknown)}')
-            explicit = {'mem_limit': mem_limit, 'time_limit': time_limit,
-                        'real_time_limit': real_time_limit, 'output_limit': output_limit}
+            no_options = (environ is None and mem_limit is None and time_limit is None and
+                          real_time_limit is None and output_limit is None)
             if limits is None:
-                limits = read_limits(explicit, environ, environ_prefix)
-            elif environ is not None or any(v is not None for v in explicit.values()):
+                limits = NO_LIMITS if no_options else read_limits(
+                    {'mem_limit': mem_limit, 'time_limit': time_limit,
+                     'real_time_limit': real_time_limit, 'output_limit': output_limit},
+                    environ, environ_prefix)
+            elif not no_options:
                 raise TypeError('limits= is the whole of the run\'s limits: not with '
                                 'mem_limit, time_limit, real_time_limit, output_limit '
                                 'or environ')

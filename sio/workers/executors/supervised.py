@@ -1,6 +1,8 @@
 """SupervisedExecutor: statically linked contest solutions under ptrace
 and a seccomp policy, in-process on the native supervisor."""
 
+import functools
+
 from sio._native import supervise
 from sio.workers.executors import native
 from sio.workers.executors.base import BaseExecutor, Invocation, Limits
@@ -15,11 +17,13 @@ MINIMAL_PATH = b'/usr/local/bin:/usr/bin:/bin'
 STATIC_OPEN_FILES = 64
 
 
+@functools.lru_cache(maxsize=256)
 def checking_defaults(limits: Limits) -> Limits:
     """Defaults of the checking executors: 64 MiB, 30 s, 50 MiB of output,
     real time 64 x time + 1 s (the native core's rule,
     :func:`~sio._native.supervise.default_real_time_limit_ms`); an
-    explicit 0 means none."""
+    explicit 0 means none. (Remembered: a problem's tests run under a few
+    limits, many times.)"""
     mem = DEFAULT_MEM_LIMIT_KIB if limits.mem_limit_kib is None else limits.mem_limit_kib
     time = DEFAULT_TIME_LIMIT_MS if limits.time_limit_ms is None else limits.time_limit_ms
     out = DEFAULT_OUTPUT_LIMIT if limits.output_limit_bytes is None else limits.output_limit_bytes
