@@ -37,9 +37,10 @@ def process_environ() -> dict[bytes, bytes]:
     environ = os.environb
     env = {}
     for name in INHERITED_ENV:
-        value = environ.get(name)
-        if value is not None:
-            env[name] = value
+        try:
+            env[name] = environ[name]
+        except KeyError:
+            pass
     env.setdefault(b'PATH', DEFAULT_PATH)
     return env
 
@@ -102,14 +103,14 @@ def close_all(fds) -> None:
 
 
 def _fileno(f: IO | int | None, name: str) -> int | None:
-    if f is None:
-        return None
-    if isinstance(f, int):
+    if f is None or isinstance(f, int):
         return f
     try:
-        if hasattr(f, 'flush') and not getattr(f, 'closed', False):
-            with contextlib.suppress(OSError, ValueError):
-                f.flush()
+        if not getattr(f, 'closed', False):
+            try:
+                f.flush()  # what Python buffered goes before the program's output
+            except (AttributeError, OSError, ValueError):
+                pass
         return f.fileno()
     except (AttributeError, OSError, ValueError) as exc:
         raise ValueError(f'{name} must be a file object with a descriptor, not {f!r}') from exc
@@ -207,8 +208,10 @@ class BaseExecutor:
                     stderr = stdout
                 call = Invocation(
                     command=command, env=full_env,
-                    stdin=_fileno(stdin, 'stdin'), stdout=_fileno(stdout, 'stdout'),
-                    stderr=_fileno(stderr, 'stderr'), limits=limits, cwd=cwd,
+                    stdin=stdin if stdin is None else _fileno(stdin, 'stdin'),
+                    stdout=stdout if stdout is None else _fileno(stdout, 'stdout'),
+                    stderr=stderr if stderr is None else _fileno(stderr, 'stderr'),
+                    limits=limits, cwd=cwd,
                     options=options)
                 if logger.isEnabledFor(logging.DEBUG):
                     logger.debug('%s: %s', type(self).__name__, call.shell)

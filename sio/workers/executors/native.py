@@ -123,8 +123,9 @@ def run(call: Invocation, program: Program, *, trace: bool, follow_forks: bool =
             opened.append(fds[fd])
         if program.stderr_to_stdout:
             fds[2] = fds[1]
-        close_fds = tuple(call.options.get('close_fds') or ())
-        pass_fds = tuple(call.options.get('pass_fds') or ())
+        options = call.options
+        close_fds = tuple(options.get('close_fds') or ())
+        pass_fds = tuple(options.get('pass_fds') or ())
         # From here the supervisor closes them, however the run ends.
         call.close_fds_taken = True
         deadline = None
@@ -142,7 +143,7 @@ def run(call: Invocation, program: Program, *, trace: bool, follow_forks: bool =
                     local_root=(os.path.realpath(call.cwd) if files == 'local-readonly'
                                 else None),
                     single_threaded=single_threaded, ignore_return=ignore_return,
-                    pass_fds=pass_fds, fake_time=call.options.get('fake_time'),
+                    pass_fds=pass_fds, fake_time=options.get('fake_time'),
                     close_fds=close_fds, confinement=confinement)
             except (supervise.SupervisionError, ValueError, TypeError) as exc:
                 close_all(close_fds)  # refused before the native call, which closes them

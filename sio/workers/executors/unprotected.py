@@ -3,7 +3,6 @@ run by trusted jobs, package tools)."""
 
 import dataclasses
 import logging
-import os
 
 from sio._native import supervise
 from sio.workers import jobfiles
@@ -112,7 +111,7 @@ class DetailedUnprotectedExecutor(BaseExecutor):
         if call.env.get(b'TMPDIR') == call.cwd.encode():
             # Temporary files of its own, gone when the run is, however it
             # ends (a killed compiler's .o of a gigabyte included).
-            private_tmp = os.path.join(call.cwd, PRIVATE_TMP)
+            private_tmp = f'{call.cwd}/{PRIVATE_TMP}'
             if not _scratch_is(private_tmp, ('used',), look_inside=False):
                 jobfiles.private_directory(private_tmp)
             call.env[b'TMPDIR'] = private_tmp.encode()
