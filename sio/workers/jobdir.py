@@ -130,9 +130,9 @@ def tempcwd(*paths: str) -> str:
     Without a job (no :class:`TemporaryCwd` entered in this thread) paths are
     relative to the process's working directory.
     """
-    stack = _stack()
+    stack = getattr(_state, 'dirs', None)
     base = stack[-1] if stack else os.getcwd()
-    return os.path.join(base, *paths)
+    return os.path.join(base, *paths) if paths else base
 
 
 def in_job_directory() -> bool:

@@ -229,7 +229,7 @@ class BaseExecutor:
             # ``close_fds`` belong to the run whatever happens; the caller
             # never closes them (their numbers may be another thread's by
             # then). Those the supervisor did not take are closed here.
-            if not (call is not None and call.close_fds_taken):
+            if options and not (call is not None and call.close_fds_taken):
                 close_all(options.get('close_fds') or ())
         self._check(renv, call, ignore_errors, extra_ignore_errors)
         return renv

@@ -68,6 +68,11 @@ def parse(command: list | str) -> ParsedCommand:
         return ParsedCommand(command, argv=command.split())
     if not isinstance(command, (list, tuple)):
         raise TypeError(f'command must be a list or a string, not {type(command).__name__}')
+    for item in command:
+        if isinstance(item, noquote):
+            break
+    else:  # words alone, the common case
+        return ParsedCommand(command, argv=[str(item) for item in command])
     argv: list[str] = []
     parsed = ParsedCommand(command)
     items = list(command)

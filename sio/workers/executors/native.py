@@ -112,20 +112,29 @@ def run(call: Invocation, program: Program, *, trace: bool, follow_forks: bool =
     pipeline's orphans wait for init to reap them), and they still count
     against RLIMIT_NPROC. Not a run that was handed descriptors
     (``close_fds``): they went with the first try."""
-    fds = [call.stdin, call.stdout, call.stderr]
+    stdin, stdout, stderr = call.stdin, call.stdout, call.stderr
     opened = []
     try:
-        for fd, (path, flags) in program.redirects.items():
-            try:
-                fds[fd] = os.open(os.path.join(call.cwd, path), flags | os.O_CLOEXEC, 0o644)
-            except OSError as exc:
-                return system_error(f'cannot open {exc.filename}: {exc.strerror}')
-            opened.append(fds[fd])
+        if program.redirects:
+            fds = [stdin, stdout, stderr]
+            for fd, (path, flags) in program.redirects.items():
+                try:
+                    fds[fd] = os.open(os.path.join(call.cwd, path), flags | os.O_CLOEXEC,
+                                      0o644)
+                except OSError as exc:
+                    return system_error(f'cannot open {exc.filename}: {exc.strerror}')
+                opened.append(fds[fd])
+            stdin, stdout, stderr = fds
         if program.stderr_to_stdout:
-            fds[2] = fds[1]
+            stderr = stdout
         options = call.options
-        close_fds = tuple(options.get('close_fds') or ())
-        pass_fds = tuple(options.get('pass_fds') or ())
+        if options:
+            close_fds = tuple(options.get('close_fds') or ())
+            pass_fds = tuple(options.get('pass_fds') or ())
+            fake_time = options.get('fake_time')
+        else:
+            close_fds = pass_fds = ()
+            fake_time = None
         # From here the supervisor closes them, however the run ends.
         call.close_fds_taken = True
         deadline = None
@@ -134,16 +143,16 @@ def run(call: Invocation, program: Program, *, trace: bool, follow_forks: bool =
             try:
                 result = supervise.run(
                     program.path, program.argv, call.env, cwd=call.cwd,
-                    stdin=-1 if fds[0] is None else fds[0],
-                    stdout=-1 if fds[1] is None else fds[1],
-                    stderr=-1 if fds[2] is None else fds[2],
+                    stdin=-1 if stdin is None else stdin,
+                    stdout=-1 if stdout is None else stdout,
+                    stderr=-1 if stderr is None else stderr,
                     limits=call.limits,
                     trace=trace, follow_forks=follow_forks, policy=policy, files=files,
                     trace_memory=trace_memory,
                     local_root=(os.path.realpath(call.cwd) if files == 'local-readonly'
                                 else None),
                     single_threaded=single_threaded, ignore_return=ignore_return,
-                    pass_fds=pass_fds, fake_time=options.get('fake_time'),
+                    pass_fds=pass_fds, fake_time=fake_time,
                     close_fds=close_fds, confinement=confinement)
             except (supervise.SupervisionError, ValueError, TypeError) as exc:
                 close_all(close_fds)  # refused before the native call, which closes them
