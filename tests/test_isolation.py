@@ -360,6 +360,15 @@ def test_the_private_tmpdir_state_is_read_through_a_descriptor(tmp_path):
     if os.geteuid() == 0:
         os.chown(path, 12345, -1)
         assert supervise.scratch_state(path) == 'foreign'  # not ours
+    # What the careful Python path makes and keeps is ours to the native
+    # check too: the two rules agree.
+    from sio.workers import jobfiles
+    for name in ('link', 'fifo', 'file', 'scratch'):
+        made = jobfiles.private_directory(str(tmp_path / name))
+        assert supervise.scratch_state(made) == 'empty', name
+        kept = os.lstat(made).st_ino
+        jobfiles.private_directory(made)
+        assert os.lstat(made).st_ino == kept, 'a directory of ours is kept'
 
 
 @pytest.mark.parametrize('replacement', [

@@ -165,7 +165,8 @@ def private_directory(path: str) -> str:
     process user's), writable by everyone who may reach it (sticky, 01777:
     it lies in a job directory lent to one run at a time). One found
     there is kept; anything else under that name (what a program left) is
-    removed first."""
+    removed first. (The native check of a run's private TMPDIR,
+    ``confine/scratch.c``, calls a directory ours by the same rule.)"""
     try:
         st = os.lstat(path)
         if stat.S_ISDIR(st.st_mode) and st.st_uid == os.geteuid() and \

@@ -10,6 +10,11 @@
  * nor blocking on a FIFO; anything but "ours, empty" is left to the
  * caller's careful path (which removes what it finds without following
  * links).
+ *
+ * "Ours" is the rule sio.workers.jobfiles.private_directory makes and
+ * keeps directories by (a directory of this euid, mode 01777). The two
+ * are meant to agree (a test checks it); where they did not, the careful
+ * path would only run more often, never less.
  */
 #ifndef SIO_SCRATCH_H
 #define SIO_SCRATCH_H
